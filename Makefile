@@ -1,0 +1,41 @@
+# Makefile for aura_migrate (PGXS)
+#
+# The install script aura_migrate--$(EXTVERSION).sql is generated from the
+# readable sources in src/sql/ and the bundled Aura migrations in
+# db/migrations/production/ (scripts/gen-bundled.sh).  The control file is
+# the single source of the version.
+
+EXTENSION = aura_migrate
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = aura_migrate
+OBJS = \
+	src/aura_migrate.o \
+	src/apply.o \
+	src/checksum.o \
+	src/eventlog.o \
+	src/guard.o \
+	src/registry.o \
+	src/sqlsplit.o
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+
+BUNDLED = $(sort $(wildcard db/migrations/production/*.sql))
+SQL_SOURCES = src/sql/aura_migrate.sql
+
+REGRESS = registry register_bad apply failure migrate status safety dump
+REGRESS_OPTS = --inputdir=. --load-extension=aura_migrate
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Werror
+
+EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(BUNDLED) scripts/gen-bundled.sh $(EXTENSION).control
+	cat $(SQL_SOURCES) > $@.tmp
+	sh scripts/gen-bundled.sh $(BUNDLED) >> $@.tmp
+	mv $@.tmp $@

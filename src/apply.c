@@ -1,0 +1,749 @@
+/*-------------------------------------------------------------------------
+ *
+ * apply.c
+ *	  apply() and migrate(): running pending migrations inside the server.
+ *
+ * Both take an advisory lock, so concurrent callers serialise and a second
+ * caller finds the work done; both check every selected migration before
+ * applying any (syntax, dependencies, requirements, checksums of what was
+ * applied before) and apply nothing if one check fails.  Each migration
+ * runs in its own subtransaction, statement by statement through SPI, and
+ * is recorded in aura_migrate.history and aura_migrate.log in that same
+ * subtransaction.
+ *
+ * apply() works inside the caller's transaction: everything it applied
+ * commits or rolls back with it.  migrate() is a procedure that commits
+ * after each migration, so a long set keeps its progress and no
+ * transaction piles up subtransactions.
+ *
+ * A failing statement rolls its whole migration back.  The failure is
+ * recorded durably (by a background worker for apply(), by a commit for
+ * migrate()) and then raised again with its original SQLSTATE, naming the
+ * migration, the statement number and the line.
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/apply.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "pgstat.h"
+#include "portability/instr_time.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+#include "utils/tuplestore.h"
+
+#include "aura_migrate.h"
+#include "eventlog.h"
+#include "registry.h"
+#include "sqlsplit.h"
+
+PG_FUNCTION_INFO_V1(aura_migrate_apply);
+PG_FUNCTION_INFO_V1(aura_migrate_migrate);
+
+/* One pending migration, as loaded from the registry. */
+typedef struct AmMigration
+{
+	char	   *version;
+	char	   *name;
+	char	   *up_sql;
+	char	   *checksum;
+	int			statements;
+	bool		no_transaction;
+	bool		has_requires;
+	char	   *requires_hint;
+} AmMigration;
+
+/* One call of apply() or migrate(). */
+typedef struct AmRun
+{
+	MemoryContext cxt;			/* lives as long as the call, across commits */
+	bool		nonatomic;		/* migrate(): commits after each migration */
+	int64		run_id;
+	const char *environment;
+	char	   *username;
+	int			npending;
+	AmMigration *pending;
+} AmRun;
+
+/* What the error context callback needs to know. */
+typedef struct AmErrorContext
+{
+	AmMigration *m;
+	int			stmtno;
+	int			line;
+} AmErrorContext;
+
+static bool prepare_run(AmRun *run, const char *target);
+static void precheck(AmRun *run);
+static double apply_one(AmRun *run, AmMigration *m);
+static void report_failure(AmRun *run, AmMigration *m, ErrorData *edata,
+						   AmParsed *parsed, int stmtno, double duration_ms)
+			pg_attribute_noreturn();
+static void apply_error_callback(void *arg);
+static char *target_arg(FunctionCallInfo fcinfo);
+static void lock_registry(void);
+
+/*
+ * lock_registry
+ *		Take the transaction-level advisory lock that serialises apply(),
+ *		migrate(), rollback() and register().
+ */
+static void
+lock_registry(void)
+{
+	DirectFunctionCall1(pg_advisory_xact_lock_int8,
+						Int64GetDatum(AM_ADVISORY_LOCK_KEY));
+}
+
+/*
+ * target_arg
+ *		The target argument, checked, or NULL for "everything pending".
+ */
+static char *
+target_arg(FunctionCallInfo fcinfo)
+{
+	char	   *target;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	target = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	am_check_version(target, "target");
+	return target;
+}
+
+/*
+ * prepare_run
+ *		Load the pending migrations up to target and check them all.
+ *
+ * Called connected to SPI, holding the advisory lock.  Returns false when
+ * there is nothing to do because target is already applied (a NOTICE says
+ * so); raises an error for an unknown target or a failed pre-check.
+ */
+static bool
+prepare_run(AmRun *run, const char *target)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	MemoryContext oldcxt;
+	uint64		i;
+
+	values[0] = target ? CStringGetTextDatum(target) : (Datum) 0;
+	nulls[0] = target ? ' ' : 'n';
+	values[1] = CStringGetTextDatum(run->environment);
+
+	if (target != NULL)
+	{
+		if (am_spi_owner("SELECT EXISTS (SELECT 1 FROM aura_migrate.migration WHERE version = $1), "
+						 "EXISTS (SELECT 1 FROM aura_migrate.history WHERE version = $1), "
+						 "(SELECT max(version) FROM aura_migrate.migration WHERE version < $1), "
+						 "(SELECT min(version) FROM aura_migrate.migration WHERE version > $1)",
+						 1, argtypes, values, nulls, true, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
+			elog(ERROR, "could not look up target %s", target);
+		else
+		{
+			bool		isnull;
+			bool		registered = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+																SPI_tuptable->tupdesc, 1, &isnull));
+			bool		applied = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+															 SPI_tuptable->tupdesc, 2, &isnull));
+			char	   *before = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+			char	   *after = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
+
+			if (!registered)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("migration %s is not registered", target),
+						 (before || after) ?
+						 errdetail("The nearest registered versions are %s and %s.",
+								   before ? before : "(none before)",
+								   after ? after : "(none after)") :
+						 errdetail("No migration is registered."),
+						 errhint("SELECT * FROM aura_migrate.status() lists the registered migrations.")));
+			if (applied)
+			{
+				ereport(NOTICE,
+						(errmsg("migration %s is already applied", target),
+						 errdetail("Nothing was done.")));
+				return false;
+			}
+		}
+	}
+
+	/* the pending set, in version order */
+	if (am_spi_owner("SELECT m.version, m.name, m.up_sql, m.checksum, m.statements, "
+					 "m.no_transaction, m.requires IS NOT NULL, m.requires_hint "
+					 "FROM aura_migrate.migration m "
+					 "WHERE NOT EXISTS (SELECT 1 FROM aura_migrate.history h "
+					 "                  WHERE h.version = m.version) "
+					 "AND ($1::text IS NULL OR m.version <= $1) "
+					 "AND (m.environments IS NULL OR $2 = ANY (m.environments)) "
+					 "ORDER BY m.version",
+					 2, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the pending migrations");
+
+	oldcxt = MemoryContextSwitchTo(run->cxt);
+	run->npending = (int) SPI_processed;
+	run->pending = palloc0(sizeof(AmMigration) * Max(run->npending, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		AmMigration *m = &run->pending[i];
+		bool		isnull;
+
+		m->version = SPI_getvalue(tup, td, 1);
+		m->name = SPI_getvalue(tup, td, 2);
+		m->up_sql = SPI_getvalue(tup, td, 3);
+		m->checksum = SPI_getvalue(tup, td, 4);
+		m->statements = DatumGetInt32(SPI_getbinval(tup, td, 5, &isnull));
+		m->no_transaction = DatumGetBool(SPI_getbinval(tup, td, 6, &isnull));
+		m->has_requires = DatumGetBool(SPI_getbinval(tup, td, 7, &isnull));
+		m->requires_hint = SPI_getvalue(tup, td, 8);
+	}
+	MemoryContextSwitchTo(oldcxt);
+
+	precheck(run);
+	return true;
+}
+
+/*
+ * precheck
+ *		Check every pending migration before any is applied: applied
+ *		migrations unchanged, registered checksums true, SQL still valid,
+ *		dependencies applied or earlier in this run, requirements present,
+ *		and no migration that needs top level inside apply().
+ */
+static void
+precheck(AmRun *run)
+{
+	Oid			argtypes[2] = {TEXTARRAYOID, TEXTOID};
+	Datum		values[2];
+	Datum	   *versions;
+	MemoryContext checkcxt;
+	MemoryContext oldcxt;
+	int			i;
+
+	/* applied migrations whose registered SQL changed since (drift) */
+	if (am_spi_owner("SELECT h.version FROM aura_migrate.history h "
+					 "JOIN aura_migrate.migration m ON m.version = h.version "
+					 "WHERE h.checksum <> aura_migrate.checksum(m.up_sql) "
+					 "ORDER BY h.version LIMIT 1",
+					 0, NULL, NULL, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not compare checksums");
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration %s has changed since it was applied",
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+				 errdetail("Its registered SQL no longer matches the checksum recorded when it was applied; nothing was applied."),
+				 errhint("Restore the migration's original SQL, and write the change as a new migration.")));
+
+	if (run->npending == 0)
+		return;
+
+	checkcxt = AllocSetContextCreate(CurrentMemoryContext,
+									 "aura_migrate precheck",
+									 ALLOCSET_DEFAULT_SIZES);
+	versions = palloc(sizeof(Datum) * run->npending);
+	for (i = 0; i < run->npending; i++)
+	{
+		AmMigration *m = &run->pending[i];
+
+		versions[i] = CStringGetTextDatum(m->version);
+
+		if (strcmp(am_sha256_hex(m->up_sql, strlen(m->up_sql)), m->checksum) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("registered checksum of migration %s does not match its SQL", m->version),
+					 errdetail("aura_migrate.migration was changed without register(); nothing was applied."),
+					 errhint("Register the migration again with replace => true.")));
+
+		if (m->no_transaction && !run->nonatomic)
+			ereport(ERROR,
+					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+					 errmsg("migration %s cannot run inside a transaction", m->version),
+					 errdetail("It is marked \"-- aura:no-transaction\"; nothing was applied."),
+					 errhint("Apply it with CALL aura_migrate.migrate().")));
+		if (m->no_transaction)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("migration %s is marked \"-- aura:no-transaction\", which this version of aura_migrate cannot run", m->version),
+					 errhint("Run its statements with psql, then record it with register().")));
+
+		/* the SQL is valid still (the table may have been edited by hand) */
+		oldcxt = MemoryContextSwitchTo(checkcxt);
+		(void) am_validate_sql(m->version, m->up_sql, false, m->no_transaction);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(checkcxt);
+	}
+	MemoryContextDelete(checkcxt);
+
+	values[0] = PointerGetDatum(construct_array(versions, run->npending, TEXTOID,
+												-1, false, TYPALIGN_INT));
+
+	/* dependencies: applied, or pending earlier in this run */
+	if (am_spi_owner("SELECT m.version, d.dep, "
+					 "EXISTS (SELECT 1 FROM aura_migrate.migration x WHERE x.version = d.dep) "
+					 "FROM aura_migrate.migration m, unnest(m.depends_on) AS d(dep) "
+					 "WHERE m.version = ANY ($1) "
+					 "AND NOT EXISTS (SELECT 1 FROM aura_migrate.history h WHERE h.version = d.dep) "
+					 "AND NOT (d.dep = ANY ($1) AND d.dep < m.version) "
+					 "ORDER BY 1, 2 LIMIT 1",
+					 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not check dependencies");
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+		bool		registered = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+															SPI_tuptable->tupdesc, 3, &isnull));
+
+		ereport(ERROR,
+				(errcode(registered ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("migration %s depends on migration %s, which is not applied",
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)),
+				 registered ?
+				 errdetail("It is not pending before it in this environment; nothing was applied.") :
+				 errdetail("It is not registered; nothing was applied.")));
+	}
+
+	/* requirements outside the migration set: schemas, roles, functions */
+	for (i = 0; i < run->npending; i++)
+	{
+		AmMigration *m = &run->pending[i];
+		Datum		v[1];
+
+		if (!m->has_requires)
+			continue;
+		v[0] = CStringGetTextDatum(m->version);
+		if (am_spi_owner("SELECT r FROM aura_migrate.migration m, "
+						 "unnest(m.requires) AS r, "
+						 "LATERAL (SELECT split_part(r, ' ', 1) AS kind, "
+						 "         btrim(substr(r, strpos(r, ' ') + 1)) AS obj) x "
+						 "WHERE m.version = $1 AND NOT CASE x.kind "
+						 "WHEN 'schema' THEN pg_catalog.to_regnamespace(x.obj) IS NOT NULL "
+						 "WHEN 'role' THEN pg_catalog.to_regrole(x.obj) IS NOT NULL "
+						 "WHEN 'table' THEN pg_catalog.to_regclass(x.obj) IS NOT NULL "
+						 "WHEN 'function' THEN CASE WHEN strpos(x.obj, '(') > 0 "
+						 "  THEN pg_catalog.to_regprocedure(x.obj) IS NOT NULL "
+						 "  ELSE pg_catalog.to_regproc(x.obj) IS NOT NULL END "
+						 "WHEN 'extension' THEN EXISTS (SELECT 1 FROM pg_catalog.pg_extension e "
+						 "  WHERE e.extname = x.obj) "
+						 "ELSE false END LIMIT 1",
+						 1, &argtypes[1], v, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not check requirements");
+		if (SPI_processed > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("migration %s requires %s, which does not exist", m->version,
+							SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+					 errdetail("Nothing was applied."),
+					 m->requires_hint ? errhint("%s", m->requires_hint) : 0));
+	}
+}
+
+/*
+ * apply_error_callback
+ *		Adds "while applying migration ..." to errors and notices raised by
+ *		a migration's statements.
+ */
+static void
+apply_error_callback(void *arg)
+{
+	AmErrorContext *ec = (AmErrorContext *) arg;
+
+	if (ec->stmtno > 0)
+		errcontext("while applying migration %s (%s), statement %d, line %d",
+				   ec->m->version, ec->m->name, ec->stmtno, ec->line);
+	else
+		errcontext("while applying migration %s (%s)", ec->m->version, ec->m->name);
+}
+
+/*
+ * apply_one
+ *		Apply one migration in a subtransaction of its own and record it.
+ *
+ * Returns its duration in milliseconds.  On failure the subtransaction is
+ * rolled back, the failure recorded durably, and an error raised.
+ */
+static double
+apply_one(AmRun *run, AmMigration *m)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	MemoryContext mcxt;
+	AmParsed   *volatile parsed = NULL;
+	volatile int stmtno = 0;
+	volatile bool failed = false;
+	ErrorData  *volatile edata = NULL;
+	instr_time	start,
+				elapsed;
+	volatile double duration_ms = 0;
+
+	mcxt = AllocSetContextCreate(run->cxt, "aura_migrate migration",
+								 ALLOCSET_DEFAULT_SIZES);
+	INSTR_TIME_SET_CURRENT(start);
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(mcxt);
+
+	PG_TRY();
+	{
+		ErrorContextCallback errcb;
+		AmErrorContext ec;
+		AmLogEntry	e;
+		Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID,
+		TEXTOID, TEXTOID, FLOAT8OID};
+		Datum		values[8];
+		int			i;
+
+		ec.m = m;
+		ec.stmtno = 0;
+		ec.line = 0;
+		errcb.callback = apply_error_callback;
+		errcb.arg = &ec;
+		errcb.previous = error_context_stack;
+		error_context_stack = &errcb;
+
+		parsed = am_parse_sql(m->up_sql);
+		if (parsed->failed)
+			elog(ERROR, "migration %s no longer parses", m->version);
+
+		for (i = 0; i < parsed->nstmts; i++)
+		{
+			AmStatement *st = &parsed->stmts[i];
+			int			ret;
+
+			stmtno = ec.stmtno = i + 1;
+			ec.line = st->line;
+			pgstat_report_activity(STATE_RUNNING,
+								   psprintf("aura_migrate: applying migration %s (%s), statement %d of %d (%s, line %d)",
+											m->version, m->name, i + 1, parsed->nstmts,
+											am_statement_tag(st), st->line));
+
+			am_guard_enter();
+			ret = SPI_execute(st->text, false, 0);
+			am_guard_leave();
+			if (ret < 0)
+				ereport(ERROR,
+						(errcode(ret == SPI_ERROR_TRANSACTION ?
+								 ERRCODE_INVALID_TRANSACTION_TERMINATION :
+								 ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("statement cannot run inside a migration: %s",
+								SPI_result_code_string(ret))));
+		}
+		stmtno = ec.stmtno = 0;
+
+		INSTR_TIME_SET_CURRENT(elapsed);
+		INSTR_TIME_SUBTRACT(elapsed, start);
+		duration_ms = INSTR_TIME_GET_MILLISEC(elapsed);
+
+		values[0] = CStringGetTextDatum(m->version);
+		values[1] = CStringGetTextDatum(m->name);
+		values[2] = CStringGetTextDatum(m->checksum);
+		values[3] = Int32GetDatum(parsed->nstmts);
+		values[4] = Int64GetDatum(run->run_id);
+		values[5] = CStringGetTextDatum(run->username);
+		values[6] = CStringGetTextDatum(run->environment);
+		values[7] = Float8GetDatum(duration_ms);
+		if (am_spi_owner("INSERT INTO aura_migrate.history (version, name, checksum, "
+						 "statements, run_id, applied_by, environment, duration_ms) "
+						 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+						 8, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not record migration %s in history", m->version);
+
+		memset(&e, 0, sizeof(e));
+		e.run_id = run->run_id;
+		e.version = m->version;
+		e.event = "applied";
+		e.duration_ms = duration_ms;
+		e.environment = run->environment;
+		e.username = run->username;
+		am_log_insert(&e);
+
+		error_context_stack = errcb.previous;
+
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		am_guard_leave();
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		failed = true;
+	}
+	PG_END_TRY();
+
+	if (failed)
+	{
+		INSTR_TIME_SET_CURRENT(elapsed);
+		INSTR_TIME_SUBTRACT(elapsed, start);
+		report_failure(run, m, edata, parsed, stmtno,
+					   INSTR_TIME_GET_MILLISEC(elapsed));
+	}
+
+	MemoryContextDelete(mcxt);
+	return duration_ms;
+}
+
+/*
+ * report_failure
+ *		Record a failed migration durably and raise its error again, with
+ *		the original SQLSTATE, naming the migration, statement and line.
+ *
+ * Outside development, the log keeps no statement text and no DETAIL (a
+ * DETAIL can carry row values), and neither does the raised error.
+ */
+static void
+report_failure(AmRun *run, AmMigration *m, ErrorData *edata, AmParsed *parsed,
+			   int stmtno, double duration_ms)
+{
+	bool		full = (am_environment == AM_ENV_DEVELOPMENT);
+	AmStatement *st = NULL;
+	AmLogEntry	e;
+	int			line = 0;
+
+	if (parsed != NULL && stmtno > 0 && stmtno <= parsed->nstmts)
+	{
+		st = &parsed->stmts[stmtno - 1];
+		line = st->line;
+		/* a position inside the statement refines the line */
+		if (edata->internalquery != NULL && edata->internalpos > 0 &&
+			strcmp(edata->internalquery, st->text) == 0)
+		{
+			int			l,
+						c;
+
+			am_position_to_line_col(st->text, edata->internalpos, &l, &c);
+			line = st->line + l - 1;
+		}
+	}
+
+	memset(&e, 0, sizeof(e));
+	e.run_id = run->run_id;
+	e.version = m->version;
+	e.event = "failed";
+	e.duration_ms = duration_ms;
+	e.sqlstate = unpack_sql_state(edata->sqlerrcode);
+	e.message = edata->message;
+	e.detail = full ? edata->detail : NULL;
+	e.statement_no = stmtno;
+	e.line = line;
+	e.statement_text = (full && st) ? st->text : NULL;
+	e.environment = run->environment;
+	e.username = run->username;
+
+	pgstat_report_activity(STATE_RUNNING, debug_query_string);
+
+	if (run->nonatomic)
+	{
+		/* migrate(): commit the failure; the migration is rolled back */
+		am_log_insert(&e);
+		SPI_commit();
+	}
+	else
+		(void) am_log_durable(&e);
+
+	if (stmtno > 0)
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("migration %s (%s) failed at statement %d, line %d",
+						m->version, m->name, stmtno, line),
+				 (full && edata->detail) ?
+				 errdetail("%s\n%s", edata->message, edata->detail) :
+				 errdetail("%s", edata->message),
+				 edata->hint ? errhint("%s", edata->hint) : 0));
+	else
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("migration %s (%s) failed", m->version, m->name),
+				 errdetail("%s", edata->message),
+				 edata->hint ? errhint("%s", edata->hint) : 0));
+}
+
+/*
+ * start_run
+ *		Common set-up of apply() and migrate().
+ */
+static void
+start_run(AmRun *run, MemoryContext parent, bool nonatomic)
+{
+	memset(run, 0, sizeof(AmRun));
+	run->cxt = AllocSetContextCreate(parent, "aura_migrate run",
+									 ALLOCSET_DEFAULT_SIZES);
+	run->nonatomic = nonatomic;
+	run->environment = am_environment_name();
+	run->username = MemoryContextStrdup(run->cxt,
+										GetUserNameFromId(GetUserId(), false));
+}
+
+/*
+ * next_run_id
+ *		A new run id from aura_migrate.run_seq.
+ */
+static int64
+next_run_id(void)
+{
+	bool		isnull;
+
+	if (am_spi_owner("SELECT pg_catalog.nextval('aura_migrate.run_seq')",
+					 0, NULL, NULL, NULL, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not allocate a run id");
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * aura_migrate_apply
+ *		SQL: aura_migrate.apply(target text DEFAULT NULL)
+ *			 RETURNS TABLE (version text, name text, status text,
+ *							duration_ms double precision, statements integer)
+ *
+ * Applies every pending migration for the current environment up to and
+ * including target (all when NULL), in version order, inside the caller's
+ * transaction.  Returns one row per migration applied.  EXECUTE is revoked
+ * from PUBLIC.
+ */
+Datum
+aura_migrate_apply(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *target = target_arg(fcinfo);
+	AmRun		run;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("aura_migrate.apply() must run at READ COMMITTED isolation"),
+				 errdetail("A transaction snapshot taken before the migration lock would not see migrations applied concurrently."),
+				 errhint("Call it outside an explicit transaction, or in one started with BEGIN ISOLATION LEVEL READ COMMITTED.")));
+
+	start_run(&run, CurrentMemoryContext, false);
+	lock_registry();
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	if (prepare_run(&run, target) && run.npending > 0)
+	{
+		run.run_id = next_run_id();
+		for (i = 0; i < run.npending; i++)
+		{
+			AmMigration *m = &run.pending[i];
+			Datum		values[5];
+			bool		nulls[5] = {false, false, false, false, false};
+			double		ms = apply_one(&run, m);
+
+			values[0] = CStringGetTextDatum(m->version);
+			values[1] = CStringGetTextDatum(m->name);
+			values[2] = CStringGetTextDatum("applied");
+			values[3] = Float8GetDatum(ms);
+			values[4] = Int32GetDatum(m->statements);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+		pgstat_report_activity(STATE_RUNNING, debug_query_string);
+	}
+
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	MemoryContextDelete(run.cxt);
+	return (Datum) 0;
+}
+
+/*
+ * aura_migrate_migrate
+ *		SQL: CALL aura_migrate.migrate(target text DEFAULT NULL)
+ *
+ * Like apply(), but commits after each migration.  It must be called with
+ * CALL outside a transaction block, where it can commit; elsewhere it says
+ * what to do instead.  EXECUTE is revoked from PUBLIC.
+ */
+Datum
+aura_migrate_migrate(PG_FUNCTION_ARGS)
+{
+	CallContext *cc = (CallContext *) fcinfo->context;
+	char	   *target = target_arg(fcinfo);
+	AmRun		run;
+	int			i;
+	int			napplied = 0;
+
+	if (cc == NULL || !IsA(cc, CallContext) || cc->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("aura_migrate.migrate() cannot commit here"),
+				 errdetail("It commits after each migration, which is impossible inside a transaction block or when called from a function."),
+				 errhint("Run CALL aura_migrate.migrate() on its own, outside BEGIN ... COMMIT, or use SELECT * FROM aura_migrate.apply() to apply within the current transaction.")));
+
+	/* the run's memory must outlive the commits: keep it with the portal */
+	start_run(&run, PortalContext, true);
+	lock_registry();
+
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect_ext failed");
+
+	if (prepare_run(&run, target) && run.npending > 0)
+	{
+		run.run_id = next_run_id();
+		for (i = 0; i < run.npending; i++)
+		{
+			AmMigration *m = &run.pending[i];
+			double		ms;
+
+			if (i > 0)
+			{
+				Oid			argtypes[1] = {TEXTOID};
+				Datum		values[1];
+
+				/* the lock went with the last commit: take it, look again */
+				lock_registry();
+				values[0] = CStringGetTextDatum(m->version);
+				if (am_spi_owner("SELECT 1 FROM aura_migrate.history WHERE version = $1",
+								 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+					elog(ERROR, "could not read history");
+				if (SPI_processed > 0)
+					continue;	/* applied meanwhile by another session */
+			}
+
+			ms = apply_one(&run, m);
+			napplied++;
+			ereport(NOTICE,
+					(errmsg("applied migration %s (%s): %d statements in %.1f ms",
+							m->version, m->name, m->statements, ms)));
+			SPI_commit();
+		}
+		pgstat_report_activity(STATE_RUNNING, debug_query_string);
+	}
+
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	MemoryContextDelete(run.cxt);
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,327 @@
+/*-------------------------------------------------------------------------
+ *
+ * eventlog.c
+ *	  Writing aura_migrate.log rows, in the caller's transaction or durably.
+ *
+ * Most events are written in the transaction that produced them, so they
+ * commit or roll back with the migration.  A failure inside apply() is
+ * different: the caller's transaction is about to roll back, and with it
+ * any row written there.  Such an event is handed to a dynamic background
+ * worker, which writes it in a transaction of its own and commits it
+ * before apply() raises its error.  No shared_preload_libraries entry is
+ * needed for a dynamic worker.
+ *
+ * The row travels through a small dynamic shared memory segment; the
+ * worker reports success by setting a flag there before it exits.  The
+ * caller waits at most aura_migrate.log_worker_timeout and never while it
+ * holds a lock the worker needs (it only inserts into the log table).
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/eventlog.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "aura_migrate.h"
+#include "eventlog.h"
+#include "registry.h"
+
+PGDLLEXPORT void aura_migrate_log_worker_main(Datum main_arg);
+
+#define AM_LOG_NSTR 8
+
+/* The row as it travels to the worker. */
+typedef struct AmLogShared
+{
+	Oid			dboid;
+	int64		run_id;
+	double		duration_ms;
+	int			statement_no;
+	int			line;
+	bool		written;		/* set by the worker after its commit */
+	int32		off[AM_LOG_NSTR];	/* offsets into data, -1 for NULL */
+	char		data[FLEXIBLE_ARRAY_MEMBER];
+} AmLogShared;
+
+static const char *const log_insert_sql =
+"INSERT INTO aura_migrate.log (run_id, version, event, duration_ms, sqlstate, "
+"message, detail, statement_no, line, statement_text, environment, username) "
+"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+static Oid	log_argtypes[12] = {INT8OID, TEXTOID, TEXTOID, FLOAT8OID, TEXTOID,
+	TEXTOID, TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID, NAMEOID};
+
+static int	log_worker_timeout_ms = 10000;
+
+/*
+ * fill_args
+ *		SPI arguments for log_insert_sql from an entry.
+ */
+static void
+fill_args(const AmLogEntry *e, Datum *values, char *nulls)
+{
+	memset(nulls, ' ', 12);
+	values[0] = Int64GetDatum(e->run_id);
+	nulls[0] = e->run_id > 0 ? ' ' : 'n';
+#define SETSTR(i, s) \
+	do { if ((s) != NULL) values[i] = CStringGetTextDatum(s); else nulls[i] = 'n'; } while (0)
+	SETSTR(1, e->version);
+	SETSTR(2, e->event);
+	values[3] = Float8GetDatum(e->duration_ms);
+	nulls[3] = e->duration_ms >= 0 ? ' ' : 'n';
+	SETSTR(4, e->sqlstate);
+	SETSTR(5, e->message);
+	SETSTR(6, e->detail);
+	values[7] = Int32GetDatum(e->statement_no);
+	nulls[7] = e->statement_no > 0 ? ' ' : 'n';
+	values[8] = Int32GetDatum(e->line);
+	nulls[8] = e->line > 0 ? ' ' : 'n';
+	SETSTR(9, e->statement_text);
+	SETSTR(10, e->environment);
+	values[11] = DirectFunctionCall1(namein, CStringGetDatum(e->username));
+#undef SETSTR
+}
+
+/*
+ * am_log_insert
+ *		Write one log row in the current transaction, as the extension's
+ *		owner.  The caller is connected to SPI.
+ */
+void
+am_log_insert(const AmLogEntry *e)
+{
+	Datum		values[12];
+	char		nulls[12];
+
+	fill_args(e, values, nulls);
+	if (am_spi_owner(log_insert_sql, 12, log_argtypes, values, nulls,
+					 false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write to aura_migrate.log");
+}
+
+/*
+ * am_log_durable
+ *		Write one log row in a transaction of its own, through a dynamic
+ *		background worker, and wait for it.
+ *
+ * Returns false, having warned, when no worker could be started or it did
+ * not finish in time; the caller's own error is still raised.
+ */
+bool
+am_log_durable(const AmLogEntry *e)
+{
+	const char *strs[AM_LOG_NSTR];
+	Size		size = offsetof(AmLogShared, data);
+	dsm_segment *seg;
+	AmLogShared *shared;
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	TimestampTz deadline;
+	char	   *p;
+	bool		written;
+	int			i;
+
+	strs[0] = e->version;
+	strs[1] = e->event;
+	strs[2] = e->sqlstate;
+	strs[3] = e->message;
+	strs[4] = e->detail;
+	strs[5] = e->statement_text;
+	strs[6] = e->environment;
+	strs[7] = e->username;
+	for (i = 0; i < AM_LOG_NSTR; i++)
+		if (strs[i] != NULL)
+			size = add_size(size, strlen(strs[i]) + 1);
+
+	seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
+	if (seg == NULL)
+	{
+		ereport(WARNING,
+				(errmsg("could not record the failure durably"),
+				 errdetail("No dynamic shared memory segment was available.")));
+		return false;
+	}
+	shared = dsm_segment_address(seg);
+	shared->dboid = MyDatabaseId;
+	shared->run_id = e->run_id;
+	shared->duration_ms = e->duration_ms;
+	shared->statement_no = e->statement_no;
+	shared->line = e->line;
+	shared->written = false;
+	p = shared->data;
+	for (i = 0; i < AM_LOG_NSTR; i++)
+	{
+		if (strs[i] == NULL)
+			shared->off[i] = -1;
+		else
+		{
+			shared->off[i] = p - shared->data;
+			strcpy(p, strs[i]);
+			p += strlen(strs[i]) + 1;
+		}
+	}
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "aura_migrate");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "aura_migrate_log_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "aura_migrate log writer for PID %d", MyProcPid);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "aura_migrate log writer");
+	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	worker.bgw_notify_pid = MyProcPid;
+
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	{
+		dsm_detach(seg);
+		ereport(WARNING,
+				(errmsg("could not record the failure durably"),
+				 errdetail("No background worker slot was free."),
+				 errhint("Raise max_worker_processes.")));
+		return false;
+	}
+
+	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+										   log_worker_timeout_ms);
+	for (;;)
+	{
+		pid_t		pid;
+		BgwHandleStatus status = GetBackgroundWorkerPid(handle, &pid);
+
+		if (status == BGWH_STOPPED || status == BGWH_POSTMASTER_DIED)
+			break;
+		if (GetCurrentTimestamp() >= deadline)
+		{
+			TerminateBackgroundWorker(handle);
+			break;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	pg_read_barrier();
+	written = shared->written;
+	dsm_detach(seg);
+	if (!written)
+		ereport(WARNING,
+				(errmsg("could not record the failure durably"),
+				 errdetail("The background worker did not write the log row."),
+				 errhint("See the server log for the worker's error.")));
+	return written;
+}
+
+/*
+ * aura_migrate_log_worker_main
+ *		Entry point of the background worker started by am_log_durable().
+ *
+ * Connects to the caller's database as the bootstrap superuser (a
+ * background worker cannot connect as a NOLOGIN role), inserts the row,
+ * commits, and reports success through shared memory.  Any error here
+ * ends the worker; the caller then warns.
+ */
+void
+aura_migrate_log_worker_main(Datum main_arg)
+{
+	dsm_segment *seg;
+	AmLogShared *shared;
+	AmLogEntry	e;
+	const char *strs[AM_LOG_NSTR];
+	Datum		values[12];
+	char		nulls[12];
+	int			i;
+
+	BackgroundWorkerUnblockSignals();
+	CurrentResourceOwner = ResourceOwnerCreate(NULL, "aura_migrate log writer");
+	seg = dsm_attach(DatumGetUInt32(main_arg));
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not map the log row's shared memory segment")));
+	shared = dsm_segment_address(seg);
+
+	BackgroundWorkerInitializeConnectionByOid(shared->dboid, BOOTSTRAP_SUPERUSERID,
+											  BGWORKER_BYPASS_ALLOWCONN);
+
+	for (i = 0; i < AM_LOG_NSTR; i++)
+		strs[i] = shared->off[i] < 0 ? NULL : shared->data + shared->off[i];
+	memset(&e, 0, sizeof(e));
+	e.run_id = shared->run_id;
+	e.duration_ms = shared->duration_ms;
+	e.statement_no = shared->statement_no;
+	e.line = shared->line;
+	e.version = strs[0];
+	e.event = strs[1];
+	e.sqlstate = strs[2];
+	e.message = strs[3];
+	e.detail = strs[4];
+	e.statement_text = strs[5];
+	e.environment = strs[6];
+	e.username = strs[7] ? strs[7] : "unknown";
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	(void) set_config_option("lock_timeout", "5s", PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_SET, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "aura_migrate: writing a failure to aura_migrate.log");
+
+	fill_args(&e, values, nulls);
+	if (SPI_execute_with_args(log_insert_sql, 12, log_argtypes, values, nulls,
+							  false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write to aura_migrate.log");
+
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	shared->written = true;
+	pg_write_barrier();
+	dsm_detach(seg);
+	proc_exit(0);
+}
+
+/*
+ * am_worker_init
+ *		Define the worker's setting.
+ */
+void
+am_worker_init(void)
+{
+	DefineCustomIntVariable("aura_migrate.log_worker_timeout",
+							"Sets how long a failed apply() waits for the failure to be logged durably.",
+							"The failure is written by a background worker in its own transaction; "
+							"past this time apply() warns and raises its error without it.",
+							&log_worker_timeout_ms,
+							10000,
+							100,
+							600000,
+							PGC_SUSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+}

@@ -1,0 +1,994 @@
+/*-------------------------------------------------------------------------
+ *
+ * registry.c
+ *	  The migration registry: register(), register_file() and the checks
+ *	  every migration passes before it is stored.
+ *
+ * Nothing is stored until the version, the name, the dependencies and the
+ * SQL have been checked; the SQL is parsed by PostgreSQL's raw parser and
+ * never executed here.  Registering identical content again changes
+ * nothing; other content for a pending migration needs replace => true and
+ * for an applied one is refused, since that would be drift.
+ *
+ * The registry's tables belong to the extension's owner.  Bookkeeping SPI
+ * runs as that owner (the amcheck pattern), so that a migrator role needs
+ * EXECUTE on the functions and no privilege on the tables, and so cannot
+ * forge history by writing to them.
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/registry.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "tcop/utility.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "aura_migrate.h"
+#include "registry.h"
+
+PG_FUNCTION_INFO_V1(aura_migrate_register);
+PG_FUNCTION_INFO_V1(aura_migrate_register_file);
+PG_FUNCTION_INFO_V1(aura_migrate_register_bundled);
+
+/* What one call of register() or register_file() asks to store. */
+typedef struct AmMigrationInput
+{
+	char	   *version;
+	char	   *name;
+	char	   *description;
+	char	   *sql;
+	char	   *down_sql;		/* NULL when none */
+	ArrayType  *environments;	/* NULL = all */
+	ArrayType  *depends_on;		/* NULL = none */
+	bool		replace;
+	const char *source;			/* "user" or "bundled" */
+} AmMigrationInput;
+
+/* The template header at the top of a migration file. */
+typedef struct AmHeader
+{
+	char	   *migration;
+	char	   *description;
+	char	   *author;
+	char	   *created;
+	char	   *environments;
+	char	   *depends;
+	char	   *requires;
+	char	   *requires_hint;
+} AmHeader;
+
+static const char *const known_environments[] = {
+	"development", "staging", "production", NULL
+};
+
+static const char *const requirement_kinds[] = {
+	"schema", "role", "function", "table", "extension", NULL
+};
+
+static const char *register_migration(AmMigrationInput *in);
+static void check_name(const char *name);
+static void check_environments(ArrayType *arr);
+static void check_depends_on(const char *version, ArrayType *arr);
+static void check_self_modification(const char *version, AmStatement *st,
+									int stmtno, bool is_down);
+static void parse_header(const char *sql, AmHeader *h);
+static ArrayType *split_list(const char *list);
+static ArrayType *parse_requires(const char *version, const char *list);
+static char *arg_text(FunctionCallInfo fcinfo, int argno, const char *argname,
+					  bool required);
+
+/*
+ * am_extension_owner
+ *		The role that owns the extension and so its tables.
+ *
+ * Must be called while connected to SPI.
+ */
+Oid
+am_extension_owner(void)
+{
+	static Oid	cached_owner = InvalidOid;
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	bool		isnull;
+	Datum		d;
+
+	/* one look-up per transaction is enough */
+	if (OidIsValid(cached_owner) && cached_lxid == MyProc->lxid)
+		return cached_owner;
+
+	if (SPI_execute("SELECT e.extowner FROM pg_catalog.pg_extension e "
+					"WHERE e.extname = 'aura_migrate'", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the owner of extension \"aura_migrate\"");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"aura_migrate\" is not installed in this database"),
+				 errhint("Run CREATE EXTENSION aura_migrate.")));
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	cached_owner = DatumGetObjectId(d);
+	cached_lxid = MyProc->lxid;
+	return cached_owner;
+}
+
+/*
+ * am_spi_owner
+ *		Run one bookkeeping statement as the extension's owner.
+ *
+ * The caller's user id is restored afterwards; on error the transaction
+ * machinery restores it.  SECURITY_RESTRICTED_OPERATION keeps the owner's
+ * rights from leaking into anything the statement might call.  Returns the
+ * SPI result code, which is checked here against errors only; callers
+ * check for the exact SPI_OK_* they expect.
+ */
+int
+am_spi_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
+			 const char *nulls, bool read_only, long count)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	Oid			owner = am_extension_owner();
+	int			ret;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
+								read_only, count);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+
+	if (ret < 0)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	return ret;
+}
+
+/*
+ * am_spi_getstr
+ *		A column of the last SPI result as a string palloc'd in the caller's
+ *		context (the upper executor context), or NULL.
+ */
+char *
+am_spi_getstr(int row, int col)
+{
+	char	   *v = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+	char	   *copy;
+
+	if (v == NULL)
+		return NULL;
+	copy = SPI_palloc(strlen(v) + 1);
+	strcpy(copy, v);
+	return copy;
+}
+
+/*
+ * am_check_version
+ *		A version is 11 digits: a real calendar date YYYYMMDD and a sequence
+ *		number NNN from 001 to 999.
+ */
+void
+am_check_version(const char *version, const char *what)
+{
+	int			i;
+	int			y,
+				m,
+				d,
+				n;
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int			maxd;
+
+	for (i = 0; version[i]; i++)
+		if (!isdigit((unsigned char) version[i]))
+			break;
+	if (version[i] != '\0' || i != 11)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%s\"", what, version),
+				 errdetail("A version has exactly 11 digits: YYYYMMDDNNN."),
+				 errhint("For example 20250909001: the date, then a sequence number from 001 to 999.")));
+
+	y = (version[0] - '0') * 1000 + (version[1] - '0') * 100 +
+		(version[2] - '0') * 10 + (version[3] - '0');
+	m = (version[4] - '0') * 10 + (version[5] - '0');
+	d = (version[6] - '0') * 10 + (version[7] - '0');
+	n = (version[8] - '0') * 100 + (version[9] - '0') * 10 + (version[10] - '0');
+
+	if (y < 1970 || m < 1 || m > 12)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%s\"", what, version),
+				 errdetail("\"%.8s\" is not a calendar date.", version),
+				 errhint("The first eight digits are the date, YYYYMMDD, from 1970 on.")));
+	maxd = mdays[m - 1];
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		maxd = 29;
+	if (d < 1 || d > maxd)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%s\"", what, version),
+				 errdetail("\"%.8s\" is not a calendar date: month %d has %d days.",
+						   version, m, maxd),
+				 errhint("The first eight digits are the date, YYYYMMDD.")));
+	if (n < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%s\"", what, version),
+				 errdetail("The sequence number NNN runs from 001 to 999."),
+				 errhint("The first migration of a day is YYYYMMDD001.")));
+}
+
+/*
+ * check_name
+ *		A name is snake_case: a lower-case letter, then lower-case letters,
+ *		digits and underscores, at most 63 characters.
+ */
+static void
+check_name(const char *name)
+{
+	int			i;
+	bool		ok = (name[0] >= 'a' && name[0] <= 'z');
+
+	for (i = 0; ok && name[i]; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+			  (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
+			ok = false;
+	if (!ok || strlen(name) > 63)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid migration name \"%s\"", name),
+				 errdetail("A name is snake_case: a lower-case letter, then lower-case letters, digits and underscores, at most 63 characters."),
+				 errhint("For example: add_user_preferences.")));
+}
+
+/*
+ * check_environments
+ *		environments is NULL (all) or a non-empty list of known names.
+ */
+static void
+check_environments(ArrayType *arr)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i,
+				k;
+
+	if (arr == NULL)
+		return;
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("environments must be a one-dimensional array")));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("environments must not be empty"),
+				 errhint("Pass NULL to apply the migration in every environment.")));
+	for (i = 0; i < n; i++)
+	{
+		char	   *e;
+		bool		found = false;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("environments must not contain NULL")));
+		e = TextDatumGetCString(elems[i]);
+		for (k = 0; known_environments[k]; k++)
+			if (strcmp(e, known_environments[k]) == 0)
+				found = true;
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown environment \"%s\"", e),
+					 errhint("Environments are development, staging and production.")));
+	}
+}
+
+/*
+ * check_depends_on
+ *		Every dependency is a valid version, earlier than the migration, and
+ *		already registered.  Must be called while connected to SPI.
+ */
+static void
+check_depends_on(const char *version, ArrayType *arr)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+
+	if (arr == NULL)
+		return;
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("depends_on must be a one-dimensional array")));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		char	   *dep;
+		Oid			argtypes[1] = {TEXTOID};
+		Datum		values[1];
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("depends_on must not contain NULL")));
+		dep = TextDatumGetCString(elems[i]);
+		am_check_version(dep, "dependency");
+		if (strcmp(dep, version) >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("migration %s cannot depend on %s", version, dep),
+					 errdetail("Migrations apply in version order, so a dependency must have an earlier version.")));
+		values[0] = CStringGetTextDatum(dep);
+		if (am_spi_owner("SELECT 1 FROM aura_migrate.migration WHERE version = $1",
+						 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not look up migration %s", dep);
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("migration %s depends on unknown migration %s", version, dep),
+					 errhint("Register %s first.", dep)));
+	}
+}
+
+/*
+ * check_self_modification
+ *		Refuse statements that would drop or alter the extension, its schema,
+ *		or its tables.  guard.c enforces the same at run time for anything
+ *		that cannot be seen in the raw parse tree (CASCADE, dynamic SQL).
+ */
+static void
+check_self_modification(const char *version, AmStatement *st, int stmtno,
+						bool is_down)
+{
+	Node	   *n = st->raw->stmt;
+	bool		bad = false;
+	ListCell   *lc;
+
+	switch (nodeTag(n))
+	{
+		case T_DropStmt:
+			{
+				DropStmt   *d = (DropStmt *) n;
+
+				foreach(lc, d->objects)
+				{
+					Node	   *obj = lfirst(lc);
+
+					if ((d->removeType == OBJECT_EXTENSION ||
+						 d->removeType == OBJECT_SCHEMA) &&
+						IsA(obj, String) &&
+						strcmp(strVal(obj), "aura_migrate") == 0)
+						bad = true;
+					else if (IsA(obj, List) && list_length((List *) obj) >= 2 &&
+							 IsA(linitial((List *) obj), String) &&
+							 strcmp(strVal(linitial((List *) obj)), "aura_migrate") == 0)
+						bad = true;
+				}
+				break;
+			}
+		case T_AlterExtensionStmt:
+			bad = strcmp(((AlterExtensionStmt *) n)->extname, "aura_migrate") == 0;
+			break;
+		case T_AlterExtensionContentsStmt:
+			bad = strcmp(((AlterExtensionContentsStmt *) n)->extname, "aura_migrate") == 0;
+			break;
+		case T_InsertStmt:
+			bad = ((InsertStmt *) n)->relation->schemaname &&
+				strcmp(((InsertStmt *) n)->relation->schemaname, "aura_migrate") == 0;
+			break;
+		case T_UpdateStmt:
+			bad = ((UpdateStmt *) n)->relation->schemaname &&
+				strcmp(((UpdateStmt *) n)->relation->schemaname, "aura_migrate") == 0;
+			break;
+		case T_DeleteStmt:
+			bad = ((DeleteStmt *) n)->relation->schemaname &&
+				strcmp(((DeleteStmt *) n)->relation->schemaname, "aura_migrate") == 0;
+			break;
+		case T_AlterTableStmt:
+			bad = ((AlterTableStmt *) n)->relation->schemaname &&
+				strcmp(((AlterTableStmt *) n)->relation->schemaname, "aura_migrate") == 0;
+			break;
+		case T_TruncateStmt:
+			foreach(lc, ((TruncateStmt *) n)->relations)
+			{
+				RangeVar   *rv = lfirst_node(RangeVar, lc);
+
+				if (rv->schemaname && strcmp(rv->schemaname, "aura_migrate") == 0)
+					bad = true;
+			}
+			break;
+		default:
+			break;
+	}
+
+	if (bad)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%smigration %s must not change extension \"aura_migrate\"",
+						is_down ? "down " : "", version),
+				 errdetail("Statement %d (line %d) is %s on the extension, its schema or its tables.",
+						   stmtno, st->line, CreateCommandName(n)),
+				 errhint("Migrations cannot alter the registry and history they are recorded in.")));
+}
+
+/*
+ * am_validate_sql
+ *		Check one migration's SQL without executing it, raising an error on
+ *		the first problem: too large, invalid encoding, syntax error (with
+ *		line and column), psql meta-command, empty, transaction control,
+ *		COPY from the client, a statement that cannot run in a transaction
+ *		block in a migration not marked "-- aura:no-transaction", or a change
+ *		to the extension itself.
+ *
+ * Returns the parsed statements, allocated in CurrentMemoryContext.
+ */
+AmParsed *
+am_validate_sql(const char *version, const char *sql, bool is_down,
+				bool no_transaction)
+{
+	size_t		len = strlen(sql);
+	const char *what = is_down ? "down migration" : "migration";
+	AmParsed   *parsed;
+	int			i;
+
+	if (len > (size_t) am_max_sql_size_kb * 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s %s is too large", what, version),
+				 errdetail("It has %zu bytes; the limit is %d kB.", len, am_max_sql_size_kb),
+				 errhint("Split it into several migrations, or raise aura_migrate.max_sql_size.")));
+
+	(void) pg_verify_mbstr(GetDatabaseEncoding(), sql, len, false);
+
+	parsed = am_parse_sql(sql);
+	if (parsed->failed)
+	{
+		if (parsed->err_meta)
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("%s %s contains a psql meta-command at line %d",
+							what, version, parsed->err_line),
+					 errdetail("%s", parsed->err_message),
+					 errhint("%s", parsed->err_hint)));
+		ereport(ERROR,
+				(errcode(parsed->err_sqlstate),
+				 errmsg("syntax error in %s %s at line %d, column %d",
+						what, version, parsed->err_line, parsed->err_column),
+				 errdetail("%s", parsed->err_message)));
+	}
+	if (parsed->nstmts == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s %s contains no SQL statement", what, version),
+				 errhint("A migration of only white space or comments does nothing: add its SQL, or do not register it.")));
+
+	for (i = 0; i < parsed->nstmts; i++)
+	{
+		AmStatement *st = &parsed->stmts[i];
+		Node	   *n = st->raw->stmt;
+
+		if (IsA(n, TransactionStmt))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+					 errmsg("%s %s contains transaction control at statement %d (line %d)",
+							what, version, i + 1, st->line),
+					 errdetail("%s cannot run inside a migration.", CreateCommandName(n)),
+					 errhint("Each migration runs in its own transaction: remove BEGIN, COMMIT, ROLLBACK, SAVEPOINT and PREPARE TRANSACTION.")));
+		if (IsA(n, CopyStmt) && ((CopyStmt *) n)->filename == NULL &&
+			((CopyStmt *) n)->query == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s %s copies from or to the client at statement %d (line %d)",
+							what, version, i + 1, st->line),
+					 errhint("COPY ... FROM STDIN needs psql; use INSERT ... VALUES for seed data.")));
+		if (!no_transaction && am_stmt_needs_top_level(n))
+			ereport(ERROR,
+					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+					 errmsg("statement %d (line %d) of %s %s cannot run inside a transaction block",
+							i + 1, st->line, what, version),
+					 errdetail("%s runs only at top level.", CreateCommandName(n)),
+					 errhint("Mark the migration with a line \"-- aura:no-transaction\" and apply it with CALL aura_migrate.migrate().")));
+		check_self_modification(version, st, i + 1, is_down);
+	}
+
+	return parsed;
+}
+
+/*
+ * parse_header
+ *		Read "-- Key: value" lines from the comment block at the top of a
+ *		migration.  Unknown keys are ignored; the block ends at the first
+ *		line that is neither blank nor a comment.
+ */
+static void
+parse_header(const char *sql, AmHeader *h)
+{
+	const char *p = sql;
+
+	memset(h, 0, sizeof(AmHeader));
+	while (*p)
+	{
+		const char *eol = strchr(p, '\n');
+		const char *end = eol ? eol : p + strlen(p);
+		const char *q = p;
+
+		while (q < end && isspace((unsigned char) *q))
+			q++;
+		if (q < end)
+		{
+			const char *colon;
+			const char *key;
+			const char *val;
+			size_t		keylen;
+			char	  **slot = NULL;
+
+			if (!(q + 1 < end && q[0] == '-' && q[1] == '-'))
+				break;
+			q += 2;
+			while (q < end && (*q == ' ' || *q == '\t'))
+				q++;
+			key = q;
+			colon = memchr(q, ':', end - q);
+			if (colon != NULL)
+			{
+				keylen = colon - key;
+				val = colon + 1;
+				while (val < end && isspace((unsigned char) *val))
+					val++;
+				if (keylen == 9 && pg_strncasecmp(key, "Migration", 9) == 0)
+					slot = &h->migration;
+				else if (keylen == 11 && pg_strncasecmp(key, "Description", 11) == 0)
+					slot = &h->description;
+				else if (keylen == 6 && pg_strncasecmp(key, "Author", 6) == 0)
+					slot = &h->author;
+				else if (keylen == 7 && pg_strncasecmp(key, "Created", 7) == 0)
+					slot = &h->created;
+				else if (keylen == 12 && pg_strncasecmp(key, "Environments", 12) == 0)
+					slot = &h->environments;
+				else if (keylen == 7 && pg_strncasecmp(key, "Depends", 7) == 0)
+					slot = &h->depends;
+				else if (keylen == 8 && pg_strncasecmp(key, "Requires", 8) == 0)
+					slot = &h->requires;
+				else if (keylen == 13 && pg_strncasecmp(key, "Requires-Hint", 13) == 0)
+					slot = &h->requires_hint;
+				if (slot != NULL && *slot == NULL)
+				{
+					const char *vend = end;
+
+					while (vend > val && isspace((unsigned char) vend[-1]))
+						vend--;
+					*slot = pnstrdup(val, vend - val);
+				}
+			}
+		}
+		if (eol == NULL)
+			break;
+		p = eol + 1;
+	}
+}
+
+/*
+ * split_list
+ *		A comma-separated list as a text[], each item trimmed; NULL for an
+ *		empty list.
+ */
+static ArrayType *
+split_list(const char *list)
+{
+	Datum	   *items;
+	int			n = 0;
+	int			cap = 8;
+	const char *p = list;
+
+	items = palloc(sizeof(Datum) * cap);
+	while (*p)
+	{
+		const char *comma = strchr(p, ',');
+		const char *end = comma ? comma : p + strlen(p);
+		const char *s = p;
+		const char *e = end;
+
+		while (s < e && isspace((unsigned char) *s))
+			s++;
+		while (e > s && isspace((unsigned char) e[-1]))
+			e--;
+		if (e > s)
+		{
+			if (n == cap)
+			{
+				cap *= 2;
+				items = repalloc(items, sizeof(Datum) * cap);
+			}
+			items[n++] = PointerGetDatum(cstring_to_text_with_len(s, e - s));
+		}
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	if (n == 0)
+		return NULL;
+	return construct_array(items, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/*
+ * parse_requires
+ *		Check a "-- Requires:" list: each item is "<kind> <name>" with kind
+ *		schema, role, function, table or extension.  apply() checks that each
+ *		exists before it applies anything.
+ */
+static ArrayType *
+parse_requires(const char *version, const char *list)
+{
+	ArrayType  *arr = split_list(list);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i,
+				k;
+
+	if (arr == NULL)
+		return NULL;
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		char	   *item = TextDatumGetCString(elems[i]);
+		char	   *sp = strchr(item, ' ');
+		bool		ok = false;
+
+		if (sp != NULL)
+		{
+			*sp = '\0';
+			for (k = 0; requirement_kinds[k]; k++)
+				if (strcmp(item, requirement_kinds[k]) == 0)
+					ok = true;
+			*sp = ' ';
+		}
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid requirement \"%s\" in migration %s", item, version),
+					 errhint("Write \"-- Requires:\" items as schema NAME, role NAME, function NAME(ARGTYPES), table NAME or extension NAME, separated by commas.")));
+	}
+	return arr;
+}
+
+/*
+ * register_migration
+ *		Validate and store one migration.  Returns "registered", "unchanged"
+ *		or "replaced".
+ */
+static const char *
+register_migration(AmMigrationInput *in)
+{
+	MemoryContext parsecxt;
+	MemoryContext oldcxt;
+	AmParsed   *parsed;
+	AmHeader	hdr;
+	int			nstmts;
+	char	   *checksum;
+	bool		no_tx;
+	ArrayType  *requires;
+	const char *result;
+	Oid			argtypes[14] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, INT4OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTOID, BOOLOID, TEXTOID, OIDOID};
+	Datum		values[14];
+	char		nulls[14];
+
+	am_check_version(in->version, "version");
+	check_name(in->name);
+	check_environments(in->environments);
+
+	/* parse in a context of our own: the trees are ~14x the text */
+	no_tx = am_sql_has_marker(in->sql, "aura:no-transaction");
+	parsecxt = AllocSetContextCreate(CurrentMemoryContext,
+									 "aura_migrate parse",
+									 ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(parsecxt);
+	parsed = am_validate_sql(in->version, in->sql, false, no_tx);
+	nstmts = parsed->nstmts;
+	if (in->down_sql != NULL)
+		(void) am_validate_sql(in->version, in->down_sql, true, false);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(parsecxt);
+
+	parse_header(in->sql, &hdr);
+	requires = hdr.requires ? parse_requires(in->version, hdr.requires) : NULL;
+	checksum = am_sha256_hex(in->sql, strlen(in->sql));
+
+	/* one registry writer at a time, and never beside a running apply() */
+	DirectFunctionCall1(pg_advisory_xact_lock_int8,
+						Int64GetDatum(AM_ADVISORY_LOCK_KEY));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	check_depends_on(in->version, in->depends_on);
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(in->version);
+	values[1] = CStringGetTextDatum(in->name);
+	values[2] = in->description ? CStringGetTextDatum(in->description) : (Datum) 0;
+	nulls[2] = in->description ? ' ' : 'n';
+	values[3] = CStringGetTextDatum(in->sql);
+	values[4] = in->down_sql ? CStringGetTextDatum(in->down_sql) : (Datum) 0;
+	nulls[4] = in->down_sql ? ' ' : 'n';
+	values[5] = CStringGetTextDatum(checksum);
+	values[6] = Int32GetDatum(nstmts);
+	values[7] = PointerGetDatum(in->environments);
+	nulls[7] = in->environments ? ' ' : 'n';
+	values[8] = PointerGetDatum(in->depends_on);
+	nulls[8] = in->depends_on ? ' ' : 'n';
+	values[9] = PointerGetDatum(requires);
+	nulls[9] = requires ? ' ' : 'n';
+	values[10] = hdr.requires_hint ? CStringGetTextDatum(hdr.requires_hint) : (Datum) 0;
+	nulls[10] = hdr.requires_hint ? ' ' : 'n';
+	values[11] = BoolGetDatum(no_tx);
+	values[12] = CStringGetTextDatum(in->source);
+	values[13] = ObjectIdGetDatum(GetUserId());	/* the caller */
+
+	/* what is there already, and was it applied? */
+	if (am_spi_owner("SELECT m.version IS NOT NULL AS registered, "
+					 "       coalesce(m.checksum = $6 AND m.name = $2 "
+					 "         AND m.description IS NOT DISTINCT FROM $3 "
+					 "         AND m.down_sql IS NOT DISTINCT FROM $5 "
+					 "         AND m.environments IS NOT DISTINCT FROM $8 "
+					 "         AND m.depends_on IS NOT DISTINCT FROM $9, false) AS same, "
+					 "       h.version IS NOT NULL AS applied, "
+					 "       coalesce(h.checksum = $6, false) AS applied_same "
+					 "FROM (SELECT $1::text AS v) arg "
+					 "LEFT JOIN aura_migrate.migration m ON m.version = arg.v "
+					 "LEFT JOIN aura_migrate.history h ON h.version = arg.v",
+					 14, argtypes, values, nulls, false, 0) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not look up migration %s", in->version);
+	else
+	{
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		bool		isnull;
+		bool		registered = DatumGetBool(SPI_getbinval(tup, td, 1, &isnull));
+		bool		same = DatumGetBool(SPI_getbinval(tup, td, 2, &isnull));
+		bool		applied = DatumGetBool(SPI_getbinval(tup, td, 3, &isnull));
+		bool		applied_same = DatumGetBool(SPI_getbinval(tup, td, 4, &isnull));
+
+		if (registered && same)
+			result = "unchanged";
+		else if (applied && !(applied_same && !registered))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("migration %s is already applied and cannot be changed", in->version),
+					 errdetail("Changing an applied migration would make the registry disagree with the schema it built (drift)."),
+					 errhint("Write a new migration with a later version for the change.")));
+		else if (registered && !in->replace)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("migration %s is already registered with other content", in->version),
+					 errhint("Pass replace => true to replace a pending migration.")));
+		else if (registered)
+		{
+			if (am_spi_owner("UPDATE aura_migrate.migration SET name = $2, "
+							 "description = $3, up_sql = $4, down_sql = $5, "
+							 "checksum = $6, statements = $7, environments = $8, "
+							 "depends_on = $9, requires = $10, requires_hint = $11, "
+							 "no_transaction = $12, source = $13, "
+							 "registered_at = pg_catalog.now(), "
+							 "registered_by = (SELECT rolname FROM pg_catalog.pg_roles "
+							 "WHERE oid = $14) "
+							 "WHERE version = $1",
+							 14, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE ||
+				SPI_processed != 1)
+				elog(ERROR, "could not replace migration %s", in->version);
+			result = "replaced";
+		}
+		else
+		{
+			if (am_spi_owner("INSERT INTO aura_migrate.migration (version, name, "
+							 "description, up_sql, down_sql, checksum, statements, "
+							 "environments, depends_on, requires, requires_hint, "
+							 "no_transaction, source, registered_by) "
+							 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+							 "$12, $13, (SELECT rolname FROM pg_catalog.pg_roles "
+							 "WHERE oid = $14))",
+							 14, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
+				elog(ERROR, "could not register migration %s", in->version);
+			result = "registered";
+		}
+	}
+
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	return result;
+}
+
+/*
+ * arg_text
+ *		A text argument as a C string; a clear error for NULL when required.
+ */
+static char *
+arg_text(FunctionCallInfo fcinfo, int argno, const char *argname, bool required)
+{
+	if (PG_ARGISNULL(argno))
+	{
+		if (required)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be null", argname)));
+		return NULL;
+	}
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/*
+ * aura_migrate_register
+ *		SQL: aura_migrate.register(version text, name text, sql text,
+ *			 down_sql text DEFAULT NULL, environments text[] DEFAULT NULL,
+ *			 depends_on text[] DEFAULT NULL, replace boolean DEFAULT false)
+ *			 RETURNS text
+ *
+ * Validates and stores a migration; nothing is executed.  EXECUTE is
+ * revoked from PUBLIC.
+ */
+Datum
+aura_migrate_register(PG_FUNCTION_ARGS)
+{
+	AmMigrationInput in;
+
+	memset(&in, 0, sizeof(in));
+	in.version = arg_text(fcinfo, 0, "version", true);
+	in.name = arg_text(fcinfo, 1, "name", true);
+	in.sql = arg_text(fcinfo, 2, "sql", true);
+	in.down_sql = arg_text(fcinfo, 3, "down_sql", false);
+	in.environments = PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4);
+	in.depends_on = PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5);
+	if (PG_ARGISNULL(6))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("replace must not be null")));
+	in.replace = PG_GETARG_BOOL(6);
+	in.source = "user";
+
+	PG_RETURN_TEXT_P(cstring_to_text(register_migration(&in)));
+}
+
+/*
+ * register_file_common
+ *		Register a migration file: the name YYYYMMDDNNN_description.sql gives
+ *		version and name, and the template header (Migration, Description,
+ *		Author, Created) must be there and agree with the file name.
+ */
+static const char *
+register_file_common(FunctionCallInfo fcinfo, const char *source, bool replace)
+{
+	AmMigrationInput in;
+	AmHeader	hdr;
+	char	   *filename = arg_text(fcinfo, 0, "filename", true);
+	char	   *base = strrchr(filename, '/');
+	size_t		blen;
+	int			i;
+	bool		ok;
+
+	base = base ? base + 1 : filename;
+	blen = strlen(base);
+
+	/* YYYYMMDDNNN_name.sql */
+	ok = blen > 16 && base[11] == '_' && strcmp(base + blen - 4, ".sql") == 0 &&
+		!(blen > 9 && strcmp(base + blen - 9, ".down.sql") == 0);
+	for (i = 0; ok && i < 11; i++)
+		if (!isdigit((unsigned char) base[i]))
+			ok = false;
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid migration file name \"%s\"", base),
+				 errhint("Name migration files YYYYMMDDNNN_description.sql, for example 20250909001_initial_schema.sql.")));
+
+	memset(&in, 0, sizeof(in));
+	in.version = pnstrdup(base, 11);
+	in.name = pnstrdup(base + 12, blen - 16);
+	in.sql = arg_text(fcinfo, 1, "sql", true);
+	in.down_sql = arg_text(fcinfo, 2, "down_sql", false);
+	in.replace = replace;
+	in.source = source;
+
+	am_check_version(in.version, "version");
+	check_name(in.name);
+
+	parse_header(in.sql, &hdr);
+	if (hdr.migration == NULL || hdr.description == NULL || hdr.description[0] == '\0' ||
+		hdr.author == NULL || hdr.author[0] == '\0' || hdr.created == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migration file \"%s\" lacks the template header", base),
+				 errdetail("Missing:%s%s%s%s",
+						   hdr.migration ? "" : " Migration",
+						   hdr.description && hdr.description[0] ? "" : " Description",
+						   hdr.author && hdr.author[0] ? "" : " Author",
+						   hdr.created ? "" : " Created"),
+				 errhint("Start the file with the lines \"-- Migration: %s\", \"-- Description: ...\", \"-- Author: ...\" and \"-- Created: YYYY-MM-DD\".", base)));
+	if (strcmp(hdr.migration, base) != 0 &&
+		!(strlen(hdr.migration) == blen - 4 && strncmp(hdr.migration, base, blen - 4) == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migration header names \"%s\" but the file is \"%s\"",
+						hdr.migration, base),
+				 errhint("Make the \"-- Migration:\" line match the file name.")));
+	if (strlen(hdr.created) != 10 || hdr.created[4] != '-' || hdr.created[7] != '-')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
+				 errmsg("invalid Created date \"%s\" in migration file \"%s\"", hdr.created, base),
+				 errhint("Write the date as YYYY-MM-DD.")));
+	else
+	{
+		char		asversion[12];
+
+		memcpy(asversion, hdr.created, 4);
+		memcpy(asversion + 4, hdr.created + 5, 2);
+		memcpy(asversion + 6, hdr.created + 8, 2);
+		memcpy(asversion + 8, "001", 4);
+		am_check_version(asversion, "Created date");
+	}
+
+	in.description = hdr.description;
+	if (hdr.environments)
+		in.environments = split_list(hdr.environments);
+	if (hdr.depends)
+		in.depends_on = split_list(hdr.depends);
+
+	return register_migration(&in);
+}
+
+/*
+ * aura_migrate_register_file
+ *		SQL: aura_migrate.register_file(filename text, sql text,
+ *			 down_sql text DEFAULT NULL, replace boolean DEFAULT false)
+ *			 RETURNS text
+ *
+ * Registers a migration file after checking its name and template header.
+ * EXECUTE is revoked from PUBLIC.
+ */
+Datum
+aura_migrate_register_file(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("replace must not be null")));
+	PG_RETURN_TEXT_P(cstring_to_text(register_file_common(fcinfo, "user",
+														  PG_GETARG_BOOL(3))));
+}
+
+/*
+ * aura_migrate_register_bundled
+ *		SQL: aura_migrate._register_bundled(filename text, sql text,
+ *			 down_sql text) RETURNS text
+ *
+ * Internal: the install script registers the migrations shipped with the
+ * extension through this (source "bundled").  EXECUTE is revoked from
+ * PUBLIC.
+ */
+Datum
+aura_migrate_register_bundled(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(register_file_common(fcinfo, "bundled", true)));
+}

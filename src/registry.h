@@ -1,0 +1,29 @@
+/*-------------------------------------------------------------------------
+ *
+ * registry.h
+ *	  The migration registry: validation, storage, and bookkeeping SPI.
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/registry.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AURA_MIGRATE_REGISTRY_H
+#define AURA_MIGRATE_REGISTRY_H
+
+#include "executor/spi.h"
+
+#include "sqlsplit.h"
+
+extern Oid	am_extension_owner(void);
+extern int	am_spi_owner(const char *sql, int nargs, Oid *argtypes,
+						 Datum *values, const char *nulls,
+						 bool read_only, long count);
+extern void am_check_version(const char *version, const char *what);
+extern AmParsed *am_validate_sql(const char *version, const char *sql,
+								 bool is_down, bool no_transaction);
+extern char *am_spi_getstr(int row, int col);
+
+#endif							/* AURA_MIGRATE_REGISTRY_H */

@@ -1,0 +1,220 @@
+/*
+ * src/sql/aura_migrate.sql
+ *		The engine's catalog: registry, history and log tables, and the SQL
+ *		declarations of the C entry points.
+ *
+ * This file is the readable source of the install script.  The Makefile
+ * concatenates it with the generated registration of the bundled Aura
+ * migrations (see scripts/gen-bundled.sh) into aura_migrate--VERSION.sql.
+ *
+ * Privileges: the tables belong to the extension's owner and nobody else
+ * can read or write them directly; every function that changes schema or
+ * bookkeeping has EXECUTE revoked from PUBLIC.  README.md documents the
+ * GRANTs for a migrator role.
+ */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION aura_migrate" to load this file. \quit
+
+/* ------------------------------------------------------------------------
+ * Tables
+ * ------------------------------------------------------------------------ */
+
+CREATE TABLE aura_migrate.migration (
+	version			text PRIMARY KEY
+					CHECK (version ~ '^[0-9]{11}$'),
+	name			text NOT NULL
+					CHECK (name ~ '^[a-z][a-z0-9_]*$' AND length(name) <= 63),
+	description		text,
+	up_sql			text NOT NULL,
+	down_sql		text,
+	checksum		text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),
+	statements		integer NOT NULL CHECK (statements > 0),
+	environments	text[],
+	depends_on		text[],
+	requires		text[],
+	requires_hint	text,
+	no_transaction	boolean NOT NULL DEFAULT false,
+	source			text NOT NULL DEFAULT 'user'
+					CHECK (source IN ('bundled', 'user')),
+	registered_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	registered_by	name NOT NULL DEFAULT CURRENT_USER
+);
+COMMENT ON TABLE aura_migrate.migration IS
+'Registered migrations: version, name, up and down SQL, SHA-256 checksum of the up SQL, environments, dependencies and pre-check requirements.';
+
+CREATE TABLE aura_migrate.history (
+	version			text PRIMARY KEY,
+	name			text NOT NULL,
+	checksum		text NOT NULL,
+	statements		integer NOT NULL,
+	run_id			bigint NOT NULL,
+	applied_at		timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+	applied_by		name NOT NULL,
+	environment		text NOT NULL,
+	duration_ms		double precision NOT NULL
+);
+COMMENT ON TABLE aura_migrate.history IS
+'One row per applied migration, with the checksum that was applied.  The primary key makes a second application impossible.';
+
+CREATE SEQUENCE aura_migrate.run_seq;
+COMMENT ON SEQUENCE aura_migrate.run_seq IS
+'Identifies one call of apply(), migrate() or rollback() in the log.';
+
+CREATE TABLE aura_migrate.log (
+	id				bigserial PRIMARY KEY,
+	run_id			bigint,
+	version			text,
+	event			text NOT NULL
+					CHECK (event IN ('applied', 'failed', 'rolled_back',
+									 'check_failed', 'skipped', 'retried')),
+	logged_at		timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+	duration_ms		double precision,
+	sqlstate		text,
+	message			text,
+	detail			text,
+	statement_no	integer,
+	line			integer,
+	statement_text	text,
+	environment		text NOT NULL,
+	username		name NOT NULL
+);
+COMMENT ON TABLE aura_migrate.log IS
+'Every migration event.  Failed events are written by a background worker so they survive the rollback of the caller''s transaction.  Outside development no statement text and no error DETAIL are stored.';
+
+CREATE INDEX log_version_idx ON aura_migrate.log (version, id);
+
+SELECT pg_catalog.pg_extension_config_dump('aura_migrate.migration',
+										   'WHERE source = ''user''');
+SELECT pg_catalog.pg_extension_config_dump('aura_migrate.history', '');
+SELECT pg_catalog.pg_extension_config_dump('aura_migrate.log', '');
+SELECT pg_catalog.pg_extension_config_dump('aura_migrate.log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('aura_migrate.run_seq', '');
+
+REVOKE ALL ON ALL TABLES IN SCHEMA aura_migrate FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA aura_migrate FROM PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * C entry points
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION aura_migrate.checksum(sql text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'aura_migrate_checksum'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION aura_migrate.checksum(text) IS
+'Lower-case hex SHA-256 of the text, as stored in migration.checksum.';
+
+CREATE FUNCTION aura_migrate.register(
+	version text,
+	name text,
+	sql text,
+	down_sql text DEFAULT NULL,
+	environments text[] DEFAULT NULL,
+	depends_on text[] DEFAULT NULL,
+	replace boolean DEFAULT false)
+RETURNS text
+AS 'MODULE_PATHNAME', 'aura_migrate_register'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean) IS
+'Validates and stores a migration without executing it.  Returns registered, unchanged or replaced.';
+
+CREATE FUNCTION aura_migrate.register_file(
+	filename text,
+	sql text,
+	down_sql text DEFAULT NULL,
+	replace boolean DEFAULT false)
+RETURNS text
+AS 'MODULE_PATHNAME', 'aura_migrate_register_file'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION aura_migrate.register_file(text, text, text, boolean) IS
+'Registers a migration file named YYYYMMDDNNN_description.sql after checking its template header.';
+
+CREATE FUNCTION aura_migrate._register_bundled(
+	filename text,
+	sql text,
+	down_sql text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'aura_migrate_register_bundled'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION aura_migrate._register_bundled(text, text, text) IS
+'Internal: registers a migration shipped with the extension (source bundled).';
+
+CREATE FUNCTION aura_migrate.apply(target text DEFAULT NULL)
+RETURNS TABLE (version text, name text, status text,
+			   duration_ms double precision, statements integer)
+AS 'MODULE_PATHNAME', 'aura_migrate_apply'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION aura_migrate.apply(text) IS
+'Applies every pending migration up to and including target, in the caller''s transaction, each in its own subtransaction.';
+
+CREATE PROCEDURE aura_migrate.migrate(target text DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'aura_migrate_migrate'
+LANGUAGE C;
+COMMENT ON PROCEDURE aura_migrate.migrate(text) IS
+'Applies every pending migration up to and including target, committing after each one.  Must be called with CALL outside a transaction block.';
+
+/* ------------------------------------------------------------------------
+ * status()
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION aura_migrate.status()
+RETURNS TABLE (version text, name text, state text, source text,
+			   applied_at timestamptz, applied_by name, environment text,
+			   duration_ms double precision, checksum text,
+			   last_error text)
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH env AS (
+		SELECT coalesce(nullif(current_setting('aura_migrate.environment', true), ''),
+						'development') AS name
+	),
+	last_event AS (
+		SELECT DISTINCT ON (l.version) l.version, l.event, l.sqlstate,
+			   l.message, l.statement_no, l.line
+		  FROM aura_migrate.log l
+		 WHERE l.event IN ('applied', 'failed', 'check_failed', 'rolled_back')
+		 ORDER BY l.version, l.id DESC
+	)
+	SELECT m.version, m.name,
+		   CASE
+			   WHEN h.version IS NOT NULL
+					AND h.checksum <> aura_migrate.checksum(m.up_sql) THEN 'drifted'
+			   WHEN h.version IS NOT NULL THEN 'applied'
+			   WHEN m.environments IS NOT NULL
+					AND NOT (env.name = ANY (m.environments)) THEN 'skipped'
+			   WHEN le.event IN ('failed', 'check_failed') THEN 'failed'
+			   ELSE 'pending'
+		   END,
+		   m.source, h.applied_at, h.applied_by, h.environment, h.duration_ms,
+		   m.checksum,
+		   CASE WHEN h.version IS NULL AND le.event IN ('failed', 'check_failed')
+				THEN format('statement %s, line %s: %s (SQLSTATE %s)',
+							le.statement_no, le.line, le.message, le.sqlstate)
+		   END
+	  FROM aura_migrate.migration m
+	 CROSS JOIN env
+	  LEFT JOIN aura_migrate.history h ON h.version = m.version
+	  LEFT JOIN last_event le ON le.version = m.version
+	UNION ALL
+	SELECT h.version, h.name, 'unregistered', NULL, h.applied_at, h.applied_by,
+		   h.environment, h.duration_ms, h.checksum, NULL
+	  FROM aura_migrate.history h
+	 WHERE NOT EXISTS (SELECT 1 FROM aura_migrate.migration m
+						WHERE m.version = h.version)
+	ORDER BY 1
+$$;
+COMMENT ON FUNCTION aura_migrate.status() IS
+'Every registered migration with its state: pending, applied, failed, drifted (registered SQL no longer matches the applied checksum), skipped (not for this environment) or unregistered (applied but no longer registered).';
+
+/* ------------------------------------------------------------------------
+ * Privileges
+ * ------------------------------------------------------------------------ */
+
+REVOKE ALL ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.register_file(text, text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate._register_bundled(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.apply(text) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE aura_migrate.migrate(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.status() FROM PUBLIC;

@@ -1,0 +1,347 @@
+/*-------------------------------------------------------------------------
+ *
+ * sqlsplit.c
+ *	  Splitting migration SQL into statements with PostgreSQL's raw parser.
+ *
+ * A migration is parsed with raw_parser(), which checks its grammar and
+ * splits it into statements without looking anything up in the catalogs
+ * and without executing anything.  Each statement keeps its byte range in
+ * the migration and the line of its first token, so errors found at
+ * registration, by lint() or while applying can point at a line.
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/sqlsplit.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+#include <limits.h>
+
+#include "mb/pg_wchar.h"
+#include "parser/parser.h"
+#include "tcop/utility.h"
+#include "utils/guc.h"
+
+#include "sqlsplit.h"
+
+static int	skip_blank(const char *sql, int off, int end);
+static bool find_meta_command(const char *sql, int upto_line,
+							  int *line, char **word);
+
+/*
+ * am_parse_sql
+ *		Parse a migration into statements.
+ *
+ * Returns an AmParsed allocated in CurrentMemoryContext, together with the
+ * parse trees; callers parse in a short-lived context of their own.  A
+ * syntax error does not raise: it is described in the result (message,
+ * line and column in the migration) so that register() can refuse with a
+ * precise error and lint() can report it as a finding.  Errors other than
+ * syntax errors (out of memory, stack depth) are re-thrown.
+ *
+ * The scanner's handling of backslashes depends on two settings; they are
+ * pinned for the parse so a migration means the same thing everywhere.
+ */
+AmParsed *
+am_parse_sql(const char *sql)
+{
+	AmParsed   *result = palloc0(sizeof(AmParsed));
+	MemoryContext oldcxt = CurrentMemoryContext;
+	List	   *volatile raw = NIL;
+	int			nest;
+	int			total = strlen(sql);
+	ListCell   *lc;
+	int			i;
+
+	nest = NewGUCNestLevel();
+	(void) set_config_option("standard_conforming_strings", "on",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("escape_string_warning", "off",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+
+	PG_TRY();
+	{
+		raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION &&
+			ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			PG_RE_THROW();
+		FlushErrorState();
+
+		result->failed = true;
+		result->err_sqlstate = edata->sqlerrcode;
+		result->err_message = pstrdup(edata->message);
+		if (edata->cursorpos > 0)
+			am_position_to_line_col(sql, edata->cursorpos,
+									&result->err_line, &result->err_column);
+		else
+		{
+			result->err_line = 0;
+			result->err_column = 0;
+		}
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+
+	AtEOXact_GUC(false, nest);
+
+	if (result->failed)
+	{
+		int			mline;
+		char	   *word;
+
+		/*
+		 * psql meta-commands are the commonest reason a file that works with
+		 * psql -f fails here: say so rather than "syntax error at or near".
+		 */
+		if (find_meta_command(sql,
+							  result->err_line > 0 ? result->err_line : INT_MAX,
+							  &mline, &word))
+		{
+			result->err_message = psprintf("psql meta-command \"%s\" is not SQL", word);
+			result->err_line = mline;
+			result->err_column = 1;
+			result->err_meta = true;
+			result->err_hint = pstrdup("Meta-commands such as \\i, \\set or \\copy are run by psql, not by the server: replace them with the SQL they stand for.");
+		}
+		return result;
+	}
+
+	result->nstmts = list_length(raw);
+	result->stmts = palloc0(sizeof(AmStatement) * Max(result->nstmts, 1));
+	i = 0;
+	foreach(lc, raw)
+	{
+		RawStmt    *rs = lfirst_node(RawStmt, lc);
+		AmStatement *st = &result->stmts[i++];
+		int			start = rs->stmt_location < 0 ? 0 : rs->stmt_location;
+		int			len = rs->stmt_len > 0 ? rs->stmt_len : total - start;
+		int			first;
+
+		/* the text runs from the first token: leading comments are dropped */
+		first = skip_blank(sql, start, start + len);
+		st->raw = rs;
+		st->offset = first;
+		st->length = start + len - first;
+		st->text = pnstrdup(sql + first, st->length);
+		st->line = am_line_of_offset(sql, first);
+	}
+
+	return result;
+}
+
+/*
+ * am_position_to_line_col
+ *		Turn a 1-based character position (as in ErrorData.cursorpos) into a
+ *		1-based line and column.  Positions count characters, not bytes.
+ */
+void
+am_position_to_line_col(const char *sql, int charpos, int *line, int *column)
+{
+	const char *p = sql;
+	int			l = 1;
+	int			c = 1;
+	int			n;
+
+	for (n = 1; n < charpos && *p; n++)
+	{
+		if (*p == '\n')
+		{
+			l++;
+			c = 1;
+		}
+		else
+			c++;
+		p += pg_mblen(p);
+	}
+	*line = l;
+	*column = c;
+}
+
+/*
+ * am_line_of_offset
+ *		1-based line number of a byte offset.
+ */
+int
+am_line_of_offset(const char *sql, int offset)
+{
+	int			line = 1;
+	int			i;
+
+	for (i = 0; i < offset && sql[i]; i++)
+		if (sql[i] == '\n')
+			line++;
+	return line;
+}
+
+/*
+ * am_statement_tag
+ *		The command tag of a statement ("CREATE TABLE", ...).
+ */
+const char *
+am_statement_tag(AmStatement *stmt)
+{
+	return CreateCommandName(stmt->raw->stmt);
+}
+
+/*
+ * am_stmt_needs_top_level
+ *		Whether a statement refuses to run inside a transaction block, and so
+ *		cannot run inside apply() (CREATE INDEX CONCURRENTLY, VACUUM, ...).
+ */
+bool
+am_stmt_needs_top_level(Node *stmt)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_IndexStmt:
+			return ((IndexStmt *) stmt)->concurrent;
+		case T_DropStmt:
+			return ((DropStmt *) stmt)->concurrent;
+		case T_ReindexStmt:
+			foreach(lc, ((ReindexStmt *) stmt)->params)
+			{
+				DefElem    *opt = (DefElem *) lfirst(lc);
+
+				if (strcmp(opt->defname, "concurrently") == 0)
+					return true;
+			}
+			return false;
+		case T_VacuumStmt:
+		case T_CreatedbStmt:
+		case T_DropdbStmt:
+		case T_AlterSystemStmt:
+		case T_CreateTableSpaceStmt:
+		case T_DropTableSpaceStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * am_sql_has_marker
+ *		Whether a comment line "-- <marker>" appears in the migration.
+ */
+bool
+am_sql_has_marker(const char *sql, const char *marker)
+{
+	const char *p = sql;
+	size_t		mlen = strlen(marker);
+
+	while (*p)
+	{
+		const char *q = p;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (q[0] == '-' && q[1] == '-')
+		{
+			q += 2;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (strncmp(q, marker, mlen) == 0 &&
+				(q[mlen] == '\0' || isspace((unsigned char) q[mlen])))
+				return true;
+		}
+		p = strchr(p, '\n');
+		if (p == NULL)
+			break;
+		p++;
+	}
+	return false;
+}
+
+/*
+ * skip_blank
+ *		Byte offset of the first character at or after off that is neither
+ *		white space nor inside a comment.
+ */
+static int
+skip_blank(const char *sql, int off, int end)
+{
+	while (off < end)
+	{
+		if (isspace((unsigned char) sql[off]))
+			off++;
+		else if (sql[off] == '-' && off + 1 < end && sql[off + 1] == '-')
+		{
+			while (off < end && sql[off] != '\n')
+				off++;
+		}
+		else if (sql[off] == '/' && off + 1 < end && sql[off + 1] == '*')
+		{
+			int			depth = 1;
+
+			off += 2;
+			while (off < end && depth > 0)
+			{
+				if (sql[off] == '/' && off + 1 < end && sql[off + 1] == '*')
+				{
+					depth++;
+					off += 2;
+				}
+				else if (sql[off] == '*' && off + 1 < end && sql[off + 1] == '/')
+				{
+					depth--;
+					off += 2;
+				}
+				else
+					off++;
+			}
+		}
+		else
+			break;
+	}
+	return off;
+}
+
+/*
+ * find_meta_command
+ *		Find the first line, at or before upto_line, whose first non-blank
+ *		character is a backslash: a psql meta-command.
+ */
+static bool
+find_meta_command(const char *sql, int upto_line, int *line, char **word)
+{
+	const char *p = sql;
+	int			l = 1;
+
+	while (*p && l <= upto_line)
+	{
+		const char *q = p;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q == '\\')
+		{
+			const char *e = q + 1;
+
+			while (*e && !isspace((unsigned char) *e))
+				e++;
+			*line = l;
+			*word = pnstrdup(q, Min(e - q, 32));
+			return true;
+		}
+		p = strchr(p, '\n');
+		if (p == NULL)
+			break;
+		p++;
+		l++;
+	}
+	return false;
+}
