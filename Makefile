@@ -2,7 +2,7 @@
 #
 # The install script aura_migrate--$(EXTVERSION).sql is generated from the
 # readable sources in src/sql/ and the bundled Aura migrations in
-# db/migrations/production/ (scripts/gen-bundled.sh).  The control file is
+# db/migrations/production/ (scripts/gen-register-sql.sh).  The control file is
 # the single source of the version.
 
 EXTENSION = aura_migrate
@@ -23,7 +23,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 BUNDLED = $(sort $(wildcard db/migrations/production/*.sql))
 SQL_SOURCES = src/sql/aura_migrate.sql
 
-REGRESS = registry register_bad apply failure migrate status safety dump
+REGRESS = registry register_bad apply failure migrate status safety
 REGRESS_OPTS = --inputdir=. --load-extension=aura_migrate
 
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -35,7 +35,8 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(BUNDLED) scripts/gen-bundled.sh $(EXTENSION).control
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(BUNDLED) scripts/gen-register-sql.sh $(EXTENSION).control
 	cat $(SQL_SOURCES) > $@.tmp
-	sh scripts/gen-bundled.sh $(BUNDLED) >> $@.tmp
+	printf '\n/* Bundled migrations, generated from db/migrations/production by\n * scripts/gen-register-sql.sh: do not edit here. */\n' >> $@.tmp
+	sh scripts/gen-register-sql.sh aura_migrate._register_bundled $(BUNDLED) >> $@.tmp
 	mv $@.tmp $@

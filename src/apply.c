@@ -735,8 +735,11 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 			ms = apply_one(&run, m);
 			napplied++;
 			ereport(NOTICE,
-					(errmsg("applied migration %s (%s): %d statements in %.1f ms",
-							m->version, m->name, m->statements, ms)));
+					(errmsg_plural("applied migration %s (%s), %d statement",
+								   "applied migration %s (%s), %d statements",
+								   m->statements,
+								   m->version, m->name, m->statements),
+					 errdetail("It took %.1f ms and was committed.", ms)));
 			SPI_commit();
 		}
 		pgstat_report_activity(STATE_RUNNING, debug_query_string);

@@ -9,7 +9,8 @@
  * register() already refuses the plain cases from the parse tree; this
  * guard catches the rest at run time: CASCADE, dynamic SQL in DO blocks,
  * functions that write the tables.  An object access hook sees drops,
- * alterations and truncations; an executor permission hook sees DML.
+ * alterations, truncations and new columns or relations in the schema;
+ * an executor permission hook sees DML.
  *
  * The hooks cost nothing outside a migration: they test one flag.  The
  * flag is cleared at the end of every (sub)transaction as well, so an
@@ -35,6 +36,8 @@
 #include "executor/executor.h"
 #include "nodes/parsenodes.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 
 #include "aura_migrate.h"
 
@@ -73,8 +76,31 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
 
-	if (!guard_active ||
-		(access != OAT_DROP && access != OAT_POST_ALTER && access != OAT_TRUNCATE))
+	if (!guard_active)
+		return;
+
+	/* new columns, indexes or tables in the extension's schema */
+	if (access == OAT_POST_CREATE)
+	{
+		if (classId == RelationRelationId)
+		{
+			/* a new relation is in the relcache before the syscache sees it */
+			Relation	rel = RelationIdGetRelation(objectId);
+			Oid			nsp = InvalidOid;
+
+			if (RelationIsValid(rel))
+			{
+				nsp = RelationGetNamespace(rel);
+				RelationClose(rel);
+			}
+			if (nsp == guard_schema)
+				guard_refuse(subId != 0 ? "add a column to one of its tables" :
+							 "create a relation in its schema");
+		}
+		return;
+	}
+
+	if (access != OAT_DROP && access != OAT_POST_ALTER && access != OAT_TRUNCATE)
 		return;
 
 	if ((classId == ExtensionRelationId && objectId == guard_extension) ||

@@ -177,6 +177,28 @@ am_spi_getstr(int row, int col)
 }
 
 /*
+ * date_problem
+ *		NULL when y-m-d is a calendar date from 1970 on, else why not.
+ */
+static char *
+date_problem(int y, int m, int d)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int			maxd;
+
+	if (y < 1970)
+		return psprintf("The year %d is before 1970.", y);
+	if (m < 1 || m > 12)
+		return psprintf("There is no month %d.", m);
+	maxd = mdays[m - 1];
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		maxd = 29;
+	if (d < 1 || d > maxd)
+		return psprintf("Month %d of %d has %d days.", m, y, maxd);
+	return NULL;
+}
+
+/*
  * am_check_version
  *		A version is 11 digits: a real calendar date YYYYMMDD and a sequence
  *		number NNN from 001 to 999.
@@ -185,12 +207,7 @@ void
 am_check_version(const char *version, const char *what)
 {
 	int			i;
-	int			y,
-				m,
-				d,
-				n;
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int			maxd;
+	char	   *problem;
 
 	for (i = 0; version[i]; i++)
 		if (!isdigit((unsigned char) version[i]))
@@ -202,35 +219,49 @@ am_check_version(const char *version, const char *what)
 				 errdetail("A version has exactly 11 digits: YYYYMMDDNNN."),
 				 errhint("For example 20250909001: the date, then a sequence number from 001 to 999.")));
 
-	y = (version[0] - '0') * 1000 + (version[1] - '0') * 100 +
-		(version[2] - '0') * 10 + (version[3] - '0');
-	m = (version[4] - '0') * 10 + (version[5] - '0');
-	d = (version[6] - '0') * 10 + (version[7] - '0');
-	n = (version[8] - '0') * 100 + (version[9] - '0') * 10 + (version[10] - '0');
-
-	if (y < 1970 || m < 1 || m > 12)
+#define DIGITS(p, n) (pg_strtoint32(pnstrdup((p), (n))))
+	problem = date_problem(DIGITS(version, 4), DIGITS(version + 4, 2),
+						   DIGITS(version + 6, 2));
+	if (problem != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid %s \"%s\"", what, version),
-				 errdetail("\"%.8s\" is not a calendar date.", version),
-				 errhint("The first eight digits are the date, YYYYMMDD, from 1970 on.")));
-	maxd = mdays[m - 1];
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		maxd = 29;
-	if (d < 1 || d > maxd)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, version),
-				 errdetail("\"%.8s\" is not a calendar date: month %d has %d days.",
-						   version, m, maxd),
+				 errdetail("\"%.8s\" is not a calendar date: %s", version, problem),
 				 errhint("The first eight digits are the date, YYYYMMDD.")));
-	if (n < 1)
+	if (DIGITS(version + 8, 3) < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid %s \"%s\"", what, version),
 				 errdetail("The sequence number NNN runs from 001 to 999."),
 				 errhint("The first migration of a day is YYYYMMDD001.")));
 }
+
+/*
+ * check_created
+ *		The header's Created date is YYYY-MM-DD and a calendar date.
+ */
+static void
+check_created(const char *created, const char *file)
+{
+	bool		ok = strlen(created) == 10 && created[4] == '-' && created[7] == '-';
+	int			i;
+	char	   *problem = NULL;
+
+	for (i = 0; ok && i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char) created[i]))
+			ok = false;
+	if (ok)
+		problem = date_problem(DIGITS(created, 4), DIGITS(created + 5, 2),
+							   DIGITS(created + 8, 2));
+	if (!ok || problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
+				 errmsg("invalid Created date \"%s\" in migration file \"%s\"",
+						created, file),
+				 problem ? errdetail("%s", problem) : 0,
+				 errhint("Write the date as YYYY-MM-DD.")));
+}
+#undef DIGITS
 
 /*
  * check_name
@@ -933,21 +964,7 @@ register_file_common(FunctionCallInfo fcinfo, const char *source, bool replace)
 				 errmsg("migration header names \"%s\" but the file is \"%s\"",
 						hdr.migration, base),
 				 errhint("Make the \"-- Migration:\" line match the file name.")));
-	if (strlen(hdr.created) != 10 || hdr.created[4] != '-' || hdr.created[7] != '-')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
-				 errmsg("invalid Created date \"%s\" in migration file \"%s\"", hdr.created, base),
-				 errhint("Write the date as YYYY-MM-DD.")));
-	else
-	{
-		char		asversion[12];
-
-		memcpy(asversion, hdr.created, 4);
-		memcpy(asversion + 4, hdr.created + 5, 2);
-		memcpy(asversion + 6, hdr.created + 8, 2);
-		memcpy(asversion + 8, "001", 4);
-		am_check_version(asversion, "Created date");
-	}
+	check_created(hdr.created, base);
 
 	in.description = hdr.description;
 	if (hdr.environments)

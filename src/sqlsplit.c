@@ -56,6 +56,7 @@ am_parse_sql(const char *sql)
 	int			total = strlen(sql);
 	ListCell   *lc;
 	int			i;
+	ErrorContextCallback *save_context;
 
 	nest = NewGUCNestLevel();
 	(void) set_config_option("standard_conforming_strings", "on",
@@ -65,6 +66,13 @@ am_parse_sql(const char *sql)
 							 PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 
+	/*
+	 * Callers' error context callbacks (SPI's, when we are called from a
+	 * PL/pgSQL EXECUTE) would move the syntax error position out of
+	 * cursorpos: parse with none, the position is ours to report.
+	 */
+	save_context = error_context_stack;
+	error_context_stack = NULL;
 	PG_TRY();
 	{
 		raw = raw_parser(sql, RAW_PARSE_DEFAULT);
@@ -73,6 +81,7 @@ am_parse_sql(const char *sql)
 	{
 		ErrorData  *edata;
 
+		error_context_stack = save_context;
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
 		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION &&
@@ -94,6 +103,7 @@ am_parse_sql(const char *sql)
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
+	error_context_stack = save_context;
 
 	AtEOXact_GUC(false, nest);
 

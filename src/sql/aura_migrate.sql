@@ -5,7 +5,7 @@
  *
  * This file is the readable source of the install script.  The Makefile
  * concatenates it with the generated registration of the bundled Aura
- * migrations (see scripts/gen-bundled.sh) into aura_migrate--VERSION.sql.
+ * migrations (see scripts/gen-register-sql.sh) into aura_migrate--VERSION.sql.
  *
  * Privileges: the tables belong to the extension's owner and nobody else
  * can read or write them directly; every function that changes schema or
