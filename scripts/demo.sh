@@ -11,4 +11,4 @@
 ensure_deps
 build_install
 echo "== starting a throwaway cluster"
-as_root pg_virtualenv -v $PGVER sh "$ROOT/scripts/demo-inside.sh"
+as_root pg_virtualenv -t -v $PGVER sh "$ROOT/scripts/demo-inside.sh"
