@@ -16,14 +16,19 @@ OBJS = \
 	src/eventlog.o \
 	src/guard.o \
 	src/registry.o \
-	src/sqlsplit.o
+	src/sqlsplit.o \
+	$(patsubst %.c,%.o,$(wildcard src/lint*.c src/rls*.c))
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 BUNDLED = $(sort $(wildcard db/migrations/production/*.sql))
-SQL_SOURCES = src/sql/aura_migrate.sql
+SQL_SOURCES = src/sql/aura_migrate.sql $(wildcard src/sql/check_rls.sql) $(wildcard src/sql/lint.sql)
+PROBE_FIXTURES = $(sort $(wildcard db/probes/*.sql))
 
-REGRESS = registry register_bad apply failure migrate status safety
+REGRESS_ENGINE = registry register_bad apply failure migrate status safety
+REGRESS_LINT =
+REGRESS_RLS =
+REGRESS = $(REGRESS_ENGINE) $(REGRESS_LINT) $(REGRESS_RLS)
 REGRESS_OPTS = --inputdir=. --load-extension=aura_migrate
 
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -35,8 +40,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(BUNDLED) scripts/gen-register-sql.sh $(EXTENSION).control
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(BUNDLED) $(PROBE_FIXTURES) scripts/gen-register-sql.sh $(EXTENSION).control
 	cat $(SQL_SOURCES) > $@.tmp
 	printf '\n/* Bundled migrations, generated from db/migrations/production by\n * scripts/gen-register-sql.sh: do not edit here. */\n' >> $@.tmp
 	sh scripts/gen-register-sql.sh aura_migrate._register_bundled $(BUNDLED) >> $@.tmp
+	$(if $(PROBE_FIXTURES),cat $(PROBE_FIXTURES) >> $@.tmp)
 	mv $@.tmp $@

@@ -95,6 +95,23 @@ REVOKE ALL ON ALL TABLES IN SCHEMA aura_migrate FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA aura_migrate FROM PUBLIC;
 
 /* ------------------------------------------------------------------------
+ * Findings: the one row shape of check_rls() and lint()
+ * ------------------------------------------------------------------------ */
+
+CREATE TYPE aura_migrate.finding AS (
+	severity	text,			-- error, warning or info
+	code		text,			-- stable identifier, documented in docs/findings.md
+	object		text,			-- schema-qualified, quoted as PostgreSQL quotes identifiers
+	message		text,
+	hint		text,
+	line		integer,		-- lint(): line in the migration, else NULL
+	col			integer,		-- lint(): column in the migration, else NULL
+	allowed		boolean			-- lint(): acknowledged by "-- aura:allow <code>"
+);
+COMMENT ON TYPE aura_migrate.finding IS
+'One finding of check_rls() or lint(): severity, code, object, message, hint, and for lint() the line and column and whether the migration allowed it.';
+
+/* ------------------------------------------------------------------------
  * C entry points
  * ------------------------------------------------------------------------ */
 
