@@ -26,7 +26,7 @@ SQL_SOURCES = src/sql/aura_migrate.sql $(wildcard src/sql/check_rls.sql) $(wildc
 PROBE_FIXTURES = $(sort $(wildcard db/probes/*.sql))
 
 REGRESS_ENGINE = registry register_bad apply failure migrate status safety
-REGRESS_LINT =
+REGRESS_LINT = lint
 REGRESS_RLS =
 REGRESS = $(REGRESS_ENGINE) $(REGRESS_LINT) $(REGRESS_RLS)
 REGRESS_OPTS = --inputdir=. --load-extension=aura_migrate

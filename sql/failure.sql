@@ -4,8 +4,10 @@
 -- the failure is recorded durably
 --
 \set VERBOSITY default
-SELECT aura_migrate.register('20260401001', 'good_one',
-	'CREATE TABLE fl_good (id int);');
+SELECT aura_migrate.register('20260401001', 'good_one', $sql$
+-- aura:allow table_without_rls (lint errors stop apply() outside development)
+CREATE TABLE fl_good (id int);
+$sql$);
 SELECT aura_migrate.register('20260401002', 'fails_halfway', $sql$
 CREATE TABLE fl_partial (id int);
 CREATE INDEX fl_partial_idx ON fl_partial (id);
@@ -48,7 +50,7 @@ SELECT version, sqlstate, message, statement_no, line FROM aura_migrate.log
 -- outside development the log keeps no statement text and no DETAIL
 SET aura_migrate.environment = 'staging';
 SELECT aura_migrate.register('20260401002', 'fails_halfway', $sql$
-CREATE TABLE fl_partial (id int PRIMARY KEY);
+CREATE TABLE fl_partial (id int PRIMARY KEY); -- aura:allow table_without_rls
 INSERT INTO fl_partial VALUES (1);
 INSERT INTO fl_partial VALUES (1);
 $sql$, replace => true);

@@ -324,6 +324,34 @@ precheck(AmRun *run)
 				 errdetail("It is not registered; nothing was applied.")));
 	}
 
+	/*
+	 * lint errors the migration did not allow: a warning in development,
+	 * a refusal elsewhere
+	 */
+	if (am_spi_owner("SELECT m.version, f.code, f.line, f.message "
+					 "FROM aura_migrate.migration m, unnest(m.findings) AS f "
+					 "WHERE m.version = ANY ($1) AND f.severity = 'error' "
+					 "AND NOT f.allowed ORDER BY m.version, f.line",
+					 1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read lint findings");
+	if (SPI_processed > 0)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+
+		ereport(am_environment == AM_ENV_DEVELOPMENT ? WARNING : ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migration %s has lint error %s at line %s",
+						SPI_getvalue(tup, td, 1), SPI_getvalue(tup, td, 2),
+						SPI_getvalue(tup, td, 3)),
+				 errdetail("The %s: %s.  Lint errors in the pending migrations: %lu, listed by aura_migrate.findings().%s",
+						   "finding", SPI_getvalue(tup, td, 4), (unsigned long) SPI_processed,
+						   am_environment == AM_ENV_DEVELOPMENT ? "" :
+						   "  Outside development they stop apply(): nothing was applied."),
+				 errhint("Fix the migration, or acknowledge the finding with a comment \"-- aura:allow %s\" above the statement.",
+						 SPI_getvalue(tup, td, 2))));
+	}
+
 	/* requirements outside the migration set: schemas, roles, functions */
 	for (i = 0; i < run->npending; i++)
 	{

@@ -823,6 +823,7 @@ register_migration(AmMigrationInput *in)
 							 "checksum = $6, statements = $7, environments = $8, "
 							 "depends_on = $9, requires = $10, requires_hint = $11, "
 							 "no_transaction = $12, source = $13, "
+							 "findings = ARRAY(SELECT f FROM aura_migrate.lint($4) AS f), "
 							 "registered_at = pg_catalog.now(), "
 							 "registered_by = (SELECT rolname FROM pg_catalog.pg_roles "
 							 "WHERE oid = $14) "
@@ -837,10 +838,11 @@ register_migration(AmMigrationInput *in)
 			if (am_spi_owner("INSERT INTO aura_migrate.migration (version, name, "
 							 "description, up_sql, down_sql, checksum, statements, "
 							 "environments, depends_on, requires, requires_hint, "
-							 "no_transaction, source, registered_by) "
+							 "no_transaction, source, registered_by, findings) "
 							 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
 							 "$12, $13, (SELECT rolname FROM pg_catalog.pg_roles "
-							 "WHERE oid = $14))",
+							 "WHERE oid = $14), "
+							 "ARRAY(SELECT f FROM aura_migrate.lint($4) AS f))",
 							 14, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
 				elog(ERROR, "could not register migration %s", in->version);
 			result = "registered";

@@ -17,6 +17,23 @@
 \echo Use "CREATE EXTENSION aura_migrate" to load this file. \quit
 
 /* ------------------------------------------------------------------------
+ * Findings: the one row shape of check_rls() and lint()
+ * ------------------------------------------------------------------------ */
+
+CREATE TYPE aura_migrate.finding AS (
+	severity	text,			-- error, warning or info
+	code		text,			-- stable identifier, documented in docs/findings.md
+	object		text,			-- schema-qualified, quoted as PostgreSQL quotes identifiers
+	message		text,
+	hint		text,
+	line		integer,		-- lint(): line in the migration, else NULL
+	col			integer,		-- lint(): column in the migration, else NULL
+	allowed		boolean			-- lint(): acknowledged by "-- aura:allow <code>"
+);
+COMMENT ON TYPE aura_migrate.finding IS
+'One finding of check_rls() or lint(): severity, code, object, message, hint, and for lint() the line and column and whether the migration allowed it.';
+
+/* ------------------------------------------------------------------------
  * Tables
  * ------------------------------------------------------------------------ */
 
@@ -35,6 +52,7 @@ CREATE TABLE aura_migrate.migration (
 	requires		text[],
 	requires_hint	text,
 	no_transaction	boolean NOT NULL DEFAULT false,
+	findings		aura_migrate.finding[] NOT NULL DEFAULT '{}',
 	source			text NOT NULL DEFAULT 'user'
 					CHECK (source IN ('bundled', 'user')),
 	registered_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -93,23 +111,6 @@ SELECT pg_catalog.pg_extension_config_dump('aura_migrate.run_seq', '');
 
 REVOKE ALL ON ALL TABLES IN SCHEMA aura_migrate FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA aura_migrate FROM PUBLIC;
-
-/* ------------------------------------------------------------------------
- * Findings: the one row shape of check_rls() and lint()
- * ------------------------------------------------------------------------ */
-
-CREATE TYPE aura_migrate.finding AS (
-	severity	text,			-- error, warning or info
-	code		text,			-- stable identifier, documented in docs/findings.md
-	object		text,			-- schema-qualified, quoted as PostgreSQL quotes identifiers
-	message		text,
-	hint		text,
-	line		integer,		-- lint(): line in the migration, else NULL
-	col			integer,		-- lint(): column in the migration, else NULL
-	allowed		boolean			-- lint(): acknowledged by "-- aura:allow <code>"
-);
-COMMENT ON TYPE aura_migrate.finding IS
-'One finding of check_rls() or lint(): severity, code, object, message, hint, and for lint() the line and column and whether the migration allowed it.';
 
 /* ------------------------------------------------------------------------
  * C entry points
@@ -179,7 +180,7 @@ CREATE FUNCTION aura_migrate.status()
 RETURNS TABLE (version text, name text, state text, source text,
 			   applied_at timestamptz, applied_by name, environment text,
 			   duration_ms double precision, checksum text,
-			   last_error text)
+			   last_error text, findings integer)
 LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -209,21 +210,39 @@ AS $$
 		   CASE WHEN h.version IS NULL AND le.event IN ('failed', 'check_failed')
 				THEN format('statement %s, line %s: %s (SQLSTATE %s)',
 							le.statement_no, le.line, le.message, le.sqlstate)
-		   END
+		   END,
+		   (SELECT count(*)::integer FROM unnest(m.findings) f
+			 WHERE f.severity IN ('error', 'warning') AND NOT f.allowed)
 	  FROM aura_migrate.migration m
 	 CROSS JOIN env
 	  LEFT JOIN aura_migrate.history h ON h.version = m.version
 	  LEFT JOIN last_event le ON le.version = m.version
 	UNION ALL
 	SELECT h.version, h.name, 'unregistered', NULL, h.applied_at, h.applied_by,
-		   h.environment, h.duration_ms, h.checksum, NULL
+		   h.environment, h.duration_ms, h.checksum, NULL, NULL
 	  FROM aura_migrate.history h
 	 WHERE NOT EXISTS (SELECT 1 FROM aura_migrate.migration m
 						WHERE m.version = h.version)
 	ORDER BY 1
 $$;
 COMMENT ON FUNCTION aura_migrate.status() IS
-'Every registered migration with its state: pending, applied, failed, drifted (registered SQL no longer matches the applied checksum), skipped (not for this environment) or unregistered (applied but no longer registered).';
+'Every registered migration with its state: pending, applied, failed, drifted (registered SQL no longer matches the applied checksum), skipped (not for this environment) or unregistered (applied but no longer registered), and the number of lint errors and warnings it did not allow.';
+
+CREATE FUNCTION aura_migrate.findings(version text DEFAULT NULL)
+RETURNS TABLE (version text, severity text, code text, object text,
+			   message text, hint text, line integer, col integer,
+			   allowed boolean)
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT m.version, f.severity, f.code, f.object, f.message, f.hint,
+		   f.line, f.col, f.allowed
+	  FROM aura_migrate.migration m, unnest(m.findings) f
+	 WHERE $1 IS NULL OR m.version = $1
+	 ORDER BY m.version, f.line, f.col
+$$;
+COMMENT ON FUNCTION aura_migrate.findings(text) IS
+'The lint findings register() stored for a migration (all migrations when NULL).';
 
 /* ------------------------------------------------------------------------
  * Privileges
@@ -235,3 +254,4 @@ REVOKE ALL ON FUNCTION aura_migrate._register_bundled(text, text, text) FROM PUB
 REVOKE ALL ON FUNCTION aura_migrate.apply(text) FROM PUBLIC;
 REVOKE ALL ON PROCEDURE aura_migrate.migrate(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.status() FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.findings(text) FROM PUBLIC;

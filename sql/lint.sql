@@ -1,0 +1,136 @@
+--
+-- lint: each finding fires on the smallest migration that has it, and stays
+-- silent on the fixed form; nothing is executed
+--
+CREATE FUNCTION pg_temp.codes(sql text) RETURNS text
+LANGUAGE sql AS $$
+	SELECT coalesce(string_agg(format('%s:%s@%s:%s%s', severity, code, line, col,
+									  CASE WHEN allowed THEN ' (allowed)' ELSE '' END),
+							   ', ' ORDER BY line, col, code), 'clean')
+	  FROM aura_migrate.lint(sql)
+$$;
+
+SELECT name, pg_temp.codes(broken) AS broken, pg_temp.codes(fixed) AS fixed
+  FROM (VALUES
+	('syntax_error',
+	 E'CREATE TABLE t (id int PRIMARY KEY);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREAT INDEX ON t (id);',
+	 E'CREATE TABLE t (id int PRIMARY KEY);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE INDEX ON t (id);'),
+	('psql_meta_command',
+	 E'\\i schema.sql',
+	 'SELECT 1;'),
+	('transaction_control',
+	 'BEGIN; SELECT 1; COMMIT;',
+	 'SELECT 1;'),
+	('needs_no_transaction',
+	 'CREATE INDEX CONCURRENTLY i ON existing (x);',
+	 E'-- aura:no-transaction\nCREATE INDEX CONCURRENTLY i ON existing (x);'),
+	('table_without_rls',
+	 'CREATE TABLE public.note (id uuid PRIMARY KEY);',
+	 E'CREATE TABLE public.note (id uuid PRIMARY KEY);\nALTER TABLE public.note ENABLE ROW LEVEL SECURITY;'),
+	('table_without_rls in an unchecked schema',
+	 'CREATE TABLE private.note (id uuid PRIMARY KEY);',
+	 'CREATE TEMP TABLE note (id uuid PRIMARY KEY);'),
+	('table_without_primary_key',
+	 E'CREATE TABLE note (id uuid);\nALTER TABLE note ENABLE ROW LEVEL SECURITY;',
+	 E'CREATE TABLE note (id uuid);\nALTER TABLE note ADD PRIMARY KEY (id);\nALTER TABLE note ENABLE ROW LEVEL SECURITY;'),
+	('foreign_key_without_index',
+	 E'CREATE TABLE note (id uuid PRIMARY KEY, user_id uuid REFERENCES auth.users (id));\nALTER TABLE note ENABLE ROW LEVEL SECURITY;',
+	 E'CREATE TABLE note (id uuid PRIMARY KEY, user_id uuid REFERENCES auth.users (id));\nCREATE INDEX ON note (user_id, id);\nALTER TABLE note ENABLE ROW LEVEL SECURITY;'),
+	('policy_always_true',
+	 'CREATE POLICY p ON note FOR SELECT TO authenticated USING (true);',
+	 'CREATE POLICY p ON note FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));'),
+	('policy_always_true in WITH CHECK',
+	 'CREATE POLICY p ON note FOR INSERT TO authenticated WITH CHECK (true);',
+	 'CREATE POLICY p ON note FOR INSERT TO authenticated WITH CHECK (user_id = (SELECT auth.uid()));'),
+	('auth_call_per_row',
+	 'CREATE POLICY p ON note FOR SELECT TO authenticated USING (user_id = auth.uid());',
+	 'CREATE POLICY p ON note FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));'),
+	('auth_call_per_row: current_setting',
+	 $$ALTER POLICY p ON note USING (tenant = current_setting('app.tenant')::uuid);$$,
+	 $$ALTER POLICY p ON note USING (tenant = (SELECT current_setting('app.tenant')::uuid));$$),
+	('jwt_user_metadata',
+	 $$CREATE POLICY p ON note FOR SELECT TO authenticated USING ((SELECT auth.jwt() -> 'user_metadata' ->> 'role') = 'admin');$$,
+	 $$CREATE POLICY p ON note FOR SELECT TO authenticated USING ((SELECT auth.jwt() -> 'app_metadata' ->> 'role') = 'admin');$$),
+	('definer_search_path',
+	 'CREATE FUNCTION public.f() RETURNS int LANGUAGE sql SECURITY DEFINER AS ''SELECT 1'';',
+	 'CREATE FUNCTION public.f() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = '''' AS ''SELECT 1'';'),
+	('grant_to_anon',
+	 'GRANT SELECT ON public.note TO anon;',
+	 'GRANT SELECT ON public.note TO authenticated;'),
+	('grant_to_zero_knowledge_role',
+	 'GRANT SELECT, UPDATE ON public.note TO service_role;',
+	 'REVOKE ALL ON public.note FROM service_role;'),
+	('grant_to_zero_knowledge_role: default privileges',
+	 'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO service_role;',
+	 'ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM service_role;'),
+	('index_blocks_writes',
+	 'CREATE INDEX note_user_idx ON note (user_id);',
+	 E'-- aura:no-transaction\nCREATE INDEX CONCURRENTLY note_user_idx ON note (user_id);'),
+	('index_blocks_writes: a table created here is not live',
+	 E'CREATE TABLE n2 (id int PRIMARY KEY);\nALTER TABLE n2 ENABLE ROW LEVEL SECURITY;\nCREATE INDEX ON n2 (id);',
+	 'SELECT 1;'),
+	('add_column_not_null_without_default',
+	 'ALTER TABLE note ADD COLUMN kind text NOT NULL;',
+	 $$ALTER TABLE note ADD COLUMN kind text NOT NULL DEFAULT 'plain';$$),
+	('volatile_default_rewrite',
+	 'ALTER TABLE note ADD COLUMN token uuid DEFAULT gen_random_uuid();',
+	 'ALTER TABLE note ADD COLUMN created_at timestamptz DEFAULT now();'),
+	('alter_column_type',
+	 'ALTER TABLE note ALTER COLUMN id TYPE bigint;',
+	 'ALTER TABLE note ALTER COLUMN id SET DEFAULT 0;'),
+	('drop_table',
+	 'DROP TABLE note;',
+	 E'CREATE TABLE scratch (id int PRIMARY KEY);\nALTER TABLE scratch ENABLE ROW LEVEL SECURITY;\nDROP TABLE scratch;'),
+	('drop_column',
+	 'ALTER TABLE note DROP COLUMN body;',
+	 'ALTER TABLE note RENAME COLUMN body TO body_old;')
+  ) AS cases(name, broken, fixed)
+ORDER BY 1;
+
+-- a finding acknowledged in the migration is reported as allowed, not hidden
+SELECT severity, code, object, line, col, allowed FROM aura_migrate.lint($sql$
+-- Soft-deleted rows are purged by a job; this table is intentionally open to the owner only.
+-- aura:allow table_without_rls, table_without_primary_key
+CREATE TABLE public.purge_queue (item uuid);
+
+DROP TABLE old_stuff;  -- aura:allow drop_table
+DROP TABLE other_stuff;
+$sql$);
+
+-- the whole finding, as a user sees it
+SELECT * FROM aura_migrate.lint($sql$CREATE TABLE public.note (
+	id uuid PRIMARY KEY,
+	user_id uuid NOT NULL
+);
+CREATE POLICY note_owner ON public.note FOR ALL TO authenticated
+	USING (user_id = auth.uid());
+$sql$);
+
+-- objects are quoted as PostgreSQL quotes identifiers
+SELECT code, object FROM aura_migrate.lint('CREATE TABLE "My Schema"."Note" (id int); DROP TABLE "select";', '{My Schema}');
+
+-- the schemas checked for row level security are a parameter
+SELECT code FROM aura_migrate.lint('CREATE TABLE app.t (id int PRIMARY KEY);', '{app}');
+SELECT code FROM aura_migrate.lint('CREATE TABLE app.t (id int PRIMARY KEY);', '{public}');
+
+-- bad input
+SELECT * FROM aura_migrate.lint(NULL);
+SELECT * FROM aura_migrate.lint('');
+SELECT code, message, line, col FROM aura_migrate.lint(E'SELECT 1;\n  SELECT ''unterminated');
+
+-- register() stores the findings; status() counts those not allowed
+SELECT aura_migrate.register('20260801001', 'open_table', 'CREATE TABLE lt_open (id int);');
+SELECT version, code, severity, line FROM aura_migrate.findings('20260801001');
+SELECT version, findings FROM aura_migrate.status();
+
+-- in development a lint error is a warning; elsewhere it stops apply()
+SET aura_migrate.environment = 'production';
+SELECT * FROM aura_migrate.apply();
+SELECT to_regclass('lt_open') IS NULL AS nothing_applied;
+RESET aura_migrate.environment;
+SELECT version, status FROM aura_migrate.apply();
+
+DROP TABLE lt_open;
+DELETE FROM aura_migrate.migration;
+DELETE FROM aura_migrate.history;
+DELETE FROM aura_migrate.log;

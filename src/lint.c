@@ -1,0 +1,894 @@
+/*-------------------------------------------------------------------------
+ *
+ * lint.c
+ *	  lint(): reading a migration before it runs.
+ *
+ * The migration is parsed with PostgreSQL's raw parser (nothing executes,
+ * nothing is looked up) and its statements are read as a DBA would read
+ * them: a table left without row level security, a policy that is always
+ * true or calls auth.uid() once per row, a SECURITY DEFINER function with
+ * no pinned search_path, a GRANT to anon or to a zero-knowledge role, and
+ * the statements that lock or rewrite a live table or destroy data.  Each
+ * finding has the same shape as check_rls()'s, with the line and column in
+ * the migration.  A comment "-- aura:allow <code>" on a statement, or in
+ * the comments just above it, acknowledges a finding: it is still
+ * reported, as allowed.
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/lint.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/parsenodes.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/regproc.h"
+#include "utils/tuplestore.h"
+#include "utils/varlena.h"
+#include "tcop/utility.h"
+
+#include "aura_migrate.h"
+#include "lint.h"
+#include "sqlsplit.h"
+
+PG_FUNCTION_INFO_V1(aura_migrate_lint);
+
+/* What lint() knows about the migration as it reads it. */
+typedef struct LintState
+{
+	const char *sql;
+	AmParsed   *parsed;
+	List	   *schemas;		/* checked schemas (char *) */
+	List	   *zk_roles;		/* zero-knowledge roles (char *) */
+	List	   *findings;		/* AmFinding * */
+	List	   *created;		/* tables created here: "schema.name" */
+	List	   *rls_enabled;	/* tables given ENABLE ROW LEVEL SECURITY */
+	List	   *with_pkey;		/* tables given a primary key */
+	List	   *indexed;		/* "schema.name.column" leading an index */
+	int			cur;			/* index of the statement being read */
+} LintState;
+
+/* Walking a policy expression. */
+typedef struct PolicyWalk
+{
+	int			sublevels;
+	char	   *per_row;		/* first auth call outside a subquery */
+	bool		user_metadata;
+} PolicyWalk;
+
+static const char *const volatile_functions[] = {
+	"random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v4",
+	"clock_timestamp", "timeofday", "txid_current", "nextval", NULL
+};
+
+/*
+ * am_zero_knowledge_roles
+ *		The roles named by aura_migrate.zero_knowledge_roles (default
+ *		service_role): roles that must hold no privilege on user data.
+ */
+List *
+am_zero_knowledge_roles(void)
+{
+	const char *value = GetConfigOption("aura_migrate.zero_knowledge_roles", true, false);
+	char	   *copy = pstrdup(value && value[0] ? value : "service_role");
+	List	   *names = NIL;
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (!SplitIdentifierString(copy, ',', &names))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid list syntax in aura_migrate.zero_knowledge_roles")));
+	foreach(lc, names)
+		result = lappend(result, pstrdup((char *) lfirst(lc)));
+	return result;
+}
+
+/*
+ * qualified
+ *		"schema.name" for a RangeVar, with public as the default schema, as a
+ *		plain key for the lists above.
+ */
+static char *
+qualified(RangeVar *rv)
+{
+	return psprintf("%s.%s", rv->schemaname ? rv->schemaname : "public", rv->relname);
+}
+
+/*
+ * quoted
+ *		The object name as PostgreSQL quotes identifiers.
+ */
+static char *
+quoted(RangeVar *rv)
+{
+	return (char *) quote_qualified_identifier(rv->schemaname ? rv->schemaname : "public",
+											   rv->relname);
+}
+
+static bool
+in_list(List *list, const char *s)
+{
+	ListCell   *lc;
+
+	foreach(lc, list)
+		if (strcmp((char *) lfirst(lc), s) == 0)
+			return true;
+	return false;
+}
+
+static bool
+checked_schema(LintState *ls, RangeVar *rv)
+{
+	if (rv->relpersistence == RELPERSISTENCE_TEMP)
+		return false;
+	return in_list(ls->schemas, rv->schemaname ? rv->schemaname : "public");
+}
+
+/*
+ * statement_allows
+ *		Whether "aura:allow <code>" appears in the comments just above the
+ *		statement (since the end of the previous one) or on its own lines.
+ */
+static bool
+statement_allows(LintState *ls, int stmtidx, const char *code)
+{
+	AmStatement *st = &ls->parsed->stmts[stmtidx];
+	int			from = stmtidx > 0 ?
+		ls->parsed->stmts[stmtidx - 1].offset + ls->parsed->stmts[stmtidx - 1].length : 0;
+	int			to = st->offset + st->length;
+	const char *sql = ls->sql;
+	size_t		clen = strlen(code);
+	int			i;
+
+	/* a trailing comment on the previous statement's last line is its own */
+	if (stmtidx > 0)
+	{
+		while (sql[from] != '\0' && sql[from] != '\n')
+			from++;
+	}
+
+	/* the rest of the statement's last line, where a trailing comment sits */
+	while (sql[to] != '\0' && sql[to] != '\n')
+		to++;
+
+	for (i = from; i + 10 <= to; i++)
+	{
+		const char *p;
+
+		if (strncmp(sql + i, "aura:allow", 10) != 0)
+			continue;
+		p = sql + i + 10;
+		/* a list of codes separated by spaces or commas, to the end of line */
+		while (p < sql + to && *p != '\n')
+		{
+			while (p < sql + to && (*p == ' ' || *p == '\t' || *p == ','))
+				p++;
+			if (strncmp(p, code, clen) == 0 &&
+				(p + clen >= sql + to || !(isalnum((unsigned char) p[clen]) || p[clen] == '_')))
+				return true;
+			while (p < sql + to && !(*p == ' ' || *p == '\t' || *p == ',' || *p == '\n'))
+				p++;
+		}
+	}
+	return false;
+}
+
+/*
+ * add_finding
+ *		Record a finding at the current statement (or at a byte position in
+ *		it when location >= 0, as raw parse nodes give).
+ */
+static void
+add_finding(LintState *ls, const char *severity, const char *code,
+			char *object, char *message, char *hint, int location)
+{
+	AmFinding  *f = palloc0(sizeof(AmFinding));
+	AmStatement *st = &ls->parsed->stmts[ls->cur];
+	int			off = location >= 0 ? location : st->offset;
+	int			linestart = off;
+
+	f->severity = severity;
+	f->code = code;
+	f->object = object;
+	f->message = message;
+	f->hint = hint;
+	f->line = am_line_of_offset(ls->sql, off);
+	while (linestart > 0 && ls->sql[linestart - 1] != '\n')
+		linestart--;
+	f->col = pg_mbstrlen_with_len(ls->sql + linestart, off - linestart) + 1;
+	f->allowed = statement_allows(ls, ls->cur, code);
+	ls->findings = lappend(ls->findings, f);
+}
+
+/*
+ * policy_walker
+ *		Find auth.uid(), auth.jwt(), auth.role() and current_setting() calls
+ *		outside any subquery (evaluated once per row), and reads of
+ *		user_metadata from the JWT.
+ */
+static bool
+policy_walker(Node *node, PolicyWalk *pw)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubLink))
+	{
+		bool		result;
+
+		pw->sublevels++;
+		result = raw_expression_tree_walker(node, policy_walker, (void *) pw);
+		pw->sublevels--;
+		return result;
+	}
+	if (IsA(node, FuncCall))
+	{
+		FuncCall   *fc = (FuncCall *) node;
+		char	   *fname = strVal(llast(fc->funcname));
+		char	   *fschema = list_length(fc->funcname) > 1 ?
+			strVal(linitial(fc->funcname)) : NULL;
+		bool		is_auth = (fschema && strcmp(fschema, "auth") == 0 &&
+							   (strcmp(fname, "uid") == 0 || strcmp(fname, "jwt") == 0 ||
+								strcmp(fname, "role") == 0));
+
+		if ((is_auth || strcmp(fname, "current_setting") == 0) &&
+			pw->sublevels == 0 && pw->per_row == NULL)
+			pw->per_row = fschema ? psprintf("%s.%s()", fschema, fname) :
+				psprintf("%s()", fname);
+	}
+	if (IsA(node, A_Expr) && ((A_Expr *) node)->kind == AEXPR_OP)
+	{
+		A_Expr	   *ae = (A_Expr *) node;
+		char	   *op = strVal(llast(ae->name));
+
+		if ((strcmp(op, "->") == 0 || strcmp(op, "->>") == 0 ||
+			 strcmp(op, "#>") == 0 || strcmp(op, "#>>") == 0) &&
+			ae->rexpr && IsA(ae->rexpr, A_Const) &&
+			!((A_Const *) ae->rexpr)->isnull &&
+			IsA(&((A_Const *) ae->rexpr)->val, String) &&
+			strstr(strVal(&((A_Const *) ae->rexpr)->val), "user_metadata") != NULL)
+			pw->user_metadata = true;
+	}
+	return raw_expression_tree_walker(node, policy_walker, (void *) pw);
+}
+
+/*
+ * is_true_const
+ *		Whether a raw expression is the constant true.
+ */
+static bool
+is_true_const(Node *n)
+{
+	if (n == NULL)
+		return false;
+	if (IsA(n, A_Const) && !((A_Const *) n)->isnull &&
+		IsA(&((A_Const *) n)->val, Boolean))
+		return boolVal(&((A_Const *) n)->val);
+	if (IsA(n, TypeCast))
+	{
+		TypeCast   *tc = (TypeCast *) n;
+
+		if (IsA(tc->arg, A_Const) && !((A_Const *) tc->arg)->isnull &&
+			IsA(&((A_Const *) tc->arg)->val, String) &&
+			strcmp(strVal(llast(tc->typeName->names)), "bool") == 0)
+		{
+			char	   *v = strVal(&((A_Const *) tc->arg)->val);
+
+			return v[0] == 't' || v[0] == 'T';
+		}
+	}
+	return false;
+}
+
+/*
+ * lint_policy
+ *		CREATE POLICY / ALTER POLICY expressions.
+ */
+static void
+lint_policy(LintState *ls, RangeVar *table, const char *policy, Node *qual,
+			Node *with_check)
+{
+	char	   *object = psprintf("%s: %s", quoted(table), quote_identifier(policy));
+	Node	   *exprs[2] = {qual, with_check};
+	int			i;
+
+	if (is_true_const(qual) || is_true_const(with_check))
+		add_finding(ls, "error", "policy_always_true", object,
+					psprintf("policy %s is always true", quote_identifier(policy)),
+					pstrdup("Constrain the rows, for example USING (user_id = (SELECT auth.uid())); a true policy gives every row to its roles."),
+					-1);
+
+	for (i = 0; i < 2; i++)
+	{
+		PolicyWalk	pw;
+
+		memset(&pw, 0, sizeof(pw));
+		if (exprs[i] == NULL)
+			continue;
+		(void) policy_walker(exprs[i], &pw);
+		if (pw.per_row)
+			add_finding(ls, "warning", "auth_call_per_row", object,
+						psprintf("policy %s calls %s once per row", quote_identifier(policy), pw.per_row),
+						psprintf("Wrap the call in a scalar subquery, (SELECT %s), so the planner evaluates it once.", pw.per_row),
+						-1);
+		if (pw.user_metadata)
+			add_finding(ls, "error", "jwt_user_metadata", object,
+						psprintf("policy %s reads user_metadata from the JWT", quote_identifier(policy)),
+						pstrdup("Users can edit their own user_metadata: authorise with app_metadata or a table instead."),
+						-1);
+	}
+}
+
+/*
+ * lint_function
+ *		CREATE FUNCTION / PROCEDURE: SECURITY DEFINER needs a pinned
+ *		search_path.
+ */
+static void
+lint_function(LintState *ls, List *funcname, List *options, bool is_alter)
+{
+	ListCell   *lc;
+	bool		definer = false;
+	bool		pinned = false;
+	char	   *schema = NULL;
+	char	   *name;
+
+	foreach(lc, options)
+	{
+		DefElem    *d = (DefElem *) lfirst(lc);
+
+		if (strcmp(d->defname, "security") == 0 && d->arg && defGetBoolean(d))
+			definer = true;
+		if (strcmp(d->defname, "set") == 0 && d->arg && IsA(d->arg, VariableSetStmt) &&
+			((VariableSetStmt *) d->arg)->name &&
+			strcmp(((VariableSetStmt *) d->arg)->name, "search_path") == 0)
+			pinned = true;
+	}
+	if (!definer || pinned || is_alter)
+		return;
+
+	DeconstructQualifiedName(funcname, &schema, &name);
+	add_finding(ls, "warning", "definer_search_path",
+				(char *) quote_qualified_identifier(schema ? schema : "public", name),
+				psprintf("SECURITY DEFINER function %s does not pin search_path", quote_identifier(name)),
+				pstrdup("Add SET search_path = '' (or pg_catalog, pg_temp) and schema-qualify every name in the body."),
+				-1);
+}
+
+/*
+ * lint_grant
+ *		GRANT on tables to anon or to a zero-knowledge role.
+ */
+static void
+lint_grant(LintState *ls, GrantStmt *gs, bool is_default)
+{
+	ListCell   *lc;
+
+	if (!gs->is_grant || gs->objtype != OBJECT_TABLE)
+		return;
+	foreach(lc, gs->grantees)
+	{
+		RoleSpec   *rs = (RoleSpec *) lfirst(lc);
+		char	   *object;
+
+		if (rs->roletype != ROLESPEC_CSTRING)
+			continue;
+		object = (!is_default && gs->targtype == ACL_TARGET_OBJECT && gs->objects != NIL &&
+				  IsA(linitial(gs->objects), RangeVar)) ?
+			quoted((RangeVar *) linitial(gs->objects)) :
+			pstrdup(is_default ? "default privileges" : "all tables in schema");
+		if (in_list(ls->zk_roles, rs->rolename))
+			add_finding(ls, "error", "grant_to_zero_knowledge_role", object,
+						psprintf("grants table privileges to zero-knowledge role %s",
+								 quote_identifier(rs->rolename)),
+						pstrdup("A BYPASSRLS role with table privileges reads every user's rows: do not grant them; use SECURITY DEFINER functions that touch no user data."),
+						-1);
+		else if (strcmp(rs->rolename, "anon") == 0)
+			add_finding(ls, "warning", "grant_to_anon", object,
+						pstrdup("grants table privileges to anon"),
+						pstrdup("Then row level security is the only wall for unauthenticated callers: grant to authenticated, or expose an RPC."),
+						-1);
+	}
+}
+
+/*
+ * lint_create_table
+ *		Remember what CREATE TABLE makes; foreign keys need an index.
+ */
+static void
+lint_create_table(LintState *ls, CreateStmt *cs)
+{
+	char	   *key = qualified(cs->relation);
+	ListCell   *lc;
+	ListCell   *lc2;
+
+	ls->created = lappend(ls->created, key);
+	if (cs->partbound != NULL)	/* a partition: its parent decides */
+		ls->rls_enabled = lappend(ls->rls_enabled, key);
+
+	foreach(lc, cs->tableElts)
+	{
+		Node	   *elt = lfirst(lc);
+
+		if (IsA(elt, ColumnDef))
+		{
+			ColumnDef  *cd = (ColumnDef *) elt;
+
+			foreach(lc2, cd->constraints)
+			{
+				Constraint *c = lfirst_node(Constraint, lc2);
+
+				if (c->contype == CONSTR_PRIMARY)
+					ls->with_pkey = lappend(ls->with_pkey, key);
+				if (c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE)
+					ls->indexed = lappend(ls->indexed, psprintf("%s.%s", key, cd->colname));
+			}
+		}
+		else if (IsA(elt, Constraint))
+		{
+			Constraint *c = (Constraint *) elt;
+
+			if (c->contype == CONSTR_PRIMARY)
+				ls->with_pkey = lappend(ls->with_pkey, key);
+			if ((c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE) && c->keys)
+				ls->indexed = lappend(ls->indexed,
+									  psprintf("%s.%s", key, strVal(linitial(c->keys))));
+		}
+	}
+}
+
+/*
+ * foreign_keys
+ *		Append "schema.table.column|location" for every foreign key's first
+ *		column declared by a CREATE TABLE or ALTER TABLE ... ADD CONSTRAINT.
+ */
+static List *
+foreign_keys_of(List *fks, RangeVar *rel, Node *elt, int stmtidx)
+{
+	char	   *key = qualified(rel);
+	ListCell   *lc;
+
+	if (IsA(elt, ColumnDef))
+	{
+		foreach(lc, ((ColumnDef *) elt)->constraints)
+		{
+			Constraint *c = lfirst_node(Constraint, lc);
+
+			if (c->contype == CONSTR_FOREIGN)
+				fks = lappend(fks, psprintf("%d|%s.%s", stmtidx, key, ((ColumnDef *) elt)->colname));
+		}
+	}
+	else if (IsA(elt, Constraint) && ((Constraint *) elt)->contype == CONSTR_FOREIGN &&
+			 ((Constraint *) elt)->fk_attrs != NIL)
+		fks = lappend(fks, psprintf("%d|%s.%s", stmtidx, key,
+									strVal(linitial(((Constraint *) elt)->fk_attrs))));
+	return fks;
+}
+
+/*
+ * default_is_volatile
+ *		Whether a column default calls a function known to be volatile,
+ *		which makes ADD COLUMN rewrite the table.
+ */
+static bool
+default_is_volatile(ColumnDef *cd)
+{
+	ListCell   *lc;
+
+	foreach(lc, cd->constraints)
+	{
+		Constraint *c = lfirst_node(Constraint, lc);
+
+		if (c->contype == CONSTR_DEFAULT && c->raw_expr && IsA(c->raw_expr, FuncCall))
+		{
+			char	   *fname = strVal(llast(((FuncCall *) c->raw_expr)->funcname));
+			int			i;
+
+			for (i = 0; volatile_functions[i]; i++)
+				if (strcmp(fname, volatile_functions[i]) == 0)
+					return true;
+		}
+	}
+	return false;
+}
+
+static bool
+column_has(ColumnDef *cd, ConstrType type)
+{
+	ListCell   *lc;
+
+	foreach(lc, cd->constraints)
+		if (lfirst_node(Constraint, lc)->contype == type)
+			return true;
+	return false;
+}
+
+/*
+ * lint_alter_table
+ *		ALTER TABLE: RLS switched on, columns added, retyped or dropped.
+ */
+static List *
+lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
+{
+	char	   *key = qualified(as->relation);
+	bool		is_new = in_list(ls->created, key);
+	ListCell   *lc;
+
+	foreach(lc, as->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_EnableRowSecurity:
+			case AT_ForceRowSecurity:
+				ls->rls_enabled = lappend(ls->rls_enabled, key);
+				break;
+			case AT_AddColumn:
+				{
+					ColumnDef  *cd = (ColumnDef *) cmd->def;
+
+					fks = foreign_keys_of(fks, as->relation, (Node *) cd, ls->cur);
+					if (is_new)
+						break;
+					if (column_has(cd, CONSTR_NOTNULL) && !column_has(cd, CONSTR_DEFAULT) &&
+						!column_has(cd, CONSTR_GENERATED) && !column_has(cd, CONSTR_IDENTITY))
+						add_finding(ls, "error", "add_column_not_null_without_default",
+									quoted(as->relation),
+									psprintf("column %s is added NOT NULL without a default",
+											 quote_identifier(cd->colname)),
+									pstrdup("This fails on a table with rows: add a DEFAULT, or add the column nullable, backfill it, then SET NOT NULL."),
+									-1);
+					if (default_is_volatile(cd))
+						add_finding(ls, "warning", "volatile_default_rewrite",
+									quoted(as->relation),
+									psprintf("column %s gets a volatile default, which rewrites the table",
+											 quote_identifier(cd->colname)),
+									pstrdup("The rewrite holds an ACCESS EXCLUSIVE lock for its whole length: add the column without a default, then set the default and backfill in batches."),
+									-1);
+					break;
+				}
+			case AT_AlterColumnType:
+				if (!is_new)
+					add_finding(ls, "warning", "alter_column_type", quoted(as->relation),
+								psprintf("the type of column %s changes, which can rewrite the table",
+										 quote_identifier(cmd->name)),
+								pstrdup("A rewrite holds an ACCESS EXCLUSIVE lock: add a new column, backfill it, and switch over instead."),
+								-1);
+				break;
+			case AT_DropColumn:
+				if (!is_new)
+					add_finding(ls, "warning", "drop_column", quoted(as->relation),
+								psprintf("column %s is dropped with its data", quote_identifier(cmd->name)),
+								pstrdup("Destructive: make sure no client reads it any more, and that a backup exists."),
+								-1);
+				break;
+			case AT_AddConstraint:
+				{
+					Constraint *c = (Constraint *) cmd->def;
+
+					if (c->contype == CONSTR_PRIMARY)
+						ls->with_pkey = lappend(ls->with_pkey, key);
+					if ((c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE) && c->keys)
+						ls->indexed = lappend(ls->indexed,
+											  psprintf("%s.%s", key, strVal(linitial(c->keys))));
+					fks = foreign_keys_of(fks, as->relation, (Node *) c, ls->cur);
+					break;
+				}
+			default:
+				break;
+		}
+	}
+	return fks;
+}
+
+/*
+ * finding_cmp
+ *		Order findings as they appear in the migration.
+ */
+static int
+finding_cmp(const ListCell *a, const ListCell *b)
+{
+	AmFinding  *fa = lfirst(a);
+	AmFinding  *fb = lfirst(b);
+
+	if (fa->line != fb->line)
+		return fa->line < fb->line ? -1 : 1;
+	if (fa->col != fb->col)
+		return fa->col < fb->col ? -1 : 1;
+	return 0;
+}
+
+/*
+ * am_lint_sql
+ *		Lint one migration.  Returns a List of AmFinding, allocated in
+ *		CurrentMemoryContext.  schemas are the checked schemas.
+ */
+List *
+am_lint_sql(const char *sql, List *schemas)
+{
+	LintState	ls;
+	List	   *fks = NIL;
+	ListCell   *lc;
+	int			i;
+
+	memset(&ls, 0, sizeof(ls));
+	ls.sql = sql;
+	ls.schemas = schemas;
+	ls.zk_roles = am_zero_knowledge_roles();
+	ls.parsed = am_parse_sql(sql);
+
+	if (ls.parsed->failed)
+	{
+		AmFinding  *f = palloc0(sizeof(AmFinding));
+
+		f->severity = "error";
+		f->code = ls.parsed->err_meta ? "psql_meta_command" : "syntax_error";
+		f->object = NULL;
+		f->message = ls.parsed->err_message;
+		f->hint = ls.parsed->err_hint;
+		f->line = ls.parsed->err_line;
+		f->col = ls.parsed->err_column;
+		return list_make1(f);
+	}
+
+	for (i = 0; i < ls.parsed->nstmts; i++)
+	{
+		Node	   *n = ls.parsed->stmts[i].raw->stmt;
+
+		ls.cur = i;
+		if (am_stmt_needs_top_level(n) && !am_sql_has_marker(sql, "aura:no-transaction"))
+			add_finding(&ls, "error", "needs_no_transaction", NULL,
+						psprintf("%s cannot run inside a transaction block", CreateCommandName(n)),
+						pstrdup("Mark the migration \"-- aura:no-transaction\" and apply it with CALL aura_migrate.migrate()."),
+						-1);
+		switch (nodeTag(n))
+		{
+			case T_TransactionStmt:
+				add_finding(&ls, "error", "transaction_control", NULL,
+							psprintf("%s cannot run inside a migration", CreateCommandName(n)),
+							pstrdup("Each migration runs in its own transaction: remove transaction control."),
+							-1);
+				break;
+			case T_CreateStmt:
+				{
+					CreateStmt *cs = (CreateStmt *) n;
+					ListCell   *lc2;
+
+					lint_create_table(&ls, cs);
+					foreach(lc2, cs->tableElts)
+						fks = foreign_keys_of(fks, cs->relation, lfirst(lc2), i);
+					break;
+				}
+			case T_AlterTableStmt:
+				if (((AlterTableStmt *) n)->objtype == OBJECT_TABLE)
+					fks = lint_alter_table(&ls, (AlterTableStmt *) n, fks);
+				break;
+			case T_CreatePolicyStmt:
+				{
+					CreatePolicyStmt *cp = (CreatePolicyStmt *) n;
+
+					lint_policy(&ls, cp->table, cp->policy_name, cp->qual, cp->with_check);
+					break;
+				}
+			case T_AlterPolicyStmt:
+				{
+					AlterPolicyStmt *ap = (AlterPolicyStmt *) n;
+
+					lint_policy(&ls, ap->table, ap->policy_name, ap->qual, ap->with_check);
+					break;
+				}
+			case T_CreateFunctionStmt:
+				lint_function(&ls, ((CreateFunctionStmt *) n)->funcname,
+							  ((CreateFunctionStmt *) n)->options, false);
+				break;
+			case T_GrantStmt:
+				lint_grant(&ls, (GrantStmt *) n, false);
+				break;
+			case T_AlterDefaultPrivilegesStmt:
+				lint_grant(&ls, ((AlterDefaultPrivilegesStmt *) n)->action, true);
+				break;
+			case T_IndexStmt:
+				{
+					IndexStmt  *is = (IndexStmt *) n;
+					char	   *key = qualified(is->relation);
+					IndexElem  *first = is->indexParams ? linitial(is->indexParams) : NULL;
+
+					if (first && first->name)
+						ls.indexed = lappend(ls.indexed, psprintf("%s.%s", key, first->name));
+					if (!is->concurrent && !in_list(ls.created, key))
+						add_finding(&ls, "warning", "index_blocks_writes", quoted(is->relation),
+									pstrdup("CREATE INDEX without CONCURRENTLY blocks writes to the table while it builds"),
+									pstrdup("On a live table use CREATE INDEX CONCURRENTLY in a migration marked \"-- aura:no-transaction\"."),
+									-1);
+					break;
+				}
+			case T_DropStmt:
+				{
+					DropStmt   *ds = (DropStmt *) n;
+
+					if (ds->removeType == OBJECT_TABLE)
+					{
+						ListCell   *lc2;
+
+						foreach(lc2, ds->objects)
+						{
+							RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc2));
+
+							if (!in_list(ls.created, qualified(rv)))
+								add_finding(&ls, "warning", "drop_table", quoted(rv),
+											pstrdup("the table is dropped with its data"),
+											pstrdup("Destructive: make sure nothing uses it any more, and that a backup exists."),
+											-1);
+						}
+					}
+					break;
+				}
+			default:
+				break;
+		}
+	}
+
+	/* what can only be judged once the whole migration is read */
+	for (i = 0; i < ls.parsed->nstmts; i++)
+	{
+		Node	   *n = ls.parsed->stmts[i].raw->stmt;
+		CreateStmt *cs;
+		char	   *key;
+
+		if (!IsA(n, CreateStmt))
+			continue;
+		cs = (CreateStmt *) n;
+		key = qualified(cs->relation);
+		ls.cur = i;
+		if (checked_schema(&ls, cs->relation) && !in_list(ls.rls_enabled, key))
+			add_finding(&ls, "error", "table_without_rls", quoted(cs->relation),
+						pstrdup("table is created without row level security"),
+						psprintf("Add ALTER TABLE %s ENABLE ROW LEVEL SECURITY to the same migration, and policies for the roles that need it.",
+								 quoted(cs->relation)),
+						-1);
+		if (cs->partbound == NULL && !in_list(ls.with_pkey, key) &&
+			cs->relation->relpersistence != RELPERSISTENCE_TEMP)
+			add_finding(&ls, "warning", "table_without_primary_key", quoted(cs->relation),
+						pstrdup("table has no primary key"),
+						pstrdup("Give every table a primary key (a uuid DEFAULT gen_random_uuid(), say): replication, sync and updates by key need one."),
+						-1);
+	}
+	foreach(lc, fks)
+	{
+		char	   *entry = lfirst(lc);
+		char	   *bar = strchr(entry, '|');
+		char	   *key = bar + 1;
+		char	   *dot;
+		RangeVar   *rv;
+
+		*bar = '\0';
+		if (in_list(ls.indexed, key))
+			continue;
+		ls.cur = pg_strtoint32(entry);
+		dot = strrchr(key, '.');
+		*dot = '\0';
+		rv = makeRangeVarFromNameList(stringToQualifiedNameList(key));
+		add_finding(&ls, "warning", "foreign_key_without_index", quoted(rv),
+					psprintf("foreign key column %s has no index leading with it",
+							 quote_identifier(dot + 1)),
+					pstrdup("Index the referencing column: deletes and updates of the referenced row otherwise scan the whole table."),
+					-1);
+	}
+
+	list_sort(ls.findings, finding_cmp);
+	return ls.findings;
+}
+
+/*
+ * am_finding_values
+ *		One finding as the columns of aura_migrate.finding.
+ */
+void
+am_finding_values(AmFinding *f, Datum *values, bool *nulls)
+{
+	memset(nulls, 0, sizeof(bool) * AM_FINDING_NATTS);
+	values[0] = CStringGetTextDatum(f->severity);
+	values[1] = CStringGetTextDatum(f->code);
+	if (f->object)
+		values[2] = CStringGetTextDatum(f->object);
+	else
+		nulls[2] = true;
+	values[3] = CStringGetTextDatum(f->message ? f->message : "");
+	if (f->hint)
+		values[4] = CStringGetTextDatum(f->hint);
+	else
+		nulls[4] = true;
+	values[5] = Int32GetDatum(f->line);
+	nulls[5] = f->line <= 0;
+	values[6] = Int32GetDatum(f->col);
+	nulls[6] = f->col <= 0;
+	values[7] = BoolGetDatum(f->allowed);
+}
+
+/*
+ * aura_migrate_lint
+ *		SQL: aura_migrate.lint(sql text, schemas name[] DEFAULT '{public}')
+ *			 RETURNS SETOF aura_migrate.finding
+ *
+ * Parses the migration (nothing executes) and returns its findings in
+ * order of appearance.  Executable by anyone: it reads only its argument.
+ */
+Datum
+aura_migrate_lint(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	text	   *sqlt;
+	char	   *sql;
+	List	   *schemas = NIL;
+	List	   *findings;
+	MemoryContext lintcxt;
+	MemoryContext oldcxt;
+	ListCell   *lc;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sql must not be null")));
+	InitMaterializedSRF(fcinfo, 0);
+
+	sqlt = PG_GETARG_TEXT_PP(0);
+	sql = text_to_cstring(sqlt);
+	if (strlen(sql) > (size_t) am_max_sql_size_kb * 1024 * 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("SQL to lint is too large"),
+				 errdetail("It has %zu bytes; the limit is four times aura_migrate.max_sql_size.",
+						   strlen(sql))));
+
+	if (PG_ARGISNULL(1))
+		schemas = list_make1(pstrdup("public"));
+	else
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+		Datum	   *elems;
+		bool	   *enulls;
+		int			n,
+					i;
+
+		deconstruct_array(arr, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
+						  &elems, &enulls, &n);
+		for (i = 0; i < n; i++)
+			if (!enulls[i])
+				schemas = lappend(schemas, pstrdup(NameStr(*DatumGetName(elems[i]))));
+	}
+
+	/* the parse trees are large: keep them in a context of their own */
+	lintcxt = AllocSetContextCreate(CurrentMemoryContext, "aura_migrate lint",
+									ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(lintcxt);
+	findings = am_lint_sql(sql, schemas);
+	MemoryContextSwitchTo(oldcxt);
+
+	foreach(lc, findings)
+	{
+		Datum		values[AM_FINDING_NATTS];
+		bool		nulls[AM_FINDING_NATTS];
+
+		am_finding_values((AmFinding *) lfirst(lc), values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(lintcxt);
+	return (Datum) 0;
+}
