@@ -2,6 +2,7 @@
 -- lint: each finding fires on the smallest migration that has it, and stays
 -- silent on the fixed form; nothing is executed
 --
+DELETE FROM aura_migrate.migration WHERE source = 'bundled';
 CREATE FUNCTION pg_temp.codes(sql text) RETURNS text
 LANGUAGE sql AS $$
 	SELECT coalesce(string_agg(format('%s:%s@%s:%s%s', severity, code, line, col,
