@@ -15,7 +15,9 @@ OBJS = \
 	src/checksum.o \
 	src/eventlog.o \
 	src/guard.o \
+	src/objects.o \
 	src/registry.o \
+	src/rollback.o \
 	src/sqlsplit.o \
 	$(patsubst %.c,%.o,$(wildcard src/lint*.c src/rls*.c))
 

@@ -39,46 +39,27 @@
 #include "nodes/parsenodes.h"
 #include "pgstat.h"
 #include "portability/instr_time.h"
+#include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/guc.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "aura_migrate.h"
+#include "apply.h"
 #include "eventlog.h"
 #include "registry.h"
 #include "sqlsplit.h"
 
 PG_FUNCTION_INFO_V1(aura_migrate_apply);
+
 PG_FUNCTION_INFO_V1(aura_migrate_migrate);
-
-/* One pending migration, as loaded from the registry. */
-typedef struct AmMigration
-{
-	char	   *version;
-	char	   *name;
-	char	   *up_sql;
-	char	   *checksum;
-	int			statements;
-	bool		no_transaction;
-	bool		has_requires;
-	char	   *requires_hint;
-} AmMigration;
-
-/* One call of apply() or migrate(). */
-typedef struct AmRun
-{
-	MemoryContext cxt;			/* lives as long as the call, across commits */
-	bool		nonatomic;		/* migrate(): commits after each migration */
-	int64		run_id;
-	const char *environment;
-	char	   *username;
-	int			npending;
-	AmMigration *pending;
-} AmRun;
 
 /* What the error context callback needs to know. */
 typedef struct AmErrorContext
@@ -88,23 +69,24 @@ typedef struct AmErrorContext
 	int			line;
 } AmErrorContext;
 
-static bool prepare_run(AmRun *run, const char *target);
 static void precheck(AmRun *run);
-static double apply_one(AmRun *run, AmMigration *m);
-static void report_failure(AmRun *run, AmMigration *m, ErrorData *edata,
-						   AmParsed *parsed, int stmtno, double duration_ms)
+
+/* the migration being applied, for the DDL recorder (objects.c) */
+const char *am_current_version = NULL;
+int64		am_current_run_id = 0;
+typedef struct AmAttempt AmAttempt;
+static void report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
 			pg_attribute_noreturn();
 static void apply_error_callback(void *arg);
 static char *target_arg(FunctionCallInfo fcinfo);
-static void lock_registry(void);
 
 /*
- * lock_registry
+ * am_lock_registry
  *		Take the transaction-level advisory lock that serialises apply(),
  *		migrate(), rollback() and register().
  */
-static void
-lock_registry(void)
+void
+am_lock_registry(void)
 {
 	DirectFunctionCall1(pg_advisory_xact_lock_int8,
 						Int64GetDatum(AM_ADVISORY_LOCK_KEY));
@@ -127,15 +109,15 @@ target_arg(FunctionCallInfo fcinfo)
 }
 
 /*
- * prepare_run
+ * am_prepare_run
  *		Load the pending migrations up to target and check them all.
  *
  * Called connected to SPI, holding the advisory lock.  Returns false when
  * there is nothing to do because target is already applied (a NOTICE says
  * so); raises an error for an unknown target or a failed pre-check.
  */
-static bool
-prepare_run(AmRun *run, const char *target)
+bool
+am_prepare_run(AmRun *run, const char *target)
 {
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	Datum		values[2];
@@ -404,29 +386,110 @@ apply_error_callback(void *arg)
 		errcontext("while applying migration %s (%s)", ec->m->version, ec->m->name);
 }
 
+/* The outcome of one attempt at a migration. */
+struct AmAttempt
+{
+	ErrorData  *edata;			/* NULL when it succeeded */
+	AmParsed   *parsed;
+	int			stmtno;			/* statement that failed, 0 = none */
+	bool		check_failed;	/* the post-migration checks failed */
+	double		duration_ms;
+};
+
 /*
- * apply_one
- *		Apply one migration in a subtransaction of its own and record it.
- *
- * Returns its duration in milliseconds.  On failure the subtransaction is
- * rolled back, the failure recorded durably, and an error raised.
+ * lock_timeout_for_run
+ *		The lock_timeout a migration runs under, in ms (0 = none):
+ *		aura_migrate.lock_timeout, or by environment when it is -1.
  */
-static double
-apply_one(AmRun *run, AmMigration *m)
+static int
+lock_timeout_for_run(void)
+{
+	if (am_lock_timeout_ms >= 0)
+		return am_lock_timeout_ms;
+	return am_environment == AM_ENV_DEVELOPMENT ? 0 : 5000;
+}
+
+/*
+ * run_statement
+ *		Execute one statement of a migration through SPI, under
+ *		aura_migrate.statement_timeout when set.  The caller's own statement
+ *		timer (for SELECT apply()) is saved and re-armed afterwards; if it
+ *		is due sooner, it is left alone.
+ */
+static void
+run_statement(AmStatement *st)
+{
+	volatile bool outer_active = false;
+	volatile TimestampTz outer_fin = 0;
+	volatile bool armed = false;
+	volatile int ret = 0;
+
+	if (am_statement_timeout_ms > 0)
+	{
+		TimestampTz fin = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													  am_statement_timeout_ms);
+
+		outer_active = get_timeout_active(STATEMENT_TIMEOUT);
+		if (outer_active)
+			outer_fin = get_timeout_finish_time(STATEMENT_TIMEOUT);
+		if (!outer_active || outer_fin > fin)
+		{
+			enable_timeout_at(STATEMENT_TIMEOUT, fin);
+			armed = true;
+		}
+	}
+
+	PG_TRY();
+	{
+		am_guard_enter();
+		ret = SPI_execute(st->text, false, 0);
+		am_guard_leave();
+	}
+	PG_FINALLY();
+	{
+		am_guard_leave();
+		if (armed)
+		{
+			disable_timeout(STATEMENT_TIMEOUT, false);
+			if (outer_active)
+				enable_timeout_at(STATEMENT_TIMEOUT, outer_fin);
+		}
+	}
+	PG_END_TRY();
+
+	if (ret < 0)
+		ereport(ERROR,
+				(errcode(ret == SPI_ERROR_TRANSACTION ?
+						 ERRCODE_INVALID_TRANSACTION_TERMINATION :
+						 ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("statement cannot run inside a migration: %s",
+						SPI_result_code_string(ret))));
+}
+
+/*
+ * attempt_migration
+ *		One attempt at a migration, in a subtransaction of its own: its
+ *		statements, its post-checks, its history and log rows.  Settings
+ *		the migration changes (its own SET, and the lock_timeout given to
+ *		it) last only as long as it does.
+ *
+ * Returns true on success; on failure the subtransaction is rolled back
+ * and the error is in out->edata.
+ */
+static bool
+attempt_migration(AmRun *run, AmMigration *m, MemoryContext mcxt, AmAttempt *out)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
-	MemoryContext mcxt;
 	AmParsed   *volatile parsed = NULL;
 	volatile int stmtno = 0;
 	volatile bool failed = false;
+	volatile bool checking = false;
 	ErrorData  *volatile edata = NULL;
 	instr_time	start,
 				elapsed;
 	volatile double duration_ms = 0;
 
-	mcxt = AllocSetContextCreate(run->cxt, "aura_migrate migration",
-								 ALLOCSET_DEFAULT_SIZES);
 	INSTR_TIME_SET_CURRENT(start);
 
 	BeginInternalSubTransaction(NULL);
@@ -440,6 +503,8 @@ apply_one(AmRun *run, AmMigration *m)
 		Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID,
 		TEXTOID, TEXTOID, FLOAT8OID};
 		Datum		values[8];
+		int			nest;
+		int			lock_ms = lock_timeout_for_run();
 		int			i;
 
 		ec.m = m;
@@ -450,34 +515,40 @@ apply_one(AmRun *run, AmMigration *m)
 		errcb.previous = error_context_stack;
 		error_context_stack = &errcb;
 
-		parsed = am_parse_sql(m->up_sql);
+		nest = NewGUCNestLevel();
+		if (lock_ms > 0)
+			(void) set_config_option("lock_timeout", psprintf("%dms", lock_ms),
+									 PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+		am_current_version = m->version;
+		am_current_run_id = run->run_id;
+
+		parsed = am_parse_sql(run->down ? m->down_sql : m->up_sql);
 		if (parsed->failed)
 			elog(ERROR, "migration %s no longer parses", m->version);
 
 		for (i = 0; i < parsed->nstmts; i++)
 		{
 			AmStatement *st = &parsed->stmts[i];
-			int			ret;
 
 			stmtno = ec.stmtno = i + 1;
 			ec.line = st->line;
 			pgstat_report_activity(STATE_RUNNING,
-								   psprintf("aura_migrate: applying migration %s (%s), statement %d of %d (%s, line %d)",
+								   psprintf("aura_migrate: %s migration %s (%s), statement %d of %d (%s, line %d)",
+											run->down ? "rolling back" : "applying",
 											m->version, m->name, i + 1, parsed->nstmts,
 											am_statement_tag(st), st->line));
-
-			am_guard_enter();
-			ret = SPI_execute(st->text, false, 0);
-			am_guard_leave();
-			if (ret < 0)
-				ereport(ERROR,
-						(errcode(ret == SPI_ERROR_TRANSACTION ?
-								 ERRCODE_INVALID_TRANSACTION_TERMINATION :
-								 ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("statement cannot run inside a migration: %s",
-								SPI_result_code_string(ret))));
+			run_statement(st);
 		}
 		stmtno = ec.stmtno = 0;
+
+		/* what it created exists, is valid, and is protected */
+		if (!run->down)
+		{
+			checking = true;
+			am_post_check(m->version, run->run_id);
+			checking = false;
+		}
 
 		INSTR_TIME_SET_CURRENT(elapsed);
 		INSTR_TIME_SUBTRACT(elapsed, start);
@@ -485,27 +556,36 @@ apply_one(AmRun *run, AmMigration *m)
 
 		values[0] = CStringGetTextDatum(m->version);
 		values[1] = CStringGetTextDatum(m->name);
-		values[2] = CStringGetTextDatum(m->checksum);
+		values[2] = CStringGetTextDatum(m->checksum ? m->checksum : "");
 		values[3] = Int32GetDatum(parsed->nstmts);
 		values[4] = Int64GetDatum(run->run_id);
 		values[5] = CStringGetTextDatum(run->username);
 		values[6] = CStringGetTextDatum(run->environment);
 		values[7] = Float8GetDatum(duration_ms);
-		if (am_spi_owner("INSERT INTO aura_migrate.history (version, name, checksum, "
-						 "statements, run_id, applied_by, environment, duration_ms) "
-						 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-						 8, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
+		if (run->down)
+		{
+			if (am_spi_owner("DELETE FROM aura_migrate.history WHERE version = $1",
+							 1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE ||
+				SPI_processed != 1)
+				elog(ERROR, "could not remove migration %s from history", m->version);
+		}
+		else if (am_spi_owner("INSERT INTO aura_migrate.history (version, name, checksum, "
+							  "statements, run_id, applied_by, environment, duration_ms) "
+							  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+							  8, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not record migration %s in history", m->version);
 
 		memset(&e, 0, sizeof(e));
 		e.run_id = run->run_id;
 		e.version = m->version;
-		e.event = "applied";
+		e.event = run->down ? "rolled_back" : "applied";
 		e.duration_ms = duration_ms;
 		e.environment = run->environment;
 		e.username = run->username;
 		am_log_insert(&e);
 
+		am_current_version = NULL;
+		AtEOXact_GUC(false, nest);
 		error_context_stack = errcb.previous;
 
 		ReleaseCurrentSubTransaction();
@@ -514,8 +594,8 @@ apply_one(AmRun *run, AmMigration *m)
 	}
 	PG_CATCH();
 	{
-		am_guard_leave();
-		MemoryContextSwitchTo(oldcxt);
+		am_current_version = NULL;
+		MemoryContextSwitchTo(mcxt);
 		edata = CopyErrorData();
 		FlushErrorState();
 
@@ -526,16 +606,87 @@ apply_one(AmRun *run, AmMigration *m)
 	}
 	PG_END_TRY();
 
+	out->edata = edata;
+	out->parsed = parsed;
+	out->stmtno = stmtno;
+	out->check_failed = failed && checking;
 	if (failed)
 	{
 		INSTR_TIME_SET_CURRENT(elapsed);
 		INSTR_TIME_SUBTRACT(elapsed, start);
-		report_failure(run, m, edata, parsed, stmtno,
-					   INSTR_TIME_GET_MILLISEC(elapsed));
+		out->duration_ms = INSTR_TIME_GET_MILLISEC(elapsed);
+	}
+	else
+		out->duration_ms = duration_ms;
+	return !failed;
+}
+
+/*
+ * am_apply_one
+ *		Apply one migration, retrying with backoff while it times out
+ *		waiting for a lock (aura_migrate.lock_retries).
+ *
+ * Returns its duration in milliseconds.  On failure the failure is
+ * recorded durably and an error raised.
+ */
+double
+am_apply_one(AmRun *run, AmMigration *m)
+{
+	MemoryContext mcxt;
+	AmAttempt	att;
+	int			attempt;
+	double		ms;
+
+	mcxt = AllocSetContextCreate(run->cxt, "aura_migrate migration",
+								 ALLOCSET_DEFAULT_SIZES);
+	for (attempt = 0;; attempt++)
+	{
+		long		delay;
+
+		if (attempt_migration(run, m, mcxt, &att))
+			break;
+		if (att.edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE ||
+			attempt >= am_lock_retries)
+			report_failure(run, m, &att);
+
+		/* a lock was not granted in time: back off and try again */
+		delay = (long) am_lock_retry_delay_ms << Min(attempt, 10);
+		{
+			AmLogEntry	e;
+
+			memset(&e, 0, sizeof(e));
+			e.run_id = run->run_id;
+			e.version = m->version;
+			e.event = "retried";
+			e.duration_ms = att.duration_ms;
+			e.sqlstate = unpack_sql_state(att.edata->sqlerrcode);
+			e.message = att.edata->message;
+			e.statement_no = att.stmtno;
+			e.line = (att.parsed && att.stmtno > 0) ? att.parsed->stmts[att.stmtno - 1].line : 0;
+			e.environment = run->environment;
+			e.username = run->username;
+			am_log_insert(&e);
+		}
+		ereport(NOTICE,
+				(errmsg("migration %s could not take a lock at statement %d; retrying in %ld ms (attempt %d of %d)",
+						m->version, att.stmtno, delay, attempt + 2, am_lock_retries + 1),
+				 errdetail("%s", att.edata->message)));
+		MemoryContextReset(mcxt);
+		while (delay > 0)
+		{
+			long		step = Min(delay, 100);
+
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 step, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+			delay -= step;
+		}
 	}
 
+	ms = att.duration_ms;
 	MemoryContextDelete(mcxt);
-	return duration_ms;
+	return ms;
 }
 
 /*
@@ -547,9 +698,11 @@ apply_one(AmRun *run, AmMigration *m)
  * DETAIL can carry row values), and neither does the raised error.
  */
 static void
-report_failure(AmRun *run, AmMigration *m, ErrorData *edata, AmParsed *parsed,
-			   int stmtno, double duration_ms)
+report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
 {
+	ErrorData  *edata = att->edata;
+	AmParsed   *parsed = att->parsed;
+	int			stmtno = att->stmtno;
 	bool		full = (am_environment == AM_ENV_DEVELOPMENT);
 	AmStatement *st = NULL;
 	AmLogEntry	e;
@@ -574,8 +727,8 @@ report_failure(AmRun *run, AmMigration *m, ErrorData *edata, AmParsed *parsed,
 	memset(&e, 0, sizeof(e));
 	e.run_id = run->run_id;
 	e.version = m->version;
-	e.event = "failed";
-	e.duration_ms = duration_ms;
+	e.event = att->check_failed ? "check_failed" : "failed";
+	e.duration_ms = att->duration_ms;
 	e.sqlstate = unpack_sql_state(edata->sqlerrcode);
 	e.message = edata->message;
 	e.detail = full ? edata->detail : NULL;
@@ -587,7 +740,9 @@ report_failure(AmRun *run, AmMigration *m, ErrorData *edata, AmParsed *parsed,
 
 	pgstat_report_activity(STATE_RUNNING, debug_query_string);
 
-	if (run->nonatomic)
+	if (!am_record_failures)
+		;						/* a dry run: leave nothing behind */
+	else if (run->nonatomic)
 	{
 		/* migrate(): commit the failure; the migration is rolled back */
 		am_log_insert(&e);
@@ -599,7 +754,8 @@ report_failure(AmRun *run, AmMigration *m, ErrorData *edata, AmParsed *parsed,
 	if (stmtno > 0)
 		ereport(ERROR,
 				(errcode(edata->sqlerrcode),
-				 errmsg("migration %s (%s) failed at statement %d, line %d",
+				 errmsg("%s %s (%s) failed at statement %d, line %d",
+						run->down ? "rolling back migration" : "migration",
 						m->version, m->name, stmtno, line),
 				 (full && edata->detail) ?
 				 errdetail("%s\n%s", edata->message, edata->detail) :
@@ -614,11 +770,27 @@ report_failure(AmRun *run, AmMigration *m, ErrorData *edata, AmParsed *parsed,
 }
 
 /*
- * start_run
+ * am_require_read_committed
+ *		Refuse a transaction snapshot taken before the registry lock: it
+ *		would not see migrations applied (or rolled back) concurrently.
+ */
+void
+am_require_read_committed(const char *what)
+{
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("aura_migrate.%s() must run at READ COMMITTED isolation", what),
+				 errdetail("A transaction snapshot taken before the migration lock would not see migrations applied concurrently."),
+				 errhint("Call it outside an explicit transaction, or in one started with BEGIN ISOLATION LEVEL READ COMMITTED.")));
+}
+
+/*
+ * am_start_run
  *		Common set-up of apply() and migrate().
  */
-static void
-start_run(AmRun *run, MemoryContext parent, bool nonatomic)
+void
+am_start_run(AmRun *run, MemoryContext parent, bool nonatomic)
 {
 	memset(run, 0, sizeof(AmRun));
 	run->cxt = AllocSetContextCreate(parent, "aura_migrate run",
@@ -630,11 +802,11 @@ start_run(AmRun *run, MemoryContext parent, bool nonatomic)
 }
 
 /*
- * next_run_id
+ * am_next_run_id
  *		A new run id from aura_migrate.run_seq.
  */
-static int64
-next_run_id(void)
+int64
+am_next_run_id(void)
 {
 	bool		isnull;
 
@@ -666,29 +838,23 @@ aura_migrate_apply(PG_FUNCTION_ARGS)
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
+	am_require_read_committed("apply");
 
-	if (IsolationUsesXactSnapshot())
-		ereport(ERROR,
-				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("aura_migrate.apply() must run at READ COMMITTED isolation"),
-				 errdetail("A transaction snapshot taken before the migration lock would not see migrations applied concurrently."),
-				 errhint("Call it outside an explicit transaction, or in one started with BEGIN ISOLATION LEVEL READ COMMITTED.")));
-
-	start_run(&run, CurrentMemoryContext, false);
-	lock_registry();
+	am_start_run(&run, CurrentMemoryContext, false);
+	am_lock_registry();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	if (prepare_run(&run, target) && run.npending > 0)
+	if (am_prepare_run(&run, target) && run.npending > 0)
 	{
-		run.run_id = next_run_id();
+		run.run_id = am_next_run_id();
 		for (i = 0; i < run.npending; i++)
 		{
 			AmMigration *m = &run.pending[i];
 			Datum		values[5];
 			bool		nulls[5] = {false, false, false, false, false};
-			double		ms = apply_one(&run, m);
+			double		ms = am_apply_one(&run, m);
 
 			values[0] = CStringGetTextDatum(m->version);
 			values[1] = CStringGetTextDatum(m->name);
@@ -731,15 +897,15 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 				 errhint("Run CALL aura_migrate.migrate() on its own, outside BEGIN ... COMMIT, or use SELECT * FROM aura_migrate.apply() to apply within the current transaction.")));
 
 	/* the run's memory must outlive the commits: keep it with the portal */
-	start_run(&run, PortalContext, true);
-	lock_registry();
+	am_start_run(&run, PortalContext, true);
+	am_lock_registry();
 
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect_ext failed");
 
-	if (prepare_run(&run, target) && run.npending > 0)
+	if (am_prepare_run(&run, target) && run.npending > 0)
 	{
-		run.run_id = next_run_id();
+		run.run_id = am_next_run_id();
 		for (i = 0; i < run.npending; i++)
 		{
 			AmMigration *m = &run.pending[i];
@@ -751,7 +917,7 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 				Datum		values[1];
 
 				/* the lock went with the last commit: take it, look again */
-				lock_registry();
+				am_lock_registry();
 				values[0] = CStringGetTextDatum(m->version);
 				if (am_spi_owner("SELECT 1 FROM aura_migrate.history WHERE version = $1",
 								 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
@@ -760,7 +926,7 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 					continue;	/* applied meanwhile by another session */
 			}
 
-			ms = apply_one(&run, m);
+			ms = am_apply_one(&run, m);
 			napplied++;
 			ereport(NOTICE,
 					(errmsg_plural("applied migration %s (%s), %d statement",

@@ -16,6 +16,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -27,6 +29,13 @@ void		_PG_init(void);
 
 int			am_environment = AM_ENV_DEVELOPMENT;
 int			am_max_sql_size_kb = 8 * 1024;
+int			am_lock_timeout_ms = -1;
+int			am_statement_timeout_ms = 0;
+int			am_lock_retries = 3;
+int			am_lock_retry_delay_ms = 500;
+bool		am_record_failures = true;
+char	   *am_checked_schemas = NULL;
+bool		am_record_ddl = true;
 
 static const struct config_enum_entry environment_options[] = {
 	{"development", AM_ENV_DEVELOPMENT, false},
@@ -84,6 +93,67 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("aura_migrate.lock_timeout",
+							"Sets the lock_timeout each migration runs under.",
+							"-1 (the default) means by environment: none in development, "
+							"5s in staging and production.  0 turns it off.",
+							&am_lock_timeout_ms,
+							-1, -1, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("aura_migrate.statement_timeout",
+							"Sets the statement_timeout of each statement of a migration.",
+							"0 (the default) turns it off.",
+							&am_statement_timeout_ms,
+							0, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("aura_migrate.lock_retries",
+							"Sets how often a migration that timed out waiting for a lock is tried again.",
+							"Each retry waits twice as long as the one before, starting at "
+							"aura_migrate.lock_retry_delay.",
+							&am_lock_retries,
+							3, 0, 100,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("aura_migrate.lock_retry_delay",
+							"Sets the wait before the first retry of a migration that could not take a lock.",
+							NULL,
+							&am_lock_retry_delay_ms,
+							500, 0, 3600 * 1000,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("aura_migrate.record_failures",
+							 "Records failed migrations durably, beyond the caller's rollback.",
+							 "Dry runs turn it off so that they leave nothing behind.",
+							 &am_record_failures,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("aura_migrate.checked_schemas",
+							   "Sets the schemas whose new tables must have row level security.",
+							   "A comma-separated list, used by lint() at registration and by "
+							   "the checks after each migration.",
+							   &am_checked_schemas,
+							   "public",
+							   PGC_SUSET, GUC_LIST_INPUT,
+							   NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("aura_migrate.record_ddl",
+							 "Records every DDL command in aura_migrate.object_change.",
+							 "Inside a migration the rows name it; outside they show changes "
+							 "made outside migrations.  The post-migration checks and verify() "
+							 "read them.",
+							 &am_record_ddl,
+							 true,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("aura_migrate");
 

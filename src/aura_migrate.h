@@ -23,6 +23,17 @@ typedef enum AmEnvironment
 
 extern int	am_environment;
 extern int	am_max_sql_size_kb;
+extern int	am_lock_timeout_ms;
+extern int	am_statement_timeout_ms;
+extern int	am_lock_retries;
+extern int	am_lock_retry_delay_ms;
+extern bool am_record_failures;
+extern char *am_checked_schemas;
+extern bool am_record_ddl;
+
+/* apply.c: the migration being applied, if any */
+extern const char *am_current_version;
+extern int64 am_current_run_id;
 
 extern const char *am_environment_name(void);
 
@@ -36,8 +47,13 @@ extern char *am_sha256_hex(const char *data, size_t len);
 extern void am_guard_init(void);
 extern void am_guard_enter(void);
 extern void am_guard_leave(void);
+extern bool am_guard_suspend(void);
+extern void am_guard_resume(bool was);
 
-/* worker.c */
+/* eventlog.c */
 extern void am_worker_init(void);
+
+/* objects.c */
+extern void am_post_check(const char *version, int64 run_id);
 
 #endif							/* AURA_MIGRATE_H */

@@ -182,6 +182,26 @@ am_guard_leave(void)
 }
 
 /*
+ * am_guard_suspend, am_guard_resume
+ *		Let the extension's own bookkeeping (the DDL recorder, which fires
+ *		inside a migration's statements) write its tables.
+ */
+bool
+am_guard_suspend(void)
+{
+	bool		was = guard_active;
+
+	guard_active = false;
+	return was;
+}
+
+void
+am_guard_resume(bool was)
+{
+	guard_active = was;
+}
+
+/*
  * am_guard_init
  *		Install the hooks, chaining to any already there.
  */

@@ -101,6 +101,26 @@ COMMENT ON TABLE aura_migrate.log IS
 'Every migration event.  Failed events are written by a background worker so they survive the rollback of the caller''s transaction.  Outside development no statement text and no error DETAIL are stored.';
 
 CREATE INDEX log_version_idx ON aura_migrate.log (version, id);
+CREATE INDEX log_run_idx ON aura_migrate.log (run_id);
+
+CREATE TABLE aura_migrate.object_change (
+	id				bigserial PRIMARY KEY,
+	version			text,			-- NULL: changed outside migrations
+	run_id			bigint,
+	action			text NOT NULL CHECK (action IN ('created', 'altered', 'dropped')),
+	command_tag		text NOT NULL,
+	object_type		text NOT NULL,
+	schema_name		text,
+	object_identity	text NOT NULL,
+	classid			oid NOT NULL,
+	objid			oid NOT NULL,
+	objsubid		integer NOT NULL,
+	changed_at		timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+	changed_by		name NOT NULL
+);
+COMMENT ON TABLE aura_migrate.object_change IS
+'Every object created, altered or dropped by DDL, recorded by event triggers: with the migration and run that did it, or with none when it was changed outside migrations.';
+CREATE INDEX object_change_version_idx ON aura_migrate.object_change (version, run_id);
 
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.migration',
 										   'WHERE source = ''user''');
@@ -108,6 +128,8 @@ SELECT pg_catalog.pg_extension_config_dump('aura_migrate.history', '');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.log', '');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.log_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.run_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('aura_migrate.object_change', '');
+SELECT pg_catalog.pg_extension_config_dump('aura_migrate.object_change_id_seq', '');
 
 REVOKE ALL ON ALL TABLES IN SCHEMA aura_migrate FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA aura_migrate FROM PUBLIC;
@@ -171,6 +193,34 @@ AS 'MODULE_PATHNAME', 'aura_migrate_migrate'
 LANGUAGE C;
 COMMENT ON PROCEDURE aura_migrate.migrate(text) IS
 'Applies every pending migration up to and including target, committing after each one.  Must be called with CALL outside a transaction block.';
+
+CREATE FUNCTION aura_migrate.rollback(target text DEFAULT NULL)
+RETURNS TABLE (version text, name text, status text,
+			   duration_ms double precision, statements integer)
+AS 'MODULE_PATHNAME', 'aura_migrate_rollback'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION aura_migrate.rollback(text) IS
+'Development only: runs the down SQL of every applied migration after target (only the last one when NULL), newest first, in the caller''s transaction.';
+
+CREATE FUNCTION aura_migrate.reset()
+RETURNS TABLE (version text, name text, status text,
+			   duration_ms double precision, statements integer)
+AS 'MODULE_PATHNAME', 'aura_migrate_reset'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION aura_migrate.reset() IS
+'Development only: rolls every applied migration back (running its down SQL, or dropping what it created when it has none) and applies everything again.';
+
+CREATE FUNCTION aura_migrate._record_ddl()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'aura_migrate_record_ddl'
+LANGUAGE C;
+COMMENT ON FUNCTION aura_migrate._record_ddl() IS
+'Internal: the event trigger function that records DDL in aura_migrate.object_change.';
+
+CREATE EVENT TRIGGER aura_migrate_ddl_end ON ddl_command_end
+	EXECUTE FUNCTION aura_migrate._record_ddl();
+CREATE EVENT TRIGGER aura_migrate_sql_drop ON sql_drop
+	EXECUTE FUNCTION aura_migrate._record_ddl();
 
 /* ------------------------------------------------------------------------
  * status()
@@ -245,6 +295,166 @@ COMMENT ON FUNCTION aura_migrate.findings(text) IS
 'The lint findings register() stored for a migration (all migrations when NULL).';
 
 /* ------------------------------------------------------------------------
+ * verify() and report()
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION aura_migrate.verify()
+RETURNS SETOF aura_migrate.finding
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH applied AS (
+		SELECT h.version, h.run_id, h.checksum, m.up_sql
+		  FROM aura_migrate.history h
+		  LEFT JOIN aura_migrate.migration m ON m.version = h.version
+	),
+	created AS (
+		SELECT DISTINCT ON (c.classid, c.objid) c.*, a.version AS by_version
+		  FROM aura_migrate.object_change c
+		  JOIN applied a ON a.version = c.version AND a.run_id = c.run_id
+		 WHERE c.action = 'created' AND c.objsubid = 0
+		 ORDER BY c.classid, c.objid, c.id DESC
+	),
+	live AS (
+		SELECT c.*,
+			   pg_describe_object(c.classid, c.objid, 0) IS NOT NULL AS present,
+			   (SELECT d.version FROM aura_migrate.object_change d
+				 WHERE d.action = 'dropped' AND d.classid = c.classid
+				   AND d.objid = c.objid AND d.id > c.id
+				 ORDER BY d.id DESC LIMIT 1) AS dropped_by,
+			   EXISTS (SELECT 1 FROM aura_migrate.object_change d
+						WHERE d.action = 'dropped' AND d.classid = c.classid
+						  AND d.objid = c.objid AND d.id > c.id) AS was_dropped
+		  FROM created c
+	)
+	SELECT 'error', 'drifted', a.version,
+		   format('migration %s was edited after it was applied', a.version),
+		   'Restore its original SQL, and write the change as a new migration.',
+		   NULL::integer, NULL::integer, false
+	  FROM applied a
+	 WHERE a.up_sql IS NOT NULL AND a.checksum <> aura_migrate.checksum(a.up_sql)
+	UNION ALL
+	SELECT 'error', 'object_missing', l.object_identity,
+		   format('%s %s, created by migration %s, no longer exists%s',
+				  l.object_type, l.object_identity, l.by_version,
+				  CASE WHEN l.was_dropped AND l.dropped_by IS NULL
+					   THEN ' (dropped outside migrations)' ELSE '' END),
+		   format('Recreate it with a new migration, or write a migration that drops it on purpose.'),
+		   NULL, NULL, false
+	  FROM live l
+	 WHERE NOT l.present
+	   AND NOT (l.was_dropped AND l.dropped_by IS NOT NULL
+				AND EXISTS (SELECT 1 FROM aura_migrate.history h WHERE h.version = l.dropped_by))
+	UNION ALL
+	SELECT 'error', 'index_invalid', l.object_identity,
+		   format('index %s, created by migration %s, is invalid', l.object_identity, l.by_version),
+		   'Drop it and create it again.', NULL, NULL, false
+	  FROM live l JOIN pg_index i ON i.indexrelid = l.objid
+	 WHERE l.present AND l.classid = 'pg_class'::regclass AND NOT i.indisvalid
+	UNION ALL
+	SELECT 'error', 'table_without_rls', l.object_identity,
+		   format('table %s, created by migration %s, has no row level security',
+				  l.object_identity, l.by_version),
+		   format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY.', l.object_identity),
+		   NULL, NULL, false
+	  FROM live l JOIN pg_class r ON r.oid = l.objid
+	 WHERE l.present AND l.classid = 'pg_class'::regclass AND r.relkind IN ('r', 'p')
+	   AND NOT r.relrowsecurity
+	   AND r.relnamespace::regnamespace::text = ANY (string_to_array(replace(
+			coalesce(current_setting('aura_migrate.checked_schemas', true), 'public'), ' ', ''), ','))
+	UNION ALL
+	SELECT 'warning', 'changed_outside_migrations', c.object_identity,
+		   format('%s %s was %s outside migrations (%s by %s at %s)', c.object_type,
+				  c.object_identity, c.action, c.command_tag, c.changed_by, c.changed_at),
+		   'Capture the change in a migration, so that every environment gets it.',
+		   NULL, NULL, false
+	  FROM (SELECT DISTINCT ON (classid, objid) *
+			  FROM aura_migrate.object_change
+			 WHERE version IS NULL
+			 ORDER BY classid, objid, id DESC) c
+$$;
+COMMENT ON FUNCTION aura_migrate.verify() IS
+'Re-checks every applied migration against the live schema: checksums (drifted), what each created still exists (object_missing) and is valid (index_invalid), new tables keep row level security, and DDL made outside migrations.';
+
+CREATE FUNCTION aura_migrate.report(run_id bigint DEFAULT NULL,
+									since timestamptz DEFAULT NULL,
+									until timestamptz DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	r record;
+	f record;
+	out text := '';
+	runs bigint[];
+BEGIN
+	IF run_id IS NULL AND since IS NULL AND until IS NULL THEN
+		SELECT array_agg(x) INTO runs
+		  FROM (SELECT max(l.run_id) AS x FROM aura_migrate.log l) s WHERE x IS NOT NULL;
+	ELSIF run_id IS NOT NULL THEN
+		runs := ARRAY[run_id];
+	ELSE
+		SELECT array_agg(DISTINCT l.run_id) INTO runs FROM aura_migrate.log l
+		 WHERE (since IS NULL OR l.logged_at >= since)
+		   AND (until IS NULL OR l.logged_at < until);
+	END IF;
+
+	out := format('aura_migrate report (%s, environment %s)', now()::timestamptz(0),
+				  coalesce(current_setting('aura_migrate.environment', true), 'development')) || E'
+';
+	IF runs IS NULL THEN
+		RETURN out || E'no runs
+';
+	END IF;
+
+	FOR r IN
+		SELECT l.run_id, l.version, l.event, l.logged_at, l.duration_ms, l.sqlstate,
+			   l.message, l.statement_no, l.line, l.environment, l.username,
+			   m.name, m.statements,
+			   (SELECT count(*) FROM aura_migrate.object_change c
+				 WHERE c.version = l.version AND c.run_id = l.run_id) AS objects,
+			   (SELECT count(*) FROM unnest(m.findings) x
+				 WHERE x.severity IN ('error', 'warning') AND NOT x.allowed) AS findings
+		  FROM aura_migrate.log l
+		  LEFT JOIN aura_migrate.migration m ON m.version = l.version
+		 WHERE l.run_id = ANY (runs)
+		 ORDER BY l.run_id, l.id
+	LOOP
+		out := out || format(E'run %s  %s  %-12s %s %s  %s ms  %s statements  %s objects changed  %s lint findings  (%s, %s)
+',
+							 r.run_id, r.logged_at::timestamptz(0), r.event, r.version,
+							 coalesce(r.name, '?'), round(coalesce(r.duration_ms, 0)::numeric, 1),
+							 coalesce(r.statements, 0), r.objects, coalesce(r.findings, 0),
+							 r.username, r.environment);
+		IF r.event IN ('failed', 'check_failed', 'retried') THEN
+			out := out || format(E'    statement %s, line %s: %s (SQLSTATE %s)
+',
+								 coalesce(r.statement_no::text, '-'), coalesce(r.line::text, '-'),
+								 r.message, r.sqlstate);
+		END IF;
+	END LOOP;
+
+	FOR f IN
+		SELECT c.object_type, c.object_identity, c.action, c.changed_by, c.changed_at
+		  FROM aura_migrate.object_change c
+		 WHERE c.version IS NULL
+		   AND (since IS NULL OR c.changed_at >= since)
+		   AND (until IS NULL OR c.changed_at < until)
+		 ORDER BY c.id
+	LOOP
+		out := out || format(E'changed outside migrations: %s %s %s by %s at %s
+',
+							 f.object_type, f.object_identity, f.action, f.changed_by,
+							 f.changed_at::timestamptz(0));
+	END LOOP;
+	RETURN out;
+END
+$$;
+COMMENT ON FUNCTION aura_migrate.report(bigint, timestamptz, timestamptz) IS
+'A readable report of one run (the last when all arguments are NULL) or a time span: each migration event with duration, statements, objects changed, lint findings, failures with statement and line, and DDL made outside migrations.';
+
+/* ------------------------------------------------------------------------
  * Privileges
  * ------------------------------------------------------------------------ */
 
@@ -255,3 +465,8 @@ REVOKE ALL ON FUNCTION aura_migrate.apply(text) FROM PUBLIC;
 REVOKE ALL ON PROCEDURE aura_migrate.migrate(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.status() FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.findings(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.rollback(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.reset() FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate._record_ddl() FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.verify() FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.report(bigint, timestamptz, timestamptz) FROM PUBLIC;

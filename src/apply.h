@@ -1,0 +1,50 @@
+/*-------------------------------------------------------------------------
+ *
+ * apply.h
+ *	  The run machinery shared by apply(), migrate(), rollback() and reset().
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/apply.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AURA_MIGRATE_APPLY_H
+#define AURA_MIGRATE_APPLY_H
+
+/* One pending migration, as loaded from the registry. */
+typedef struct AmMigration
+{
+	char	   *version;
+	char	   *name;
+	char	   *up_sql;
+	char	   *down_sql;		/* rollback() and reset(): what to run */
+	char	   *checksum;
+	int			statements;
+	bool		no_transaction;
+	bool		has_requires;
+	char	   *requires_hint;
+} AmMigration;
+
+/* One call of apply() or migrate(). */
+typedef struct AmRun
+{
+	MemoryContext cxt;			/* lives as long as the call, across commits */
+	bool		nonatomic;		/* migrate(): commits after each migration */
+	bool		down;			/* rollback(), reset(): running down SQL */
+	int64		run_id;
+	const char *environment;
+	char	   *username;
+	int			npending;
+	AmMigration *pending;
+} AmRun;
+
+extern void am_lock_registry(void);
+extern void am_require_read_committed(const char *what);
+extern void am_start_run(AmRun *run, MemoryContext parent, bool nonatomic);
+extern int64 am_next_run_id(void);
+extern bool am_prepare_run(AmRun *run, const char *target);
+extern double am_apply_one(AmRun *run, AmMigration *m);
+
+#endif							/* AURA_MIGRATE_APPLY_H */

@@ -1,0 +1,182 @@
+/*-------------------------------------------------------------------------
+ *
+ * objects.c
+ *	  Recording what DDL changes, and checking it after each migration.
+ *
+ * Two event triggers (ddl_command_end and sql_drop, created by the install
+ * script) call aura_migrate_record_ddl(), which writes one row per object
+ * into aura_migrate.object_change: inside a migration with its version and
+ * run, outside with none, so that a report can say what was changed
+ * outside migrations.  The rows are written inside the migration's
+ * subtransaction, so a failed migration leaves none.
+ *
+ * After a migration's statements, am_post_check() reads back what it
+ * created: every object still exists, no index is invalid, and, outside
+ * development, every new table in a checked schema has row level security.
+ * A failure rolls the migration back; apply.c records it as check_failed.
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/objects.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "aura_migrate.h"
+#include "registry.h"
+
+PG_FUNCTION_INFO_V1(aura_migrate_record_ddl);
+
+static const char *const record_created_sql =
+"INSERT INTO aura_migrate.object_change (version, run_id, action, command_tag, "
+"object_type, schema_name, object_identity, classid, objid, objsubid, changed_by) "
+"SELECT $1, $2, CASE WHEN c.command_tag LIKE 'CREATE %' THEN 'created' ELSE 'altered' END, "
+"c.command_tag, c.object_type, c.schema_name, c.object_identity, "
+"c.classid, c.objid, c.objsubid, $3 "
+"FROM pg_catalog.pg_event_trigger_ddl_commands() c "
+"WHERE NOT c.in_extension AND c.object_identity IS NOT NULL "
+"AND c.schema_name IS DISTINCT FROM 'aura_migrate' "
+"AND coalesce(c.schema_name, '') NOT LIKE 'pg\\_temp%'";
+
+static const char *const record_dropped_sql =
+"INSERT INTO aura_migrate.object_change (version, run_id, action, command_tag, "
+"object_type, schema_name, object_identity, classid, objid, objsubid, changed_by) "
+"SELECT $1, $2, 'dropped', $4, d.object_type, d.schema_name, d.object_identity, "
+"d.classid, d.objid, d.objsubid, $3 "
+"FROM pg_catalog.pg_event_trigger_dropped_objects() d "
+"WHERE (d.original OR d.normal) AND NOT d.is_temporary "
+"AND d.schema_name IS DISTINCT FROM 'aura_migrate' "
+"AND d.object_identity IS NOT NULL";
+
+/*
+ * aura_migrate_record_ddl
+ *		SQL: aura_migrate._record_ddl() RETURNS event_trigger
+ *
+ * Event trigger function for ddl_command_end and sql_drop.  It must never
+ * break DDL: it writes only to the extension's own table, as its owner,
+ * and does nothing while the extension itself is being created or
+ * updated, or when aura_migrate.record_ddl is off.
+ */
+Datum
+aura_migrate_record_ddl(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	Oid			argtypes[4] = {TEXTOID, INT8OID, NAMEOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		dropping;
+	bool		guard_was;
+	int			ret;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("aura_migrate._record_ddl() must be called as an event trigger")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+
+	if (!am_record_ddl || creating_extension)
+		PG_RETURN_VOID();
+
+	dropping = strcmp(trigdata->event, "sql_drop") == 0;
+
+	values[0] = am_current_version ? CStringGetTextDatum(am_current_version) : (Datum) 0;
+	nulls[0] = am_current_version ? ' ' : 'n';
+	values[1] = Int64GetDatum(am_current_run_id);
+	nulls[1] = am_current_version ? ' ' : 'n';
+	values[2] = DirectFunctionCall1(namein,
+									CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	values[3] = CStringGetTextDatum(GetCommandTagName(trigdata->tag));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	guard_was = am_guard_suspend();
+	ret = am_spi_owner(dropping ? record_dropped_sql : record_created_sql,
+					   dropping ? 4 : 3, argtypes, values, nulls, false, 0);
+	am_guard_resume(guard_was);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "could not record DDL in aura_migrate.object_change");
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+
+	PG_RETURN_VOID();
+}
+
+/*
+ * am_post_check
+ *		Check what one migration created, within its subtransaction.
+ *		Called connected to SPI.  Raises an error on the first failure.
+ */
+void
+am_post_check(const char *version, int64 run_id)
+{
+	Oid			argtypes[3] = {TEXTOID, INT8OID, TEXTOID};
+	Datum		values[3];
+	bool		strict_rls = (am_environment != AM_ENV_DEVELOPMENT);
+	uint64		i;
+
+	if (!am_record_ddl)
+		return;
+
+	values[0] = CStringGetTextDatum(version);
+	values[1] = Int64GetDatum(run_id);
+	values[2] = CStringGetTextDatum(am_checked_schemas ? am_checked_schemas : "");
+
+	if (am_spi_owner("WITH ch AS (SELECT * FROM aura_migrate.object_change "
+					 "            WHERE version = $1 AND run_id = $2) "
+					 "SELECT c.object_type, c.object_identity, "
+					 "  pg_catalog.pg_describe_object(c.classid, c.objid, 0) IS NOT NULL, "
+					 "  coalesce((SELECT NOT i.indisvalid FROM pg_catalog.pg_index i "
+					 "            WHERE c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+					 "              AND i.indexrelid = c.objid), false), "
+					 "  coalesce((SELECT NOT r.relrowsecurity FROM pg_catalog.pg_class r "
+					 "            WHERE c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+					 "              AND r.oid = c.objid AND r.relkind IN ('r', 'p') "
+					 "              AND r.relpersistence <> 't' "
+					 "              AND r.relnamespace::pg_catalog.regnamespace::text "
+					 "                  = ANY (pg_catalog.string_to_array(pg_catalog.replace($3, ' ', ''), ','))), "
+					 "           false) "
+					 "FROM ch c "
+					 "WHERE c.action = 'created' AND c.objsubid = 0 "
+					 "AND NOT EXISTS (SELECT 1 FROM ch d WHERE d.action = 'dropped' "
+					 "                AND d.classid = c.classid AND d.objid = c.objid) "
+					 "ORDER BY c.id",
+					 3, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read what migration %s changed", version);
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		char	   *type = SPI_getvalue(tup, td, 1);
+		char	   *identity = SPI_getvalue(tup, td, 2);
+
+		if (!DatumGetBool(SPI_getbinval(tup, td, 3, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("post-migration check failed: %s %s no longer exists", type, identity),
+					 errdetail("Migration %s created it and it is gone when the migration ends.", version)));
+		if (DatumGetBool(SPI_getbinval(tup, td, 4, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("post-migration check failed: index %s is invalid", identity),
+					 errdetail("Migration %s created it; an invalid index is never used and still slows writes.", version),
+					 errhint("Drop it and create it again.")));
+		if (strict_rls && DatumGetBool(SPI_getbinval(tup, td, 5, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("post-migration check failed: table %s has no row level security", identity),
+					 errdetail("Migration %s created it in a checked schema (aura_migrate.checked_schemas).", version),
+					 errhint("Add ALTER TABLE %s ENABLE ROW LEVEL SECURITY to the migration.", identity)));
+	}
+}
