@@ -31,8 +31,8 @@ regress() {
 }
 
 suite "pg_regress (sql/, expected/)" regress
-[ -f test/pgtap/run.sh ] && suite "pgTAP: the Aura schema (test/pgtap)" sh test/pgtap/run.sh
-[ -f test/shell/run_all.sh ] && suite "shell-level engine tests (test/shell)" sh test/shell/run_all.sh
+[ -f test/pgtap/run.sh ] && suite "pgTAP: the Aura schema (test/pgtap)" bash test/pgtap/run.sh
+[ -f test/shell/run_all.sh ] && suite "shell-level engine tests (test/shell)" bash test/shell/run_all.sh
 
 echo
 if [ "$failed" -gt 0 ]; then
