@@ -19,15 +19,17 @@ OBJS = \
 	src/registry.o \
 	src/rollback.o \
 	src/sqlsplit.o \
-	$(patsubst %.c,%.o,$(wildcard src/lint*.c src/rls*.c))
+	src/lint.o \
+	$(patsubst %.c,%.o,$(EXTRA_SRCS))
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 BUNDLED = $(sort $(wildcard db/migrations/production/*.sql))
-SQL_SOURCES = src/sql/aura_migrate.sql $(wildcard src/sql/check_rls.sql) $(wildcard src/sql/lint.sql)
+SQL_EXTRA ?= $(wildcard src/sql/check_rls.sql)
+SQL_SOURCES = src/sql/aura_migrate.sql src/sql/lint.sql $(SQL_EXTRA)
 PROBE_FIXTURES = $(sort $(wildcard db/probes/*.sql))
 
-REGRESS_ENGINE = registry register_bad apply failure migrate status safety
+REGRESS_ENGINE = registry register_bad apply failure migrate status safety environments
 REGRESS_LINT = lint
 REGRESS_RLS =
 REGRESS = $(REGRESS_ENGINE) $(REGRESS_LINT) $(REGRESS_RLS)
@@ -37,6 +39,8 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Werror
 
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
+
+EXTRA_SRCS ?= $(wildcard src/rls*.c)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -5,8 +5,8 @@
 --
 \set VERBOSITY default
 SELECT aura_migrate.register('20260401001', 'good_one', $sql$
--- aura:allow table_without_rls (lint errors stop apply() outside development)
-CREATE TABLE fl_good (id int);
+CREATE TABLE fl_good (id int PRIMARY KEY);
+ALTER TABLE fl_good ENABLE ROW LEVEL SECURITY;
 $sql$);
 SELECT aura_migrate.register('20260401002', 'fails_halfway', $sql$
 CREATE TABLE fl_partial (id int);
@@ -50,7 +50,8 @@ SELECT version, sqlstate, message, statement_no, line FROM aura_migrate.log
 -- outside development the log keeps no statement text and no DETAIL
 SET aura_migrate.environment = 'staging';
 SELECT aura_migrate.register('20260401002', 'fails_halfway', $sql$
-CREATE TABLE fl_partial (id int PRIMARY KEY); -- aura:allow table_without_rls
+CREATE TABLE fl_partial (id int PRIMARY KEY);
+ALTER TABLE fl_partial ENABLE ROW LEVEL SECURITY;
 INSERT INTO fl_partial VALUES (1);
 INSERT INTO fl_partial VALUES (1);
 $sql$, replace => true);

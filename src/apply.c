@@ -761,6 +761,14 @@ report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
 				 errdetail("%s\n%s", edata->message, edata->detail) :
 				 errdetail("%s", edata->message),
 				 edata->hint ? errhint("%s", edata->hint) : 0));
+	else if (att->check_failed)
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("migration %s (%s) failed its post-migration checks",
+						m->version, m->name),
+				 edata->detail ? errdetail("%s\n%s", edata->message, edata->detail) :
+				 errdetail("%s", edata->message),
+				 edata->hint ? errhint("%s", edata->hint) : 0));
 	else
 		ereport(ERROR,
 				(errcode(edata->sqlerrcode),

@@ -22,6 +22,7 @@
 #include "utils/guc.h"
 
 #include "aura_migrate.h"
+#include "rls.h"
 
 PG_MODULE_MAGIC;
 
@@ -155,6 +156,7 @@ _PG_init(void)
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 
+	am_rls_init();
 	MarkGUCPrefixReserved("aura_migrate");
 
 	am_guard_init();

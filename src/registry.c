@@ -131,7 +131,8 @@ am_extension_owner(void)
  *		Run one bookkeeping statement as the extension's owner.
  *
  * The caller's user id is restored afterwards; on error the transaction
- * machinery restores it.  SECURITY_RESTRICTED_OPERATION keeps the owner's
+ * machinery restores it.  read_only is accepted for the callers' clarity
+ * and ignored (see below).  SECURITY_RESTRICTED_OPERATION keeps the owner's
  * rights from leaking into anything the statement might call.  Returns the
  * SPI result code, which is checked here against errors only; callers
  * check for the exact SPI_OK_* they expect.
@@ -149,8 +150,13 @@ am_spi_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	SetUserIdAndSecContext(owner, save_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
+	/*
+	 * Never read-only: a read-only SPI call would use the snapshot of the
+	 * caller's statement, taken before the advisory lock and before this
+	 * call's own changes, and so could miss a migration applied meanwhile.
+	 */
 	ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
-								read_only, count);
+								false, count);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 
 	if (ret < 0)

@@ -32,17 +32,6 @@ typedef struct AmRlsFinding
 	char	   *hint;
 } AmRlsFinding;
 
-/* One column of a probed table, as the probes need it. */
-typedef struct AmRlsColumn
-{
-	char	   *name;			/* quoted */
-	char	   *typname;		/* format_type() of the declared type */
-	char	   *synth;			/* expression for a synthesised row, or NULL
-								 * to leave the column out */
-	bool		insertable;		/* not generated, not GENERATED ALWAYS */
-	bool		is_owner;
-} AmRlsColumn;
-
 /* A table of a checked schema that has an owner column. */
 typedef struct AmRlsTable
 {
@@ -51,8 +40,8 @@ typedef struct AmRlsTable
 	char	   *plainname;		/* schema.table, unquoted */
 	Oid			relowner;
 	char	   *owner_col;		/* quoted name of the owner column probed */
-	List	   *parent_tables;	/* Oids of user tables the owner columns
-								 * reference (auth.users excluded) */
+	int			nowner;			/* all owner columns */
+	int16	   *owner_attnums;
 } AmRlsTable;
 
 /* State of one check_rls() call. */

@@ -365,12 +365,13 @@ AS $$
 	UNION ALL
 	SELECT 'warning', 'changed_outside_migrations', c.object_identity,
 		   format('%s %s was %s outside migrations (%s by %s at %s)', c.object_type,
-				  c.object_identity, c.action, c.command_tag, c.changed_by, c.changed_at),
+				  c.object_identity, c.action, c.command_tag, c.changed_by,
+				  to_char(c.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"')),
 		   'Capture the change in a migration, so that every environment gets it.',
 		   NULL, NULL, false
 	  FROM (SELECT DISTINCT ON (classid, objid) *
 			  FROM aura_migrate.object_change
-			 WHERE version IS NULL
+			 WHERE version IS NULL AND object_identity NOT LIKE '"\_RETURN" on %'
 			 ORDER BY classid, objid, id DESC) c
 $$;
 COMMENT ON FUNCTION aura_migrate.verify() IS
@@ -400,7 +401,8 @@ BEGIN
 		   AND (until IS NULL OR l.logged_at < until);
 	END IF;
 
-	out := format('aura_migrate report (%s, environment %s)', now()::timestamptz(0),
+	out := format('aura_migrate report (%s, environment %s)',
+				  to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'),
 				  coalesce(current_setting('aura_migrate.environment', true), 'development')) || E'
 ';
 	IF runs IS NULL THEN
@@ -423,7 +425,8 @@ BEGIN
 	LOOP
 		out := out || format(E'run %s  %s  %-12s %s %s  %s ms  %s statements  %s objects changed  %s lint findings  (%s, %s)
 ',
-							 r.run_id, r.logged_at::timestamptz(0), r.event, r.version,
+							 r.run_id, to_char(r.logged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+							 r.event, r.version,
 							 coalesce(r.name, '?'), round(coalesce(r.duration_ms, 0)::numeric, 1),
 							 coalesce(r.statements, 0), r.objects, coalesce(r.findings, 0),
 							 r.username, r.environment);
@@ -438,7 +441,7 @@ BEGIN
 	FOR f IN
 		SELECT c.object_type, c.object_identity, c.action, c.changed_by, c.changed_at
 		  FROM aura_migrate.object_change c
-		 WHERE c.version IS NULL
+		 WHERE c.version IS NULL AND c.object_identity NOT LIKE '"\_RETURN" on %'
 		   AND (since IS NULL OR c.changed_at >= since)
 		   AND (until IS NULL OR c.changed_at < until)
 		 ORDER BY c.id
@@ -446,7 +449,7 @@ BEGIN
 		out := out || format(E'changed outside migrations: %s %s %s by %s at %s
 ',
 							 f.object_type, f.object_identity, f.action, f.changed_by,
-							 f.changed_at::timestamptz(0));
+							 to_char(f.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'));
 	END LOOP;
 	RETURN out;
 END

@@ -1,0 +1,1518 @@
+/*-------------------------------------------------------------------------
+ *
+ * rls.c
+ *	  check_rls(): structural row level security findings read from the
+ *	  catalogs and from the policies' expression trees.
+ *
+ * Every catalog read is set-based (one query for all tables of the checked
+ * schemas, one for all their policies, one for views, one for SECURITY
+ * DEFINER functions), so that the check stays fast with thousands of
+ * tables.  Policy expressions (pg_policy.polqual and polwithcheck) are
+ * turned back into node trees with stringToNode() and walked; their text
+ * is never pattern-matched.  The behavioural probes live in rls_probe.c.
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/rls.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/bitmapset.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/parsenodes.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/varlena.h"
+
+#include "aura_migrate.h"
+#include "rls.h"
+
+PG_FUNCTION_INFO_V1(aura_migrate_check_rls);
+
+/* aura_migrate.zero_knowledge_roles */
+char	   *am_zero_knowledge_roles = NULL;
+
+/* The commands a policy can be for, in report order. */
+#define NCMDS 4
+static const char cmd_chars[NCMDS] = {'r', 'a', 'w', 'd'};
+static const char *const cmd_names[NCMDS] = {"SELECT", "INSERT", "UPDATE", "DELETE"};
+
+/* One policy of a checked table. */
+typedef struct PolicyInfo
+{
+	char	   *name;
+	char		cmd;			/* polcmd: r, a, w, d or * */
+	bool		permissive;
+	bool		to_public;		/* PUBLIC is among its roles */
+	bool		to_anon;		/* applies to anon (directly, PUBLIC, member) */
+	bool		to_auth;		/* applies to authenticated */
+	char	  **roles;			/* role names, "PUBLIC" for 0 */
+	int			nroles;
+	Node	   *qual;			/* USING, or NULL */
+	Node	   *check;			/* WITH CHECK, or NULL */
+} PolicyInfo;
+
+/* One table (or partitioned table) of a checked schema. */
+typedef struct TableInfo
+{
+	Oid			relid;
+	char	   *nspname;
+	char	   *relname;
+	char	   *qualname;
+	bool		rls;
+	bool		force;
+	Oid			owner;
+	char	   *owner_name;
+	bool		owner_super;
+	int			npolicies;
+	int			nowner;			/* owner columns, user_id first */
+	int16	   *owner_attnums;
+	char	  **owner_names;
+	int			nlead;			/* first key column of each plain index */
+	int16	   *lead;
+	bool		anon_priv;
+	bool		public_priv;
+	char	  **zk;				/* zero-knowledge roles with access */
+	int			nzk;
+	char	   *definer_fn;		/* a definer function owned by the owner */
+	List	   *policies;		/* of PolicyInfo * */
+	Bitmapset  *used_owner;		/* owner attnums referenced by policies */
+} TableInfo;
+
+typedef struct TableEntry
+{
+	Oid			relid;			/* hash key */
+	TableInfo  *table;
+} TableEntry;
+
+/* The functions policies are judged by. */
+typedef struct AuthFuncs
+{
+	List	   *uid;			/* Oids of auth.uid() */
+	List	   *jwt;			/* auth.jwt() */
+	List	   *role;			/* auth.role() */
+} AuthFuncs;
+
+/* State of the walk over one policy expression. */
+typedef struct WalkState
+{
+	AuthFuncs  *fns;
+	TableInfo  *table;
+	int			depth;			/* sub-query nesting */
+	int			wrapped;		/* inside (select f()) */
+	const char *per_row_fn;		/* first function called per row */
+	bool		user_metadata;
+} WalkState;
+
+static void read_auth_funcs(AuthFuncs *fns);
+static HTAB *read_tables(AmRlsRun *run, Datum schemas, List **tables);
+static void read_policies(AmRlsRun *run, Datum schemas, HTAB *byoid);
+static void check_table(AmRlsRun *run, AuthFuncs *fns, TableInfo *t);
+static void check_owner_commands(AmRlsRun *run, AuthFuncs *fns, TableInfo *t);
+static void check_multiple_permissive(AmRlsRun *run, TableInfo *t);
+static void check_views(AmRlsRun *run, Datum schemas);
+static void check_functions(AmRlsRun *run, Datum schemas, Datum allow,
+							bool allow_null);
+static bool policy_walker(Node *node, WalkState *w);
+static bool constrains_owner(AuthFuncs *fns, TableInfo *t, Node *n);
+static bool is_always_true(Node *n);
+static char *spi_str(HeapTuple tup, int col);
+static bool spi_bool(HeapTuple tup, int col);
+static int16 *spi_int2_array(HeapTuple tup, int col, int *n);
+static char **spi_text_array(HeapTuple tup, int col, int *n);
+static char *policy_object(TableInfo *t, PolicyInfo *p);
+
+/*
+ * am_rls_init
+ *		Define the settings of the RLS checker.  Called from _PG_init.
+ */
+void
+am_rls_init(void)
+{
+	DefineCustomStringVariable("aura_migrate.zero_knowledge_roles",
+							   "Sets the roles that must never reach per-user rows.",
+							   "A comma-separated list of role names.  check_rls() "
+							   "reports an error when one of these roles holds any "
+							   "privilege on a table with an owner column, directly, "
+							   "through role membership or through PUBLIC, and probes "
+							   "them as it probes anon.  Roles that do not exist "
+							   "are ignored.",
+							   &am_zero_knowledge_roles,
+							   "service_role",
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   NULL, NULL, NULL);
+}
+
+/*
+ * am_rls_add_finding
+ *		Append a finding to the run; strings are copied into the run's
+ *		context, so callers may pass transient ones.
+ */
+void
+am_rls_add_finding(AmRlsRun *run, const char *severity, const char *code,
+				   const char *object, const char *hint, const char *fmt,...)
+{
+	MemoryContext old = MemoryContextSwitchTo(run->cxt);
+	AmRlsFinding *f = palloc0(sizeof(AmRlsFinding));
+	StringInfoData buf;
+
+	f->severity = severity;
+	f->code = code;
+	f->object = object ? pstrdup(object) : NULL;
+	f->hint = hint ? pstrdup(hint) : NULL;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	f->message = buf.data;
+	run->findings = lappend(run->findings, f);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * aura_migrate_check_rls
+ *		SQL: aura_migrate.check_rls(schemas name[] DEFAULT '{public}',
+ *									probes boolean DEFAULT NULL,
+ *									allow_definer text[] DEFAULT NULL)
+ *			 RETURNS SETOF aura_migrate.finding
+ *
+ * Reports the structural findings for the tables, views and functions of
+ * the given schemas and, when probes is true (NULL: true in development and
+ * staging, false in production), the findings of the behavioural probes.
+ * EXECUTE is revoked from PUBLIC; the probes act as other roles and so need
+ * a superuser.  Nothing returned means clean.
+ */
+Datum
+aura_migrate_check_rls(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	AmRlsRun	run;
+	AuthFuncs	fns;
+	Datum		schemas;
+	bool		probes_auto = PG_ARGISNULL(1);
+	bool		probes;
+	List	   *tables = NIL;
+	HTAB	   *byoid;
+	ListCell   *lc;
+	MemoryContext oldcxt;
+	Oid			save_userid;
+	int			save_sec_context;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	if (PG_ARGISNULL(0))
+	{
+		Datum		pub = DirectFunctionCall1(namein, CStringGetDatum("public"));
+
+		schemas = PointerGetDatum(construct_array(&pub, 1, NAMEOID, NAMEDATALEN,
+												  false, TYPALIGN_CHAR));
+	}
+	else
+		schemas = PG_GETARG_DATUM(0);
+
+	probes = probes_auto ? (am_environment != AM_ENV_PRODUCTION) : PG_GETARG_BOOL(1);
+	if (probes && !probes_auto && !superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to run row level security probes"),
+				 errdetail("The probes act as anon, authenticated and the zero-knowledge roles and insert rows as each table's owner."),
+				 errhint("Run check_rls() as a superuser, or pass probes => false.")));
+
+	memset(&run, 0, sizeof(run));
+	run.cxt = AllocSetContextCreate(CurrentMemoryContext, "check_rls",
+									ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(run.cxt);
+	run.anon = get_role_oid("anon", true);
+	run.authenticated = get_role_oid("authenticated", true);
+	if (am_zero_knowledge_roles != NULL)
+	{
+		char	   *raw = pstrdup(am_zero_knowledge_roles);
+		List	   *names;
+
+		if (!SplitIdentifierString(raw, ',', &names))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid list syntax in \"aura_migrate.zero_knowledge_roles\"")));
+		foreach(lc, names)
+		{
+			char	   *name = (char *) lfirst(lc);
+			Oid			roleid = get_role_oid(name, true);
+
+			if (OidIsValid(roleid))
+			{
+				run.zk_roles = lappend_oid(run.zk_roles, roleid);
+				run.zk_names = lappend(run.zk_names, pstrdup(name));
+			}
+		}
+	}
+	MemoryContextSwitchTo(oldcxt);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	read_auth_funcs(&fns);
+	byoid = read_tables(&run, schemas, &tables);
+	read_policies(&run, schemas, byoid);
+	foreach(lc, tables)
+		check_table(&run, &fns, (TableInfo *) lfirst(lc));
+	check_views(&run, schemas);
+	check_functions(&run, schemas, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
+					PG_ARGISNULL(2));
+
+	if (probes && !superuser())
+		am_rls_add_finding(&run, "info", "probes_skipped", NULL,
+						   "Run check_rls() as a superuser to probe, or pass probes => false to silence this.",
+						   "behavioural probes were skipped: they need a superuser");
+	else if (probes)
+		am_rls_probe(&run);
+
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+
+	/* whatever happened above, the caller's identity is back */
+	{
+		Oid			userid;
+		int			sec_context;
+
+		GetUserIdAndSecContext(&userid, &sec_context);
+		if (userid != save_userid || sec_context != save_sec_context)
+			elog(ERROR, "check_rls() did not restore the current user");
+	}
+
+	foreach(lc, run.findings)
+	{
+		AmRlsFinding *f = (AmRlsFinding *) lfirst(lc);
+		Datum		values[8];
+		bool		nulls[8];
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = CStringGetTextDatum(f->severity);
+		values[1] = CStringGetTextDatum(f->code);
+		if (f->object)
+			values[2] = CStringGetTextDatum(f->object);
+		else
+			nulls[2] = true;
+		values[3] = CStringGetTextDatum(f->message);
+		if (f->hint)
+			values[4] = CStringGetTextDatum(f->hint);
+		else
+			nulls[4] = true;
+		nulls[5] = nulls[6] = true;
+		values[5] = values[6] = (Datum) 0;
+		values[7] = BoolGetDatum(false);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+
+	MemoryContextDelete(run.cxt);
+	return (Datum) 0;
+}
+
+/*
+ * read_auth_funcs
+ *		Look up auth.uid(), auth.jwt() and auth.role(); missing ones are
+ *		simply not found in policies.
+ */
+static void
+read_auth_funcs(AuthFuncs *fns)
+{
+	uint64		i;
+
+	memset(fns, 0, sizeof(*fns));
+	if (SPI_execute("SELECT p.oid, p.proname::text FROM pg_catalog.pg_proc p "
+					"JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+					"WHERE n.nspname = 'auth' AND p.pronargs = 0 "
+					"AND p.proname IN ('uid', 'jwt', 'role')",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the auth functions");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		bool		isnull;
+		Oid			oid = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+		char	   *name = SPI_getvalue(tup, SPI_tuptable->tupdesc, 2);
+
+		if (strcmp(name, "uid") == 0)
+			fns->uid = lappend_oid(fns->uid, oid);
+		else if (strcmp(name, "jwt") == 0)
+			fns->jwt = lappend_oid(fns->jwt, oid);
+		else
+			fns->role = lappend_oid(fns->role, oid);
+	}
+}
+
+/*
+ * read_tables
+ *		One query for every table of the checked schemas with what the checks
+ *		need: RLS flags, owner columns, leading index columns, privileges of
+ *		anon, PUBLIC and the zero-knowledge roles, and a definer function of
+ *		the table's owner.  Returns a hash by Oid; *tables gets them in
+ *		schema, name order.  Tables that belong to an extension are skipped.
+ */
+static HTAB *
+read_tables(AmRlsRun *run, Datum schemas, List **tables)
+{
+	static const char *sql =
+	"WITH definer AS ("
+	"  SELECT p.proowner, min(pg_catalog.format('%I.%I(%s)', pn.nspname, p.proname,"
+	"         pg_catalog.oidvectortypes(p.proargtypes))) AS fn"
+	"    FROM pg_catalog.pg_proc p"
+	"    JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace"
+	"   WHERE p.prosecdef AND pn.nspname = ANY ($1)"
+	"   GROUP BY p.proowner) "
+	"SELECT c.oid, n.nspname::text, c.relname::text, c.relrowsecurity,"
+	"       c.relforcerowsecurity, c.relowner, r.rolname::text, r.rolsuper,"
+	"       (SELECT count(*) FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid)::int4,"
+	"       oc.attnums, oc.attnames,"
+	"       ARRAY(SELECT i.indkey[0] FROM pg_catalog.pg_index i"
+	"              WHERE i.indrelid = c.oid AND i.indisvalid AND i.indpred IS NULL)::int2[],"
+	"       CASE WHEN $2 = 0 THEN false"
+	"            ELSE pg_catalog.has_table_privilege($2, c.oid,"
+	"                   'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER')"
+	"              OR pg_catalog.has_any_column_privilege($2, c.oid,"
+	"                   'SELECT,INSERT,UPDATE,REFERENCES') END,"
+	"       EXISTS (SELECT 1 FROM pg_catalog.aclexplode(c.relacl) x WHERE x.grantee = 0)"
+	"       OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a,"
+	"                  pg_catalog.aclexplode(a.attacl) x"
+	"                  WHERE a.attrelid = c.oid AND a.attacl IS NOT NULL AND x.grantee = 0),"
+	"       ARRAY(SELECT z.rolname::text FROM pg_catalog.pg_roles z"
+	"              WHERE z.oid = ANY ($3)"
+	"                AND (pg_catalog.pg_has_role(z.oid, c.relowner, 'MEMBER')"
+	"                  OR EXISTS (SELECT 1 FROM pg_catalog.aclexplode(c.relacl) x"
+	"                              WHERE x.grantee = 0"
+	"                                 OR pg_catalog.pg_has_role(z.oid, x.grantee, 'MEMBER'))"
+	"                  OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a,"
+	"                                  pg_catalog.aclexplode(a.attacl) x"
+	"                              WHERE a.attrelid = c.oid AND a.attacl IS NOT NULL"
+	"                                AND (x.grantee = 0"
+	"                                  OR pg_catalog.pg_has_role(z.oid, x.grantee, 'MEMBER'))))"
+	"              ORDER BY 1),"
+	"       d.fn"
+	"  FROM pg_catalog.pg_class c"
+	"  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	"  JOIN pg_catalog.pg_roles r ON r.oid = c.relowner"
+	"  LEFT JOIN definer d ON d.proowner = c.relowner AND NOT r.rolsuper"
+	"  LEFT JOIN LATERAL ("
+	"    SELECT array_agg(a.attnum ORDER BY a.attname <> 'user_id', a.attnum) AS attnums,"
+	"           array_agg(a.attname::text ORDER BY a.attname <> 'user_id', a.attnum) AS attnames"
+	"      FROM pg_catalog.pg_attribute a"
+	"     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+	"       AND (a.attname = 'user_id' OR EXISTS ("
+	"            SELECT 1 FROM pg_catalog.pg_constraint k"
+	"              JOIN pg_catalog.pg_class rc ON rc.oid = k.confrelid"
+	"              JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace"
+	"              JOIN pg_catalog.pg_attribute ra"
+	"                ON ra.attrelid = k.confrelid AND ra.attnum = k.confkey[1]"
+	"             WHERE k.conrelid = c.oid AND k.contype = 'f'"
+	"               AND k.conkey = ARRAY[a.attnum]"
+	"               AND rc.relname = 'users' AND ra.attname = 'id'"
+	"               AND (rn.nspname = 'auth' OR rn.nspname = ANY ($1))))) oc ON true"
+	" WHERE n.nspname = ANY ($1) AND c.relkind IN ('r', 'p')"
+	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
+	"                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+	"                      AND e.objid = c.oid AND e.deptype = 'e')"
+	" ORDER BY n.nspname, c.relname";
+	Oid			argtypes[3] = {NAMEARRAYOID, OIDOID, OIDARRAYOID};
+	Datum		values[3];
+	Datum	   *zk;
+	int			nzk = 0;
+	ListCell   *lc;
+	HASHCTL		ctl;
+	HTAB	   *byoid;
+	MemoryContext oldcxt;
+	uint64		i;
+
+	oldcxt = MemoryContextSwitchTo(run->cxt);
+	zk = palloc(sizeof(Datum) * (list_length(run->zk_roles) + 1));
+	foreach(lc, run->zk_roles)
+		zk[nzk++] = ObjectIdGetDatum(lfirst_oid(lc));
+	values[0] = schemas;
+	values[1] = ObjectIdGetDatum(run->anon);
+	values[2] = PointerGetDatum(construct_array(zk, nzk, OIDOID, sizeof(Oid),
+												true, TYPALIGN_INT));
+	MemoryContextSwitchTo(oldcxt);
+
+	if (SPI_execute_with_args(sql, 3, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the tables of the checked schemas");
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(TableEntry);
+	ctl.hcxt = run->cxt;
+	byoid = hash_create("check_rls tables", Max(SPI_processed, 16), &ctl,
+						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	oldcxt = MemoryContextSwitchTo(run->cxt);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TableInfo  *t = palloc0(sizeof(TableInfo));
+		TableEntry *e;
+		bool		isnull;
+		bool		found;
+
+		t->relid = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+		t->nspname = spi_str(tup, 2);
+		t->relname = spi_str(tup, 3);
+		t->qualname = quote_qualified_identifier(t->nspname, t->relname);
+		t->rls = spi_bool(tup, 4);
+		t->force = spi_bool(tup, 5);
+		t->owner = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 6, &isnull));
+		t->owner_name = spi_str(tup, 7);
+		t->owner_super = spi_bool(tup, 8);
+		t->npolicies = DatumGetInt32(SPI_getbinval(tup, SPI_tuptable->tupdesc, 9, &isnull));
+		t->owner_attnums = spi_int2_array(tup, 10, &t->nowner);
+		t->owner_names = spi_text_array(tup, 11, &t->nowner);
+		t->lead = spi_int2_array(tup, 12, &t->nlead);
+		t->anon_priv = spi_bool(tup, 13);
+		t->public_priv = spi_bool(tup, 14);
+		t->zk = spi_text_array(tup, 15, &t->nzk);
+		t->definer_fn = spi_str(tup, 16);
+
+		e = hash_search(byoid, &t->relid, HASH_ENTER, &found);
+		e->table = t;
+		*tables = lappend(*tables, t);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	return byoid;
+}
+
+/*
+ * read_policies
+ *		One query for every policy of the checked tables; the expressions are
+ *		turned back into node trees and attached to their table.
+ */
+static void
+read_policies(AmRlsRun *run, Datum schemas, HTAB *byoid)
+{
+	static const char *sql =
+	"SELECT p.polrelid, p.polname::text, p.polcmd::text, p.polpermissive,"
+	"       0 = ANY (p.polroles),"
+	"       CASE WHEN $2 = 0 THEN false ELSE 0 = ANY (p.polroles) OR EXISTS ("
+	"            SELECT 1 FROM pg_catalog.unnest(p.polroles) x"
+	"             WHERE x <> 0 AND pg_catalog.pg_has_role($2, x, 'USAGE')) END,"
+	"       CASE WHEN $3 = 0 THEN 0 = ANY (p.polroles) ELSE 0 = ANY (p.polroles) OR EXISTS ("
+	"            SELECT 1 FROM pg_catalog.unnest(p.polroles) x"
+	"             WHERE x <> 0 AND pg_catalog.pg_has_role($3, x, 'USAGE')) END,"
+	"       ARRAY(SELECT CASE WHEN x = 0 THEN 'PUBLIC' ELSE"
+	"                    coalesce(pg_catalog.quote_ident(r.rolname), x::text) END"
+	"               FROM pg_catalog.unnest(p.polroles) WITH ORDINALITY AS u(x, o)"
+	"               LEFT JOIN pg_catalog.pg_roles r ON r.oid = u.x ORDER BY u.o),"
+	"       p.polqual, p.polwithcheck"
+	"  FROM pg_catalog.pg_policy p"
+	"  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid"
+	"  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE n.nspname = ANY ($1) AND c.relkind IN ('r', 'p')"
+	" ORDER BY p.polrelid, p.polname";
+	Oid			argtypes[3] = {NAMEARRAYOID, OIDOID, OIDOID};
+	Datum		values[3];
+	MemoryContext oldcxt;
+	uint64		i;
+
+	values[0] = schemas;
+	values[1] = ObjectIdGetDatum(run->anon);
+	values[2] = ObjectIdGetDatum(run->authenticated);
+	if (SPI_execute_with_args(sql, 3, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the policies of the checked schemas");
+
+	oldcxt = MemoryContextSwitchTo(run->cxt);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+		TableEntry *e = hash_search(byoid, &relid, HASH_FIND, NULL);
+		PolicyInfo *p;
+		char	   *s;
+
+		if (e == NULL)
+			continue;			/* a table that belongs to an extension */
+		p = palloc0(sizeof(PolicyInfo));
+		p->name = spi_str(tup, 2);
+		p->cmd = spi_str(tup, 3)[0];
+		p->permissive = spi_bool(tup, 4);
+		p->to_public = spi_bool(tup, 5);
+		p->to_anon = spi_bool(tup, 6);
+		p->to_auth = spi_bool(tup, 7);
+		p->roles = spi_text_array(tup, 8, &p->nroles);
+		s = SPI_getvalue(tup, SPI_tuptable->tupdesc, 9);
+		p->qual = s ? (Node *) stringToNode(s) : NULL;
+		s = SPI_getvalue(tup, SPI_tuptable->tupdesc, 10);
+		p->check = s ? (Node *) stringToNode(s) : NULL;
+		e->table->policies = lappend(e->table->policies, p);
+	}
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * check_table
+ *		Every finding about one table and its policies.  Tables with an owner
+ *		column are also queued for the probes.
+ */
+static void
+check_table(AmRlsRun *run, AuthFuncs *fns, TableInfo *t)
+{
+	bool		owned = t->nowner > 0;
+	ListCell   *lc;
+	int			i;
+
+	/* RLS switched on at all */
+	if (!t->rls && t->npolicies == 0)
+		am_rls_add_finding(run, "error", "rls_disabled", t->qualname,
+						   psprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY, then add policies for the roles that need access.",
+									t->qualname),
+						   "row level security is not enabled on table \"%s\": every role with a table privilege reaches every row",
+						   t->qualname);
+	else if (!t->rls)
+		am_rls_add_finding(run, "error", "policies_without_rls", t->qualname,
+						   psprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY.", t->qualname),
+						   "table \"%s\" has %d %s but row level security is disabled, so %s ignored",
+						   t->qualname, t->npolicies,
+						   t->npolicies == 1 ? "policy" : "policies",
+						   t->npolicies == 1 ? "it is" : "they are");
+	else if (t->npolicies == 0)
+		am_rls_add_finding(run, "info", "rls_no_policy", t->qualname,
+						   "Nothing to do if that is intended; otherwise add policies for the roles that need access.",
+						   "row level security is enabled on table \"%s\" but it has no policy: nobody but the table owner %s (and superusers or roles with BYPASSRLS) can reach its rows",
+						   t->qualname, t->owner_name);
+
+	/* privileges on tables with per-user rows */
+	if (owned && (t->anon_priv || t->public_priv))
+		am_rls_add_finding(run, "warning", "anon_table_privilege", t->qualname,
+						   psprintf("REVOKE ALL ON TABLE %s FROM %s; anonymous access to owned rows belongs in a function that checks a token.",
+									t->qualname,
+									t->public_priv ? (OidIsValid(run->anon) ? "PUBLIC, anon" : "PUBLIC") : "anon"),
+						   "%s %s privileges on table \"%s\", which holds per-user rows: row level security is then the only wall",
+						   t->public_priv ? (t->anon_priv ? "PUBLIC and anon" : "PUBLIC") : "anon",
+						   t->public_priv && t->anon_priv ? "hold" : "holds",
+						   t->qualname);
+	if (owned)
+	{
+		for (i = 0; i < t->nzk; i++)
+			am_rls_add_finding(run, "error", "zero_knowledge_violation", t->qualname,
+							   psprintf("REVOKE ALL ON TABLE %s FROM %s (and from PUBLIC and any role %s is a member of or that owns the table); a policy cannot restrict a role with BYPASSRLS.",
+										t->qualname, t->zk[i], t->zk[i]),
+							   "zero-knowledge role %s can access table \"%s\", which holds per-user rows",
+							   t->zk[i], t->qualname);
+	}
+
+	/* each policy on its own */
+	foreach(lc, t->policies)
+	{
+		PolicyInfo *p = (PolicyInfo *) lfirst(lc);
+		bool		api = p->to_public || p->to_anon || p->to_auth;
+		char	   *obj = policy_object(t, p);
+		WalkState	w;
+
+		if (api && p->permissive)
+		{
+			bool		qual_true = p->qual && is_always_true(p->qual);
+			bool		check_true = p->check && is_always_true(p->check);
+
+			if (qual_true || check_true)
+			{
+				/* a deliberately public, read-only reference table is a warning */
+				bool		read_only = (p->cmd == 'r' && !owned);
+
+				am_rls_add_finding(run, read_only ? "warning" : "error",
+								   "policy_always_true", obj,
+								   psprintf("Replace true with a real predicate, e.g. %s = (select auth.uid()).",
+											owned ? quote_identifier(t->owner_names[0]) : "user_id"),
+								   "policy \"%s\" on table \"%s\" has %s (true) for %s: it lets every row %s",
+								   p->name, t->qualname,
+								   qual_true ? (check_true ? "USING and WITH CHECK" : "USING") : "WITH CHECK",
+								   p->to_public ? "PUBLIC" : (p->to_anon ? "anon" : "authenticated"),
+								   qual_true ? "through" : "in");
+			}
+			if (p->cmd == 'a' && p->check == NULL)
+				am_rls_add_finding(run, "error", "insert_without_check", obj,
+								   "Add WITH CHECK, e.g. WITH CHECK (user_id = (select auth.uid())).",
+								   "policy \"%s\" on table \"%s\" is for INSERT but has no WITH CHECK expression, so it does not say which rows may be inserted",
+								   p->name, t->qualname);
+		}
+
+		if (owned && (p->to_public || p->to_anon))
+			am_rls_add_finding(run, "error", "policy_for_anon", obj,
+							   "Restrict the policy with TO authenticated; anonymous access to owned rows belongs in a SECURITY DEFINER function that checks a token.",
+							   "policy \"%s\" on table \"%s\" applies to %s, but the table holds per-user rows",
+							   p->name, t->qualname, p->to_public ? "PUBLIC" : "anon");
+
+		memset(&w, 0, sizeof(w));
+		w.fns = fns;
+		w.table = t;
+		(void) policy_walker(p->qual, &w);
+		(void) policy_walker(p->check, &w);
+		if (w.per_row_fn)
+			am_rls_add_finding(run, "warning", "auth_call_per_row", obj,
+							   psprintf("Wrap the call in a scalar subquery, e.g. (select %s), so that it is evaluated once per statement.",
+										w.per_row_fn),
+							   "policy \"%s\" on table \"%s\" calls %s once per row",
+							   p->name, t->qualname, w.per_row_fn);
+		if (w.user_metadata)
+			am_rls_add_finding(run, "error", "jwt_user_metadata", obj,
+							   "Decide access on app_metadata (only the server can set it) or on a table users cannot write.",
+							   "policy \"%s\" on table \"%s\" reads user_metadata from the JWT, which every user can change for themselves",
+							   p->name, t->qualname);
+	}
+
+	/* owner columns the policies use should be indexed */
+	for (i = 0; i < t->nowner; i++)
+	{
+		int			j;
+		bool		led = false;
+
+		if (!bms_is_member(t->owner_attnums[i], t->used_owner))
+			continue;
+		for (j = 0; j < t->nlead; j++)
+			if (t->lead[j] == t->owner_attnums[i])
+				led = true;
+		if (!led)
+			am_rls_add_finding(run, "warning", "owner_column_unindexed", t->qualname,
+							   psprintf("CREATE INDEX ON %s (%s);", t->qualname,
+										quote_identifier(t->owner_names[i])),
+							   "owner column \"%s\" of table \"%s\" is used by policies but no index leads with it, so every policy check scans the table",
+							   t->owner_names[i], t->qualname);
+	}
+
+	if (owned && (t->rls || t->npolicies > 0))
+		check_owner_commands(run, fns, t);
+	check_multiple_permissive(run, t);
+
+	if (t->rls && !t->force && t->definer_fn)
+		am_rls_add_finding(run, "info", "owner_bypasses_rls", t->qualname,
+						   psprintf("ALTER TABLE %s FORCE ROW LEVEL SECURITY if %s should be bound by the policies; otherwise make sure it filters rows by the caller itself.",
+									t->qualname, t->definer_fn),
+						   "row level security on table \"%s\" does not apply to its owner %s, who also owns SECURITY DEFINER function %s",
+						   t->qualname, t->owner_name, t->definer_fn);
+
+	if (owned)
+	{
+		AmRlsTable *pt;
+		MemoryContext old = MemoryContextSwitchTo(run->cxt);
+
+		pt = palloc0(sizeof(AmRlsTable));
+		pt->relid = t->relid;
+		pt->qualname = t->qualname;
+		pt->plainname = psprintf("%s.%s", t->nspname, t->relname);
+		pt->relowner = t->owner;
+		pt->owner_col = pstrdup(quote_identifier(t->owner_names[0]));
+		pt->nowner = t->nowner;
+		pt->owner_attnums = t->owner_attnums;
+		run->probe_tables = lappend(run->probe_tables, pt);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/*
+ * policy_applies
+ *		Whether a policy applies to authenticated for command cmd.
+ */
+static bool
+policy_applies(PolicyInfo *p, char cmd)
+{
+	return p->to_auth && (p->cmd == '*' || p->cmd == cmd);
+}
+
+/*
+ * policy_expr
+ *		The expression a policy contributes to command cmd: USING (is_check
+ *		false) or the new-row check (is_check true), which for UPDATE and ALL
+ *		policies falls back to USING as PostgreSQL does.
+ */
+static Node *
+policy_expr(PolicyInfo *p, char cmd, bool is_check)
+{
+	if (!is_check)
+		return p->qual;
+	return p->check ? p->check : (p->cmd == 'a' ? NULL : p->qual);
+}
+
+/*
+ * enforced
+ *		Whether the policies for authenticated restrict command cmd (one
+ *		clause of it) to rows whose owner column is auth.uid().  Permissive
+ *		policies are ORed, restrictive ones ANDed: either every permissive
+ *		policy constrains the owner, or a restrictive one does.  A command no
+ *		permissive policy grants is not reachable at all.  The names of the
+ *		permissive policies that do not constrain go to *loose.
+ */
+static bool
+enforced(AuthFuncs *fns, TableInfo *t, char cmd, bool is_check,
+		 StringInfo loose)
+{
+	ListCell   *lc;
+	bool		any_permissive = false;
+	bool		all_constrain = true;
+
+	foreach(lc, t->policies)
+	{
+		PolicyInfo *p = (PolicyInfo *) lfirst(lc);
+		Node	   *e;
+
+		if (!policy_applies(p, cmd))
+			continue;
+		e = policy_expr(p, cmd, is_check);
+		if (e == NULL)
+			continue;			/* contributes nothing */
+		if (!p->permissive)
+		{
+			if (constrains_owner(fns, t, e))
+				return true;
+			continue;
+		}
+		any_permissive = true;
+		if (!constrains_owner(fns, t, e))
+		{
+			all_constrain = false;
+			appendStringInfo(loose, "%s\"%s\"", loose->len ? ", " : "", p->name);
+		}
+	}
+	return !any_permissive || all_constrain;
+}
+
+/*
+ * check_owner_commands
+ *		owner_not_enforced: one finding per command whose policies for
+ *		authenticated do not pin the owner column to auth.uid().
+ */
+static void
+check_owner_commands(AmRlsRun *run, AuthFuncs *fns, TableInfo *t)
+{
+	int			c;
+
+	for (c = 0; c < NCMDS; c++)
+	{
+		char		cmd = cmd_chars[c];
+		StringInfoData using_loose;
+		StringInfoData check_loose;
+		bool		using_ok = true;
+		bool		check_ok = true;
+		const char *clause;
+		char	   *names;
+
+		initStringInfo(&using_loose);
+		initStringInfo(&check_loose);
+		if (cmd != 'a')
+			using_ok = enforced(fns, t, cmd, false, &using_loose);
+		if (cmd == 'a' || cmd == 'w')
+			check_ok = enforced(fns, t, cmd, true, &check_loose);
+		if (using_ok && check_ok)
+			continue;
+
+		if (!using_ok && !check_ok)
+		{
+			clause = "USING and WITH CHECK";
+			names = using_loose.data;
+		}
+		else if (!using_ok)
+		{
+			clause = "USING";
+			names = using_loose.data;
+		}
+		else
+		{
+			clause = "WITH CHECK";
+			names = check_loose.data;
+		}
+		am_rls_add_finding(run, "error", "owner_not_enforced", t->qualname,
+						   psprintf("Make every permissive %s policy for authenticated check %s = (select auth.uid()) in %s, or add a RESTRICTIVE policy that does.",
+									cmd_names[c], quote_identifier(t->owner_names[0]), clause),
+						   "%s on table \"%s\" is not restricted to the caller's own rows for role authenticated: the %s of %s %s does not constrain owner column \"%s\" by auth.uid()",
+						   cmd_names[c], t->qualname, clause,
+						   strchr(names, ',') ? "policies" : "policy", names,
+						   t->owner_names[0]);
+	}
+}
+
+/*
+ * check_multiple_permissive
+ *		More than one permissive policy for one role and command: each is
+ *		evaluated for every row, and the most lenient wins.
+ */
+static void
+check_multiple_permissive(AmRlsRun *run, TableInfo *t)
+{
+	List	   *roles = NIL;
+	ListCell   *lc;
+	ListCell   *rc;
+	int			c;
+	int			public_count[NCMDS];
+
+	if (list_length(t->policies) < 2)
+		return;
+
+	roles = lappend(roles, "PUBLIC");
+	if (OidIsValid(run->anon))
+		roles = lappend(roles, "anon");
+	if (OidIsValid(run->authenticated))
+		roles = lappend(roles, "authenticated");
+	foreach(lc, t->policies)
+	{
+		PolicyInfo *p = (PolicyInfo *) lfirst(lc);
+		int			i;
+
+		for (i = 0; i < p->nroles; i++)
+		{
+			bool		seen = false;
+
+			foreach(rc, roles)
+				if (strcmp((char *) lfirst(rc), p->roles[i]) == 0)
+					seen = true;
+			if (!seen)
+				roles = lappend(roles, p->roles[i]);
+		}
+	}
+
+	foreach(rc, roles)
+	{
+		char	   *role = (char *) lfirst(rc);
+		bool		is_public = strcmp(role, "PUBLIC") == 0;
+
+		for (c = 0; c < NCMDS; c++)
+		{
+			StringInfoData names;
+			int			count = 0;
+
+			initStringInfo(&names);
+			foreach(lc, t->policies)
+			{
+				PolicyInfo *p = (PolicyInfo *) lfirst(lc);
+				bool		applies = p->to_public;
+				int			i;
+
+				if (!p->permissive || !(p->cmd == '*' || p->cmd == cmd_chars[c]))
+					continue;
+				if (strcmp(role, "anon") == 0)
+					applies = p->to_anon;
+				else if (strcmp(role, "authenticated") == 0)
+					applies = p->to_auth;
+				else
+					for (i = 0; i < p->nroles; i++)
+						if (strcmp(p->roles[i], role) == 0)
+							applies = true;
+				if (!applies)
+					continue;
+				count++;
+				appendStringInfo(&names, "%s\"%s\"", names.len ? ", " : "", p->name);
+			}
+			if (is_public)
+				public_count[c] = count;
+			if (count < 2 || (!is_public && count <= public_count[c]))
+				continue;
+			am_rls_add_finding(run, "warning", "multiple_permissive_policies", t->qualname,
+							   "Merge them into one policy per role and command (OR their predicates), or make the extra ones RESTRICTIVE if they were meant to narrow access.",
+							   "table \"%s\" has %d permissive policies for role %s and command %s: %s",
+							   t->qualname, count, role, cmd_names[c], names.data);
+		}
+	}
+}
+
+/*
+ * check_views
+ *		view_bypasses_rls: views without security_invoker (and materialized
+ *		views, which copy rows) over tables with RLS, selectable by anon or
+ *		authenticated.
+ */
+static void
+check_views(AmRlsRun *run, Datum schemas)
+{
+	static const char *sql =
+	"SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),"
+	"       c.relkind::text,"
+	"       pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(tn.nspname) || '.'"
+	"                             || pg_catalog.quote_ident(t.relname), ', '),"
+	"       CASE WHEN $2 = 0 THEN false"
+	"            ELSE pg_catalog.has_table_privilege($2, c.oid, 'SELECT') END,"
+	"       CASE WHEN $3 = 0 THEN false"
+	"            ELSE pg_catalog.has_table_privilege($3, c.oid, 'SELECT') END"
+	"  FROM pg_catalog.pg_class c"
+	"  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	"  JOIN pg_catalog.pg_rewrite w ON w.ev_class = c.oid"
+	"  JOIN pg_catalog.pg_depend d"
+	"    ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = w.oid"
+	"   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> c.oid"
+	"  JOIN pg_catalog.pg_class t ON t.oid = d.refobjid AND t.relrowsecurity"
+	"  JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace"
+	" WHERE n.nspname = ANY ($1) AND c.relkind IN ('v', 'm')"
+	"   AND NOT coalesce((SELECT o.option_value::bool"
+	"                       FROM pg_catalog.pg_options_to_table(c.reloptions) o"
+	"                      WHERE o.option_name = 'security_invoker'), false)"
+	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
+	"                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+	"                      AND e.objid = c.oid AND e.deptype = 'e')"
+	" GROUP BY c.oid, n.nspname, c.relname, c.relkind"
+	" ORDER BY n.nspname, c.relname";
+	Oid			argtypes[3] = {NAMEARRAYOID, OIDOID, OIDOID};
+	Datum		values[3];
+	uint64		i;
+
+	values[0] = schemas;
+	values[1] = ObjectIdGetDatum(run->anon);
+	values[2] = ObjectIdGetDatum(run->authenticated);
+	if (SPI_execute_with_args(sql, 3, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the views of the checked schemas");
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		char	   *view = spi_str(tup, 1);
+		bool		matview = spi_str(tup, 2)[0] == 'm';
+		char	   *tables = spi_str(tup, 3);
+		bool		anon = spi_bool(tup, 4);
+		bool		auth = spi_bool(tup, 5);
+		const char *who;
+
+		if (!anon && !auth)
+			continue;
+		who = anon ? (auth ? "anon and authenticated" : "anon") : "authenticated";
+		if (matview)
+			am_rls_add_finding(run, "error", "view_bypasses_rls", view,
+							   psprintf("REVOKE SELECT ON %s FROM anon, authenticated, PUBLIC; serve the rows through the table or a security_invoker view.", view),
+							   "materialized view \"%s\" holds a copy of rows of %s, which have row level security, and %s can select from it",
+							   view, tables, who);
+		else
+			am_rls_add_finding(run, "error", "view_bypasses_rls", view,
+							   psprintf("ALTER VIEW %s SET (security_invoker = true);", view),
+							   "view \"%s\" reads %s, which have row level security, with its owner's rights, and %s can select from it",
+							   view, tables, who);
+	}
+}
+
+/*
+ * check_functions
+ *		SECURITY DEFINER functions of the checked schemas: search_path not
+ *		pinned (definer_search_path), or executable by anon or PUBLIC
+ *		without being on the caller's allow-list (definer_public_execute).
+ *		An allow-list entry matches the function's name, schema.name, or
+ *		schema.name(argument types).
+ */
+static void
+check_functions(AmRlsRun *run, Datum schemas, Datum allow, bool allow_null)
+{
+	static const char *sql =
+	"SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,"
+	"                         pg_catalog.oidvectortypes(p.proargtypes)),"
+	"       NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) g"
+	"                    WHERE g LIKE 'search_path=%'),"
+	"       EXISTS (SELECT 1 FROM pg_catalog.aclexplode(coalesce(p.proacl,"
+	"                      pg_catalog.acldefault('f', p.proowner))) x"
+	"                WHERE x.grantee = 0 AND x.privilege_type = 'EXECUTE'),"
+	"       CASE WHEN $2 = 0 THEN false"
+	"            ELSE pg_catalog.has_function_privilege($2, p.oid, 'EXECUTE') END,"
+	"       coalesce(p.proname::text = ANY ($3)"
+	"             OR (n.nspname || '.' || p.proname) = ANY ($3)"
+	"             OR pg_catalog.format('%I.%I', n.nspname, p.proname) = ANY ($3)"
+	"             OR pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,"
+	"                   pg_catalog.oidvectortypes(p.proargtypes)) = ANY ($3)"
+	"             OR p.oid::pg_catalog.regprocedure::text = ANY ($3), false)"
+	"  FROM pg_catalog.pg_proc p"
+	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+	" WHERE p.prosecdef AND n.nspname = ANY ($1)"
+	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
+	"                    WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
+	"                      AND e.objid = p.oid AND e.deptype = 'e')"
+	" ORDER BY n.nspname, p.proname, 1";
+	Oid			argtypes[3] = {NAMEARRAYOID, OIDOID, TEXTARRAYOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', allow_null ? 'n' : ' '};
+	uint64		i;
+
+	values[0] = schemas;
+	values[1] = ObjectIdGetDatum(run->anon);
+	values[2] = allow;
+	if (SPI_execute_with_args(sql, 3, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the functions of the checked schemas");
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		char	   *fn = spi_str(tup, 1);
+		bool		public_exec = spi_bool(tup, 3);
+		bool		anon_exec = spi_bool(tup, 4);
+
+		if (spi_bool(tup, 2))
+			am_rls_add_finding(run, "warning", "definer_search_path", fn,
+							   psprintf("ALTER FUNCTION %s SET search_path = '';  (and schema-qualify every name in its body)", fn),
+							   "SECURITY DEFINER function %s does not pin search_path, so a caller can make it resolve names to objects of the caller's choosing",
+							   fn);
+		if ((public_exec || anon_exec) && !spi_bool(tup, 5))
+			am_rls_add_finding(run, "warning", "definer_public_execute", fn,
+							   psprintf("REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC%s; if anonymous callers are intended, pass it in allow_definer.",
+										fn, OidIsValid(run->anon) ? ", anon" : ""),
+							   "SECURITY DEFINER function %s can be executed by %s and runs with its owner's rights",
+							   fn, public_exec ? "PUBLIC" : "anon");
+	}
+}
+
+/*
+ * oid_in
+ *		Whether oid is in an Oid list.
+ */
+static bool
+oid_in(List *l, Oid oid)
+{
+	return list_member_oid(l, oid);
+}
+
+/*
+ * strip
+ *		Look through casts, relabels and collations.
+ */
+static Node *
+strip(Node *n)
+{
+	for (;;)
+	{
+		if (n == NULL)
+			return NULL;
+		if (IsA(n, RelabelType))
+			n = (Node *) ((RelabelType *) n)->arg;
+		else if (IsA(n, CoerceViaIO))
+			n = (Node *) ((CoerceViaIO *) n)->arg;
+		else if (IsA(n, CollateExpr))
+			n = (Node *) ((CollateExpr *) n)->arg;
+		else if (IsA(n, FuncExpr) &&
+				 (((FuncExpr *) n)->funcformat == COERCE_EXPLICIT_CAST ||
+				  ((FuncExpr *) n)->funcformat == COERCE_IMPLICIT_CAST) &&
+				 ((FuncExpr *) n)->args != NIL)
+			n = (Node *) linitial(((FuncExpr *) n)->args);
+		else
+			return n;
+	}
+}
+
+/*
+ * is_simple_select
+ *		A sub-query without FROM, such as (select auth.uid()): the planner
+ *		runs it once per statement.
+ */
+static bool
+is_simple_select(Node *n)
+{
+	Query	   *q;
+
+	if (n == NULL || !IsA(n, Query))
+		return false;
+	q = (Query *) n;
+	return q->commandType == CMD_SELECT && q->setOperations == NULL &&
+		(q->jointree == NULL || q->jointree->fromlist == NIL) &&
+		q->targetList != NIL;
+}
+
+/*
+ * const_is_text
+ *		Whether n is a non-null text constant equal to s, or a text array
+ *		constant or ARRAY[...] with an element equal to s.
+ */
+static bool
+const_mentions(Node *n, const char *s)
+{
+	n = strip(n);
+	if (n == NULL)
+		return false;
+	if (IsA(n, Const) && !((Const *) n)->constisnull)
+	{
+		Const	   *c = (Const *) n;
+
+		if (c->consttype == TEXTOID)
+			return strcmp(TextDatumGetCString(c->constvalue), s) == 0;
+		if (c->consttype == TEXTARRAYOID)
+		{
+			Datum	   *elems;
+			bool	   *enulls;
+			int			nelems;
+			int			i;
+
+			deconstruct_array(DatumGetArrayTypeP(c->constvalue), TEXTOID, -1,
+							  false, TYPALIGN_INT, &elems, &enulls, &nelems);
+			for (i = 0; i < nelems; i++)
+				if (!enulls[i] && strcmp(TextDatumGetCString(elems[i]), s) == 0)
+					return true;
+		}
+		return false;
+	}
+	if (IsA(n, ArrayExpr))
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((ArrayExpr *) n)->elements)
+			if (const_mentions((Node *) lfirst(lc), s))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * mentions_user_metadata
+ *		Whether any argument names user_metadata (or GoTrue's
+ *		raw_user_meta_data) as a JSON key.
+ */
+static bool
+mentions_user_metadata(List *args)
+{
+	ListCell   *lc;
+
+	foreach(lc, args)
+		if (const_mentions((Node *) lfirst(lc), "user_metadata") ||
+			const_mentions((Node *) lfirst(lc), "raw_user_meta_data"))
+			return true;
+	return false;
+}
+
+/*
+ * is_uid_expr
+ *		auth.uid(), (select auth.uid()), or the JWT's sub claim, through
+ *		casts.
+ */
+static bool
+is_uid_expr(AuthFuncs *fns, Node *n)
+{
+	n = strip(n);
+	if (n == NULL)
+		return false;
+	if (IsA(n, FuncExpr))
+		return oid_in(fns->uid, ((FuncExpr *) n)->funcid);
+	if (IsA(n, SubLink) && ((SubLink *) n)->subLinkType == EXPR_SUBLINK &&
+		is_simple_select(((SubLink *) n)->subselect))
+	{
+		Query	   *q = (Query *) ((SubLink *) n)->subselect;
+
+		return is_uid_expr(fns, (Node *) ((TargetEntry *) linitial(q->targetList))->expr);
+	}
+	if (IsA(n, OpExpr) && list_length(((OpExpr *) n)->args) == 2)
+	{
+		OpExpr	   *op = (OpExpr *) n;
+		Node	   *l = strip(linitial(op->args));
+		char	   *opname = get_opname(op->opno);
+
+		if (opname && strcmp(opname, "->>") == 0 &&
+			const_mentions(lsecond(op->args), "sub"))
+		{
+			if (l && IsA(l, FuncExpr) && oid_in(fns->jwt, ((FuncExpr *) l)->funcid))
+				return true;
+			if (l && IsA(l, SubLink) && ((SubLink *) l)->subLinkType == EXPR_SUBLINK &&
+				is_simple_select(((SubLink *) l)->subselect))
+			{
+				Query	   *q = (Query *) ((SubLink *) l)->subselect;
+				Node	   *inner = strip((Node *) ((TargetEntry *) linitial(q->targetList))->expr);
+
+				return inner && IsA(inner, FuncExpr) &&
+					oid_in(fns->jwt, ((FuncExpr *) inner)->funcid);
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * is_owner_var
+ *		A column of the policy's own table that is an owner column.
+ */
+static bool
+is_owner_var(TableInfo *t, Node *n)
+{
+	Var		   *v;
+	int			i;
+
+	n = strip(n);
+	if (n == NULL || !IsA(n, Var))
+		return false;
+	v = (Var *) n;
+	if (v->varno != 1 || v->varlevelsup != 0)
+		return false;
+	for (i = 0; i < t->nowner; i++)
+		if (t->owner_attnums[i] == v->varattno)
+			return true;
+	return false;
+}
+
+/*
+ * constrains_owner
+ *		Whether a boolean expression can only be true for rows whose owner
+ *		column equals auth.uid(): an owner = uid comparison, an AND with one
+ *		such argument, or an OR whose every argument is one.
+ */
+static bool
+constrains_owner(AuthFuncs *fns, TableInfo *t, Node *n)
+{
+	ListCell   *lc;
+
+	if (n == NULL)
+		return false;
+	if (IsA(n, BoolExpr))
+	{
+		BoolExpr   *b = (BoolExpr *) n;
+
+		if (b->boolop == AND_EXPR)
+		{
+			foreach(lc, b->args)
+				if (constrains_owner(fns, t, lfirst(lc)))
+					return true;
+			return false;
+		}
+		if (b->boolop == OR_EXPR)
+		{
+			foreach(lc, b->args)
+				if (!constrains_owner(fns, t, lfirst(lc)))
+					return false;
+			return b->args != NIL;
+		}
+		return false;
+	}
+	if (IsA(n, OpExpr) && list_length(((OpExpr *) n)->args) == 2)
+	{
+		OpExpr	   *op = (OpExpr *) n;
+		char	   *opname = get_opname(op->opno);
+		Node	   *l = linitial(op->args);
+		Node	   *r = lsecond(op->args);
+
+		if (opname == NULL || strcmp(opname, "=") != 0)
+			return false;
+		return (is_owner_var(t, l) && is_uid_expr(fns, r)) ||
+			(is_uid_expr(fns, l) && is_owner_var(t, r));
+	}
+	return false;
+}
+
+/*
+ * is_always_true
+ *		A constant true, or an OR with such an argument, or an AND of them.
+ */
+static bool
+is_always_true(Node *n)
+{
+	ListCell   *lc;
+
+	if (n == NULL)
+		return false;
+	if (IsA(n, Const))
+		return ((Const *) n)->consttype == BOOLOID && !((Const *) n)->constisnull &&
+			DatumGetBool(((Const *) n)->constvalue);
+	if (IsA(n, BoolExpr))
+	{
+		BoolExpr   *b = (BoolExpr *) n;
+
+		if (b->boolop == OR_EXPR)
+		{
+			foreach(lc, b->args)
+				if (is_always_true(lfirst(lc)))
+					return true;
+			return false;
+		}
+		if (b->boolop == AND_EXPR)
+		{
+			foreach(lc, b->args)
+				if (!is_always_true(lfirst(lc)))
+					return false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * policy_walker
+ *		Walk one policy expression: note per-row calls of the auth functions
+ *		and current_setting(), reads of user_metadata, and the owner columns
+ *		of the policy's table it references (at any sub-query depth).
+ */
+static bool
+policy_walker(Node *node, WalkState *w)
+{
+	if (node == NULL)
+		return false;
+
+	if (IsA(node, Var))
+	{
+		Var		   *v = (Var *) node;
+		int			i;
+
+		if (v->varno == 1 && v->varlevelsup == w->depth)
+			for (i = 0; i < w->table->nowner; i++)
+				if (w->table->owner_attnums[i] == v->varattno)
+					w->table->used_owner = bms_add_member(w->table->used_owner,
+														  v->varattno);
+		return false;
+	}
+	if (IsA(node, FuncExpr))
+	{
+		FuncExpr   *f = (FuncExpr *) node;
+
+		if (w->wrapped == 0 && w->per_row_fn == NULL)
+		{
+			if (oid_in(w->fns->uid, f->funcid))
+				w->per_row_fn = "auth.uid()";
+			else if (oid_in(w->fns->jwt, f->funcid))
+				w->per_row_fn = "auth.jwt()";
+			else if (oid_in(w->fns->role, f->funcid))
+				w->per_row_fn = "auth.role()";
+			else if (f->funcid == F_CURRENT_SETTING_TEXT ||
+					 f->funcid == F_CURRENT_SETTING_TEXT_BOOL)
+				w->per_row_fn = "current_setting()";
+		}
+		if (!w->user_metadata && f->args != NIL &&
+			f->funcformat == COERCE_EXPLICIT_CALL)
+		{
+			char	   *fname = get_func_name(f->funcid);
+
+			if (fname && strstr(fname, "_extract_path") != NULL &&
+				mentions_user_metadata(f->args))
+				w->user_metadata = true;
+		}
+	}
+	else if (IsA(node, OpExpr))
+	{
+		OpExpr	   *op = (OpExpr *) node;
+
+		if (!w->user_metadata && list_length(op->args) == 2)
+		{
+			char	   *opname = get_opname(op->opno);
+
+			if (opname && (strcmp(opname, "->") == 0 || strcmp(opname, "->>") == 0 ||
+						   strcmp(opname, "#>") == 0 || strcmp(opname, "#>>") == 0) &&
+				mentions_user_metadata(list_make1(lsecond(op->args))))
+				w->user_metadata = true;
+		}
+	}
+	else if (IsA(node, SubLink))
+	{
+		SubLink    *s = (SubLink *) node;
+
+		if (s->subLinkType == EXPR_SUBLINK && is_simple_select(s->subselect))
+		{
+			bool		r;
+
+			w->wrapped++;
+			r = policy_walker(s->subselect, w);
+			w->wrapped--;
+			return r || policy_walker(s->testexpr, w);
+		}
+	}
+	else if (IsA(node, Query))
+	{
+		bool		r;
+
+		w->depth++;
+		r = query_tree_walker((Query *) node, policy_walker, (void *) w, 0);
+		w->depth--;
+		return r;
+	}
+	return expression_tree_walker(node, policy_walker, (void *) w);
+}
+
+/*
+ * policy_object
+ *		The object name of a policy: "schema.table: policy".
+ */
+static char *
+policy_object(TableInfo *t, PolicyInfo *p)
+{
+	return psprintf("%s: %s", t->qualname, quote_identifier(p->name));
+}
+
+/*
+ * spi_str
+ *		A column of an SPI row as a string in the current context, or NULL.
+ */
+static char *
+spi_str(HeapTuple tup, int col)
+{
+	char	   *v = SPI_getvalue(tup, SPI_tuptable->tupdesc, col);
+
+	return v ? pstrdup(v) : NULL;
+}
+
+/*
+ * spi_bool
+ *		A boolean column of an SPI row; NULL reads as false.
+ */
+static bool
+spi_bool(HeapTuple tup, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, SPI_tuptable->tupdesc, col, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+/*
+ * spi_int2_array
+ *		An int2[] column as a C array in the current context; NULL or empty
+ *		gives n = 0.
+ */
+static int16 *
+spi_int2_array(HeapTuple tup, int col, int *n)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, SPI_tuptable->tupdesc, col, &isnull);
+	Datum	   *elems;
+	bool	   *enulls;
+	int			nelems;
+	int16	   *result;
+	int			i;
+
+	*n = 0;
+	if (isnull)
+		return NULL;
+	deconstruct_array(DatumGetArrayTypePCopy(d), INT2OID, sizeof(int16), true,
+					  TYPALIGN_SHORT, &elems, &enulls, &nelems);
+	result = palloc(sizeof(int16) * (nelems + 1));
+	for (i = 0; i < nelems; i++)
+		result[i] = enulls[i] ? 0 : DatumGetInt16(elems[i]);
+	*n = nelems;
+	return result;
+}
+
+/*
+ * spi_text_array
+ *		A text[] column as a C array of strings in the current context.
+ */
+static char **
+spi_text_array(HeapTuple tup, int col, int *n)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, SPI_tuptable->tupdesc, col, &isnull);
+	Datum	   *elems;
+	bool	   *enulls;
+	int			nelems;
+	char	  **result;
+	int			i;
+
+	*n = 0;
+	if (isnull)
+		return NULL;
+	deconstruct_array(DatumGetArrayTypePCopy(d), TEXTOID, -1, false,
+					  TYPALIGN_INT, &elems, &enulls, &nelems);
+	result = palloc(sizeof(char *) * (nelems + 1));
+	for (i = 0; i < nelems; i++)
+		result[i] = enulls[i] ? pstrdup("") : TextDatumGetCString(elems[i]);
+	*n = nelems;
+	return result;
+}

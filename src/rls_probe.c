@@ -1,0 +1,794 @@
+/*-------------------------------------------------------------------------
+ *
+ * rls_probe.c
+ *	  The behavioural probes of check_rls(): act as the real API roles and
+ *	  prove which rows of another user they can reach.
+ *
+ * For each table with an owner column, inside a subtransaction that is
+ * always rolled back: two synthetic users A and B get an auth.users row
+ * and a row in each user table the owner columns reference (public.users),
+ * then a row of the table each, inserted as the table's owner (synthesised
+ * from the column types, else from the table's probe fixture).  Then
+ * authenticated with B's JWT claims, anon, and each zero-knowledge role
+ * try to SELECT, INSERT (a copy of), UPDATE and DELETE A's row, each try
+ * in a subtransaction of its own that is rolled back too.  A try that
+ * succeeds is an isolation_breach.  Roles are never created; settings are
+ * set locally inside the rolled-back subtransactions, and the user id is
+ * switched with SetUserIdAndSecContext and restored on every path.
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/rls_probe.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/uuid.h"
+
+#include "aura_migrate.h"
+#include "registry.h"
+#include "rls.h"
+
+/* One identity the probes act as. */
+typedef struct Actor
+{
+	const char *role;
+	Oid			roleid;
+	bool		is_user;		/* authenticated with user B's claims */
+} Actor;
+
+/* Outcome of one statement run in its own subtransaction. */
+typedef struct ExecResult
+{
+	bool		ok;
+	uint64		processed;
+	char	   *value;			/* first column of the first row, or NULL */
+	char	   *sqlstate;		/* on error */
+	char	   *message;		/* on error */
+} ExecResult;
+
+/* A subtransaction begun by sub_begin(). */
+typedef struct SubXact
+{
+	MemoryContext cxt;
+	ResourceOwner owner;
+} SubXact;
+
+/* What one table's probe needs to know. */
+typedef struct ProbeTable
+{
+	AmRlsTable *t;
+	char	   *insert_cols;	/* insertable columns, comma separated */
+	char	   *set_col;		/* a column UPDATE can set to itself */
+} ProbeTable;
+
+static void probe_table(AmRlsRun *run, List *actors, AmRlsTable *t);
+static void probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t);
+static bool create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced,
+					   int16 *forced, Datum user, ProbeTable *pt,
+					   StringInfo reason);
+static void try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
+						const char *sql, int nargs, Datum *args,
+						const char *prelude, Datum user_a, Datum user_b);
+static void exec_caught(Oid userid, bool noforce, const char *claims,
+						const char *sub, const char *role, const char *sql,
+						int nargs, Oid *argtypes, Datum *args, bool keep,
+						ExecResult *res);
+static void sub_begin(SubXact *s);
+static void sub_end(SubXact *s, bool commit);
+static void set_local(const char *name, const char *value);
+static char *uuid_str(Datum u);
+
+/*
+ * am_rls_probe
+ *		Probe every table rls.c queued (those with an owner column), in
+ *		schema and name order.  Must be called connected to SPI, by a
+ *		superuser.
+ */
+void
+am_rls_probe(AmRlsRun *run)
+{
+	List	   *actors = NIL;
+	ListCell   *lc;
+	ListCell   *lc2;
+	Actor	   *a;
+
+	if (OidIsValid(run->authenticated))
+	{
+		a = palloc0(sizeof(Actor));
+		a->role = "authenticated";
+		a->roleid = run->authenticated;
+		a->is_user = true;
+		actors = lappend(actors, a);
+	}
+	if (OidIsValid(run->anon))
+	{
+		a = palloc0(sizeof(Actor));
+		a->role = "anon";
+		a->roleid = run->anon;
+		actors = lappend(actors, a);
+	}
+	forboth(lc, run->zk_roles, lc2, run->zk_names)
+	{
+		a = palloc0(sizeof(Actor));
+		a->role = (char *) lfirst(lc2);
+		a->roleid = lfirst_oid(lc);
+		actors = lappend(actors, a);
+	}
+
+	foreach(lc, run->probe_tables)
+	{
+		CHECK_FOR_INTERRUPTS();
+		probe_table(run, actors, (AmRlsTable *) lfirst(lc));
+	}
+}
+
+/*
+ * probe_table
+ *		Probe one table inside a subtransaction that is always rolled back,
+ *		whatever happens inside.  An unexpected error makes the table
+ *		not_probed; a cancel is re-thrown after the rollback.
+ */
+static void
+probe_table(AmRlsRun *run, List *actors, AmRlsTable *t)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	int			level;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	level = GetCurrentTransactionNestLevel();
+
+	PG_TRY();
+	{
+		probe_table_body(run, actors, t);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+
+	/* roll back everything the probe did, however deep it got */
+	while (GetCurrentTransactionNestLevel() > level)
+		RollbackAndReleaseCurrentSubTransaction();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+
+	if (edata != NULL)
+	{
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			ReThrowError(edata);
+		am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+						   "Fix the cause, or run check_rls(probes => false) to check the structure only.",
+						   "table \"%s\" was not probed: %s", t->qualname,
+						   edata->message);
+		FreeErrorData(edata);
+	}
+}
+
+/*
+ * probe_table_body
+ *		Set up users A and B and their rows, then let every actor try every
+ *		command on A's row.  Runs inside probe_table()'s subtransaction.
+ */
+static void
+probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
+{
+	Oid			argtypes[2] = {OIDOID, INT2ARRAYOID};
+	Datum		args[2];
+	Datum		users[2];
+	Datum	   *forced;
+	ProbeTable	pt;
+	StringInfoData reason;
+	ExecResult	res;
+	char	   *row_json;
+	char	   *sql;
+	ListCell   *lc;
+	int			i;
+	struct
+	{
+		Oid			relid;
+		Oid			owner;
+		char	   *name;
+		int16	   *forced;
+		int			nforced;
+	}		   *parents;
+	int			nparents;
+
+	/* the probes see what the API roles see, and do not wait for long */
+	set_local("row_security", "on");
+	set_local("lock_timeout", "5s");
+
+	users[0] = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
+	users[1] = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
+	initStringInfo(&reason);
+
+	/* auth.users rows, as that table's owner */
+	if (SPI_execute("SELECT c.relowner FROM pg_catalog.pg_class c "
+					"WHERE c.oid = pg_catalog.to_regclass('auth.users')",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up auth.users");
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Oid			owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+		Oid			uuidtype = UUIDOID;
+
+		for (i = 0; i < 2; i++)
+		{
+			exec_caught(owner, true, NULL, NULL, NULL,
+						"INSERT INTO auth.users (id) VALUES ($1)",
+						1, &uuidtype, &users[i], true, &res);
+			if (!res.ok)
+			{
+				am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+								   "Make sure INSERT INTO auth.users (id) VALUES (...) works for the owner of auth.users.",
+								   "table \"%s\" was not probed: no auth.users row could be created for a synthetic user: %s",
+								   t->qualname, res.message);
+				return;
+			}
+		}
+	}
+
+	/* user tables the owner columns reference (public.users), one row each */
+	forced = palloc(sizeof(Datum) * (t->nowner + 1));
+	for (i = 0; i < t->nowner; i++)
+		forced[i] = Int16GetDatum(t->owner_attnums[i]);
+	args[0] = ObjectIdGetDatum(t->relid);
+	args[1] = PointerGetDatum(construct_array(forced, t->nowner, INT2OID,
+											  sizeof(int16), true, TYPALIGN_SHORT));
+	if (SPI_execute_with_args(
+							  "SELECT DISTINCT k.confrelid, rc.relowner,"
+							  "       pg_catalog.format('%I.%I', rn.nspname, rc.relname),"
+							  "       ARRAY(SELECT a.attnum FROM pg_catalog.pg_attribute a"
+							  "              WHERE a.attrelid = k.confrelid AND a.attnum > 0"
+							  "                AND NOT a.attisdropped"
+							  "                AND (a.attnum = k.confkey[1] OR a.attname = 'user_id'"
+							  "                  OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k2"
+							  "                               JOIN pg_catalog.pg_class r2 ON r2.oid = k2.confrelid"
+							  "                              WHERE k2.conrelid = k.confrelid"
+							  "                                AND k2.contype = 'f'"
+							  "                                AND k2.conkey = ARRAY[a.attnum]"
+							  "                                AND r2.relname = 'users'))"
+							  "              ORDER BY 1)::int2[]"
+							  "  FROM pg_catalog.pg_constraint k"
+							  "  JOIN pg_catalog.pg_class rc ON rc.oid = k.confrelid"
+							  "  JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace"
+							  " WHERE k.conrelid = $1 AND k.contype = 'f'"
+							  "   AND pg_catalog.array_length(k.conkey, 1) = 1"
+							  "   AND k.conkey[1] = ANY ($2) AND k.confrelid <> $1"
+							  "   AND NOT (rn.nspname = 'auth' AND rc.relname = 'users')"
+							  " ORDER BY 3",
+							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the user tables of %s", t->qualname);
+	nparents = (int) SPI_processed;
+	parents = palloc0(sizeof(*parents) * (nparents + 1));
+	for (i = 0; i < nparents; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		ArrayType  *arr;
+		Datum	   *elems;
+		bool	   *enulls;
+		int			n;
+		int			j;
+
+		parents[i].relid = DatumGetObjectId(SPI_getbinval(tup, td, 1, &isnull));
+		parents[i].owner = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
+		parents[i].name = pstrdup(SPI_getvalue(tup, td, 3));
+		arr = DatumGetArrayTypePCopy(SPI_getbinval(tup, td, 4, &isnull));
+		deconstruct_array(arr, INT2OID, sizeof(int16), true, TYPALIGN_SHORT,
+						  &elems, &enulls, &n);
+		parents[i].forced = palloc(sizeof(int16) * (n + 1));
+		for (j = 0; j < n; j++)
+			parents[i].forced[j] = DatumGetInt16(elems[j]);
+		parents[i].nforced = n;
+	}
+	for (i = 0; i < nparents; i++)
+	{
+		int			u;
+
+		for (u = 0; u < 2; u++)
+		{
+			resetStringInfo(&reason);
+			if (!create_row(run, parents[i].relid, parents[i].owner,
+							parents[i].nforced, parents[i].forced, users[u],
+							NULL, &reason))
+			{
+				am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+								   psprintf("Register a probe fixture for %s: SELECT aura_migrate.register_probe_fixture('%s', 'INSERT INTO %s ... VALUES ($1, ...)');",
+											parents[i].name, parents[i].name, parents[i].name),
+								   "table \"%s\" was not probed: no row of user table %s could be created for a synthetic user: %s",
+								   t->qualname, parents[i].name, reason.data);
+				return;
+			}
+		}
+	}
+
+	/* a row of the table for A and for B */
+	memset(&pt, 0, sizeof(pt));
+	pt.t = t;
+	for (i = 0; i < 2; i++)
+	{
+		resetStringInfo(&reason);
+		if (!create_row(run, t->relid, t->relowner, t->nowner, t->owner_attnums,
+						users[i], &pt, &reason))
+		{
+			am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+							   psprintf("Register a probe fixture: SELECT aura_migrate.register_probe_fixture('%s', 'INSERT INTO %s ... VALUES ($1, ...)');",
+										t->plainname, t->qualname),
+							   "table \"%s\" was not probed: no row could be synthesised for a user or created by its probe fixture: %s",
+							   t->qualname, reason.data);
+			return;
+		}
+	}
+
+	/* A's row as JSON, for the INSERT try */
+	{
+		Oid			types[1] = {UUIDOID};
+
+		sql = psprintf("SELECT pg_catalog.row_to_json(probe_t)::text FROM %s probe_t "
+					   "WHERE probe_t.%s::text = $1::text LIMIT 1",
+					   t->qualname, t->owner_col);
+		exec_caught(t->relowner, true, NULL, NULL, NULL, sql, 1, types, &users[0],
+					false, &res);
+		row_json = res.ok ? res.value : NULL;
+	}
+
+	foreach(lc, actors)
+	{
+		Actor	   *a = (Actor *) lfirst(lc);
+		Datum		cargs[2];
+
+		CHECK_FOR_INTERRUPTS();
+		cargs[0] = users[0];
+
+		sql = psprintf("SELECT pg_catalog.count(*) FROM %s probe_t "
+					   "WHERE probe_t.%s::text = $1::text", t->qualname, t->owner_col);
+		try_command(run, t, a, "SELECT", sql, 1, cargs, NULL, users[0], users[1]);
+
+		if (row_json != NULL && pt.insert_cols != NULL)
+		{
+			cargs[1] = CStringGetTextDatum(row_json);
+			sql = psprintf("INSERT INTO %s (%s) SELECT %s FROM "
+						   "pg_catalog.json_populate_record(NULL::%s, $2::pg_catalog.json)",
+						   t->qualname, pt.insert_cols, pt.insert_cols, t->qualname);
+			try_command(run, t, a, "INSERT", sql, 2, cargs,
+						psprintf("DELETE FROM %s probe_t WHERE probe_t.%s::text = $1::text",
+								 t->qualname, t->owner_col),
+						users[0], users[1]);
+		}
+
+		if (pt.set_col != NULL)
+		{
+			sql = psprintf("UPDATE %s probe_t SET %s = probe_t.%s "
+						   "WHERE probe_t.%s::text = $1::text",
+						   t->qualname, pt.set_col, pt.set_col, t->owner_col);
+			try_command(run, t, a, "UPDATE", sql, 1, cargs, NULL, users[0], users[1]);
+		}
+
+		sql = psprintf("DELETE FROM %s probe_t WHERE probe_t.%s::text = $1::text",
+					   t->qualname, t->owner_col);
+		try_command(run, t, a, "DELETE", sql, 1, cargs, NULL, users[0], users[1]);
+	}
+}
+
+/*
+ * synth_expr
+ *		An expression for a NOT NULL column without default, from its type's
+ *		category, or NULL when there is nothing sensible to offer.
+ */
+static const char *
+synth_expr(Oid basetype, char category)
+{
+	switch (basetype)
+	{
+		case UUIDOID:
+			return "pg_catalog.gen_random_uuid()";
+		case BYTEAOID:
+			return "pg_catalog.decode(pg_catalog.repeat('00', 32), 'hex')";
+		case BOOLOID:
+			return "false";
+		case JSONOID:
+		case JSONBOID:
+			return "'{}'";
+		default:
+			break;
+	}
+	switch (category)
+	{
+		case TYPCATEGORY_NUMERIC:
+			return "1";
+		case TYPCATEGORY_STRING:
+			return "'probe'";
+		case TYPCATEGORY_DATETIME:
+			return "pg_catalog.now()";
+		case TYPCATEGORY_TIMESPAN:
+			return "'1 day'";
+		case TYPCATEGORY_ARRAY:
+			return "'{}'";
+		case TYPCATEGORY_NETWORK:
+			return "'127.0.0.1'";
+		case TYPCATEGORY_BITSTRING:
+			return "'0'";
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * create_row
+ *		Give user (a uuid) a row of table relid, as the table's owner with
+ *		FORCE ROW LEVEL SECURITY not applied: first synthesised from the
+ *		column types (the forced columns get the user id, columns with a
+ *		default or nullable ones are left out), then with the table's probe
+ *		fixture.  On failure returns false with the reasons in *reason.  When
+ *		pt is given, fills in the columns the INSERT and UPDATE tries use.
+ */
+static bool
+create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
+		   Datum user, ProbeTable *pt, StringInfo reason)
+{
+	Oid			argtypes[2] = {OIDOID, INT2ARRAYOID};
+	Datum		args[2];
+	Datum	   *fd;
+	StringInfoData cols;
+	StringInfoData vals;
+	StringInfoData insertable;
+	char	   *qualname;
+	char	   *sql;
+	char	   *fixture = NULL;
+	char	   *set_col = NULL;
+	bool		forced_set = false;
+	ExecResult	res;
+	Oid			uuidtype = UUIDOID;
+	uint64		i;
+	int			j;
+
+	fd = palloc(sizeof(Datum) * (nforced + 1));
+	for (j = 0; j < nforced; j++)
+		fd[j] = Int16GetDatum(forced[j]);
+	args[0] = ObjectIdGetDatum(relid);
+	args[1] = PointerGetDatum(construct_array(fd, nforced, INT2OID, sizeof(int16),
+											  true, TYPALIGN_SHORT));
+
+	if (SPI_execute_with_args(
+							  "SELECT pg_catalog.quote_ident(a.attname),"
+							  "       pg_catalog.format_type(a.atttypid, a.atttypmod),"
+							  "       a.attgenerated <> '' OR a.attidentity = 'a',"
+							  "       a.attnum = ANY ($2),"
+							  "       a.atthasdef OR a.attidentity <> '',"
+							  "       a.attnotnull OR t.typnotnull,"
+							  "       coalesce(bt.oid, t.oid),"
+							  "       coalesce(bt.typcategory, t.typcategory)::text,"
+							  "       pg_catalog.format('%I.%I', n.nspname, c.relname)"
+							  "  FROM pg_catalog.pg_attribute a"
+							  "  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+							  "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+							  "  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
+							  "  LEFT JOIN pg_catalog.pg_type bt"
+							  "    ON t.typtype = 'd' AND bt.oid = t.typbasetype"
+							  " WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped"
+							  " ORDER BY a.attnum",
+							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the columns of relation %u", relid);
+
+	initStringInfo(&cols);
+	initStringInfo(&vals);
+	initStringInfo(&insertable);
+	qualname = SPI_processed > 0 ?
+		pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9)) : "?";
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		char	   *name = SPI_getvalue(tup, td, 1);
+		char	   *type = SPI_getvalue(tup, td, 2);
+		bool		skip = DatumGetBool(SPI_getbinval(tup, td, 3, &isnull));
+		bool		is_forced = DatumGetBool(SPI_getbinval(tup, td, 4, &isnull));
+		bool		hasdef = DatumGetBool(SPI_getbinval(tup, td, 5, &isnull));
+		bool		notnull = DatumGetBool(SPI_getbinval(tup, td, 6, &isnull));
+		Oid			base = DatumGetObjectId(SPI_getbinval(tup, td, 7, &isnull));
+		char		category = SPI_getvalue(tup, td, 8)[0];
+		const char *expr = NULL;
+
+		if (skip)
+			continue;
+		appendStringInfo(&insertable, "%s%s", insertable.len ? ", " : "", name);
+		if (is_forced)
+		{
+			/* UPDATE sets the owner column to itself where it can */
+			if (!forced_set)
+				set_col = pstrdup(name);
+			forced_set = true;
+			expr = (base == UUIDOID) ? "$1" : "$1::pg_catalog.text";
+		}
+		else if (set_col == NULL)
+			set_col = pstrdup(name);
+		if (expr == NULL && (hasdef || !notnull))
+			continue;
+		if (expr == NULL)
+			expr = synth_expr(base, category);
+		if (expr == NULL)
+			expr = "NULL";
+		appendStringInfo(&cols, "%s%s", cols.len ? ", " : "", name);
+		appendStringInfo(&vals, "%s(%s)::%s", vals.len ? ", " : "", expr, type);
+	}
+	if (pt != NULL)
+	{
+		pt->insert_cols = insertable.len ? insertable.data : NULL;
+		pt->set_col = set_col;
+	}
+
+	/* synthesised */
+	if (cols.len > 0)
+		sql = psprintf("INSERT INTO %s (%s) VALUES (%s)", qualname, cols.data, vals.data);
+	else
+		sql = psprintf("INSERT INTO %s DEFAULT VALUES", qualname);
+	exec_caught(owner, true, NULL, NULL, NULL, sql, 1, &uuidtype, &user, true, &res);
+	if (res.ok && res.processed > 0)
+		return true;
+	appendStringInfo(reason, "synthesised row: %s",
+					 res.ok ? "no row inserted" : res.message);
+
+	/* the probe fixture */
+	if (am_spi_owner("SELECT f.insert_sql FROM aura_migrate.probe_fixture f "
+					 "WHERE pg_catalog.to_regclass(f.table_name) = $1",
+					 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read aura_migrate.probe_fixture");
+	if (SPI_processed == 1)
+		fixture = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	if (fixture == NULL)
+	{
+		appendStringInfoString(reason, "; no probe fixture is registered");
+		return false;
+	}
+	exec_caught(owner, true, NULL, NULL, NULL, fixture, 1, &uuidtype, &user, true, &res);
+	if (res.ok && res.processed > 0)
+		return true;
+	appendStringInfo(reason, "; probe fixture: %s",
+					 res.ok ? "no row inserted" : res.message);
+	(void) run;
+	return false;
+}
+
+/*
+ * try_command
+ *		One try of one actor on A's row, in a subtransaction rolled back
+ *		afterwards.  prelude, if given, runs first as the table owner (its
+ *		errors ignored).  Success that reaches a row is an isolation_breach;
+ *		insufficient_privilege (a privilege or a WITH CHECK refusal) or no
+ *		row reached is a refusal; any other error leaves the command
+ *		unproven (not_probed).
+ */
+static void
+try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
+			const char *sql, int nargs, Datum *args, const char *prelude,
+			Datum user_a, Datum user_b)
+{
+	Oid			argtypes[2] = {UUIDOID, TEXTOID};
+	char	   *claims;
+	char	   *sub;
+	ExecResult	res;
+	SubXact		s;
+	bool		reached;
+
+	if (a->is_user)
+	{
+		sub = uuid_str(user_b);
+		claims = psprintf("{\"sub\":\"%s\",\"role\":\"%s\",\"aud\":\"authenticated\"}",
+						  sub, a->role);
+	}
+	else
+	{
+		sub = "";
+		claims = psprintf("{\"role\":\"%s\"}", a->role);
+	}
+
+	sub_begin(&s);
+	if (prelude != NULL)
+	{
+		ExecResult	pre;
+
+		exec_caught(t->relowner, true, NULL, NULL, NULL, prelude, 1, argtypes,
+					args, true, &pre);
+	}
+	exec_caught(a->roleid, false, claims, sub, a->role, sql, nargs, argtypes, args,
+				false, &res);
+	sub_end(&s, false);
+
+	if (res.ok)
+	{
+		reached = (strcmp(cmd, "SELECT") == 0) ?
+			(res.value != NULL && strcmp(res.value, "0") != 0) :
+			res.processed > 0;
+		if (reached)
+			am_rls_add_finding(run, "error", "isolation_breach", t->qualname,
+							   a->is_user ?
+							   "The policies for authenticated must compare the owner column with (select auth.uid()) for this command." :
+							   psprintf("REVOKE ALL ON TABLE %s FROM %s (and PUBLIC), or restrict the table's policies to authenticated.",
+										t->qualname, quote_identifier(a->role)),
+							   a->is_user ?
+							   "role %s acting as one user could %s another user's row of table \"%s\"" :
+							   "role %s could %s a user's row of table \"%s\"",
+							   a->role,
+							   strcmp(cmd, "SELECT") == 0 ? "read" :
+							   strcmp(cmd, "INSERT") == 0 ? "insert" :
+							   strcmp(cmd, "UPDATE") == 0 ? "update" : "delete",
+							   t->qualname);
+	}
+	else if (strcmp(res.sqlstate, "42501") != 0)
+		am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+						   "Register a probe fixture whose rows satisfy the table's constraints and triggers, or check this command by hand.",
+						   "%s as role %s on table \"%s\" could not be probed: %s (SQLSTATE %s)",
+						   cmd, a->role, t->qualname, res.message, res.sqlstate);
+	(void) user_a;
+}
+
+/*
+ * exec_caught
+ *		Run one statement in a subtransaction of its own as userid, with the
+ *		JWT settings given (if claims is not NULL) set locally, and catch any
+ *		error into *res.  keep releases the subtransaction on success (its
+ *		rows stay for the enclosing probe); otherwise it is rolled back.  The
+ *		user id is restored on every path: explicitly on success, by the
+ *		subtransaction's abort on error.  A cancel is re-thrown.
+ */
+static void
+exec_caught(Oid userid, bool noforce, const char *claims, const char *sub,
+			const char *role, const char *sql, int nargs, Oid *argtypes,
+			Datum *args, bool keep, ExecResult *res)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	Oid			save_userid;
+	int			save_sec_context;
+	ErrorData  *volatile edata = NULL;
+	volatile bool ok = false;
+	volatile uint64 processed = 0;
+	char	   *volatile value = NULL;
+
+	memset(res, 0, sizeof(*res));
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+
+	PG_TRY();
+	{
+		int			ret;
+
+		if (claims != NULL)
+		{
+			set_local("request.jwt.claims", claims);
+			set_local("request.jwt.claim.sub", sub);
+			set_local("request.jwt.claim.role", role);
+		}
+		SetUserIdAndSecContext(userid, save_sec_context |
+							   SECURITY_LOCAL_USERID_CHANGE |
+							   (noforce ? SECURITY_NOFORCE_RLS : 0));
+		ret = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, false, 0);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		if (ret < 0)
+			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+		processed = SPI_processed;
+		if (SPI_tuptable != NULL && SPI_processed > 0 && SPI_tuptable->tupdesc->natts > 0)
+		{
+			char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+			if (v != NULL)
+			{
+				MemoryContextSwitchTo(oldcxt);
+				value = pstrdup(v);
+			}
+		}
+		ok = true;
+
+		if (keep)
+			ReleaseCurrentSubTransaction();
+		else
+			RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_END_TRY();
+
+	/* the abort restored the user id; make sure of it on every path */
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+
+	if (edata != NULL)
+	{
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			ReThrowError(edata);
+		res->ok = false;
+		res->sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
+		res->message = pstrdup(edata->message ? edata->message : "unknown error");
+		FreeErrorData(edata);
+		return;
+	}
+	res->ok = ok;
+	res->processed = processed;
+	res->value = value;
+}
+
+/*
+ * sub_begin, sub_end
+ *		A subtransaction around several exec_caught() calls, the plpython
+ *		way: the memory context and resource owner are restored after.
+ */
+static void
+sub_begin(SubXact *s)
+{
+	s->cxt = CurrentMemoryContext;
+	s->owner = CurrentResourceOwner;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(s->cxt);
+}
+
+static void
+sub_end(SubXact *s, bool commit)
+{
+	if (commit)
+		ReleaseCurrentSubTransaction();
+	else
+		RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(s->cxt);
+	CurrentResourceOwner = s->owner;
+}
+
+/*
+ * set_local
+ *		SET LOCAL name = value; reverted when the enclosing subtransaction
+ *		rolls back.
+ */
+static void
+set_local(const char *name, const char *value)
+{
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/*
+ * uuid_str
+ *		A uuid datum as text.
+ */
+static char *
+uuid_str(Datum u)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out, u));
+}
