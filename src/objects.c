@@ -31,6 +31,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/rls.h"
 
 #include "aura_migrate.h"
 #include "registry.h"
@@ -85,6 +86,14 @@ aura_migrate_record_ddl(PG_FUNCTION_ARGS)
 	trigdata = (EventTriggerData *) fcinfo->context;
 
 	if (!am_record_ddl || creating_extension)
+		PG_RETURN_VOID();
+
+	/*
+	 * pg_dump's and pg_restore's scripts run with row_security off: a
+	 * restore's own DDL is not a change made outside migrations, and its
+	 * rows would collide with the object_change rows it restores.
+	 */
+	if (am_current_version == NULL && !row_security)
 		PG_RETURN_VOID();
 
 	dropping = strcmp(trigdata->event, "sql_drop") == 0;
