@@ -18,6 +18,7 @@ OBJS = \
 	src/objects.o \
 	src/registry.o \
 	src/rollback.o \
+	src/toplevel.o \
 	src/sqlsplit.o \
 	src/lint.o \
 	$(patsubst %.c,%.o,$(EXTRA_SRCS))
@@ -31,7 +32,7 @@ PROBE_FIXTURES = $(sort $(wildcard db/probes/*.sql))
 
 REGRESS_ENGINE = registry register_bad apply failure migrate status safety environments
 REGRESS_LINT = lint
-REGRESS_RLS =
+REGRESS_RLS = check_rls_aura check_rls check_rls_probes
 REGRESS = $(REGRESS_ENGINE) $(REGRESS_LINT) $(REGRESS_RLS)
 REGRESS_OPTS = --inputdir=. --load-extension=aura_migrate
 

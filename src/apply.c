@@ -74,9 +74,6 @@ static void precheck(AmRun *run);
 /* the migration being applied, for the DDL recorder (objects.c) */
 const char *am_current_version = NULL;
 int64		am_current_run_id = 0;
-typedef struct AmAttempt AmAttempt;
-static void report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
-			pg_attribute_noreturn();
 static void apply_error_callback(void *arg);
 static char *target_arg(FunctionCallInfo fcinfo);
 
@@ -263,11 +260,6 @@ precheck(AmRun *run)
 					 errmsg("migration %s cannot run inside a transaction", m->version),
 					 errdetail("It is marked \"-- aura:no-transaction\"; nothing was applied."),
 					 errhint("Apply it with CALL aura_migrate.migrate().")));
-		if (m->no_transaction)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("migration %s is marked \"-- aura:no-transaction\", which this version of aura_migrate cannot run", m->version),
-					 errhint("Run its statements with psql, then record it with register().")));
 
 		/* the SQL is valid still (the table may have been edited by hand) */
 		oldcxt = MemoryContextSwitchTo(checkcxt);
@@ -386,15 +378,6 @@ apply_error_callback(void *arg)
 		errcontext("while applying migration %s (%s)", ec->m->version, ec->m->name);
 }
 
-/* The outcome of one attempt at a migration. */
-struct AmAttempt
-{
-	ErrorData  *edata;			/* NULL when it succeeded */
-	AmParsed   *parsed;
-	int			stmtno;			/* statement that failed, 0 = none */
-	bool		check_failed;	/* the post-migration checks failed */
-	double		duration_ms;
-};
 
 /*
  * lock_timeout_for_run
@@ -467,6 +450,51 @@ run_statement(AmStatement *st)
 }
 
 /*
+ * am_record_done
+ *		Record a migration applied (history row, "applied" event) or, for a
+ *		run going down, taken back (history row removed, "rolled_back"), in
+ *		the current (sub)transaction.  Called connected to SPI.
+ */
+void
+am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms)
+{
+	Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID,
+	TEXTOID, TEXTOID, FLOAT8OID};
+	Datum		values[8];
+	AmLogEntry	e;
+
+	values[0] = CStringGetTextDatum(m->version);
+	values[1] = CStringGetTextDatum(m->name);
+	values[2] = CStringGetTextDatum(m->checksum ? m->checksum : "");
+	values[3] = Int32GetDatum(nstmts);
+	values[4] = Int64GetDatum(run->run_id);
+	values[5] = CStringGetTextDatum(run->username);
+	values[6] = CStringGetTextDatum(run->environment);
+	values[7] = Float8GetDatum(duration_ms);
+	if (run->down)
+	{
+		if (am_spi_owner("DELETE FROM aura_migrate.history WHERE version = $1",
+						 1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE ||
+			SPI_processed != 1)
+			elog(ERROR, "could not remove migration %s from history", m->version);
+	}
+	else if (am_spi_owner("INSERT INTO aura_migrate.history (version, name, checksum, "
+						  "statements, run_id, applied_by, environment, duration_ms) "
+						  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+						  8, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not record migration %s in history", m->version);
+
+	memset(&e, 0, sizeof(e));
+	e.run_id = run->run_id;
+	e.version = m->version;
+	e.event = run->down ? "rolled_back" : "applied";
+	e.duration_ms = duration_ms;
+	e.environment = run->environment;
+	e.username = run->username;
+	am_log_insert(&e);
+}
+
+/*
  * attempt_migration
  *		One attempt at a migration, in a subtransaction of its own: its
  *		statements, its post-checks, its history and log rows.  Settings
@@ -499,10 +527,6 @@ attempt_migration(AmRun *run, AmMigration *m, MemoryContext mcxt, AmAttempt *out
 	{
 		ErrorContextCallback errcb;
 		AmErrorContext ec;
-		AmLogEntry	e;
-		Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID,
-		TEXTOID, TEXTOID, FLOAT8OID};
-		Datum		values[8];
 		int			nest;
 		int			lock_ms = lock_timeout_for_run();
 		int			i;
@@ -553,36 +577,7 @@ attempt_migration(AmRun *run, AmMigration *m, MemoryContext mcxt, AmAttempt *out
 		INSTR_TIME_SET_CURRENT(elapsed);
 		INSTR_TIME_SUBTRACT(elapsed, start);
 		duration_ms = INSTR_TIME_GET_MILLISEC(elapsed);
-
-		values[0] = CStringGetTextDatum(m->version);
-		values[1] = CStringGetTextDatum(m->name);
-		values[2] = CStringGetTextDatum(m->checksum ? m->checksum : "");
-		values[3] = Int32GetDatum(parsed->nstmts);
-		values[4] = Int64GetDatum(run->run_id);
-		values[5] = CStringGetTextDatum(run->username);
-		values[6] = CStringGetTextDatum(run->environment);
-		values[7] = Float8GetDatum(duration_ms);
-		if (run->down)
-		{
-			if (am_spi_owner("DELETE FROM aura_migrate.history WHERE version = $1",
-							 1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE ||
-				SPI_processed != 1)
-				elog(ERROR, "could not remove migration %s from history", m->version);
-		}
-		else if (am_spi_owner("INSERT INTO aura_migrate.history (version, name, checksum, "
-							  "statements, run_id, applied_by, environment, duration_ms) "
-							  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-							  8, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not record migration %s in history", m->version);
-
-		memset(&e, 0, sizeof(e));
-		e.run_id = run->run_id;
-		e.version = m->version;
-		e.event = run->down ? "rolled_back" : "applied";
-		e.duration_ms = duration_ms;
-		e.environment = run->environment;
-		e.username = run->username;
-		am_log_insert(&e);
+		am_record_done(run, m, parsed->nstmts, duration_ms);
 
 		am_current_version = NULL;
 		AtEOXact_GUC(false, nest);
@@ -647,7 +642,7 @@ am_apply_one(AmRun *run, AmMigration *m)
 			break;
 		if (att.edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE ||
 			attempt >= am_lock_retries)
-			report_failure(run, m, &att);
+			am_report_failure(run, m, &att);
 
 		/* a lock was not granted in time: back off and try again */
 		delay = (long) am_lock_retry_delay_ms << Min(attempt, 10);
@@ -690,15 +685,15 @@ am_apply_one(AmRun *run, AmMigration *m)
 }
 
 /*
- * report_failure
+ * am_report_failure
  *		Record a failed migration durably and raise its error again, with
  *		the original SQLSTATE, naming the migration, statement and line.
  *
  * Outside development, the log keeps no statement text and no DETAIL (a
  * DETAIL can carry row values), and neither does the raised error.
  */
-static void
-report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
+void
+am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
 {
 	ErrorData  *edata = att->edata;
 	AmParsed   *parsed = att->parsed;
@@ -892,6 +887,7 @@ Datum
 aura_migrate_migrate(PG_FUNCTION_ARGS)
 {
 	CallContext *cc = (CallContext *) fcinfo->context;
+	MemoryContext entrycxt = CurrentMemoryContext;
 	char	   *target = target_arg(fcinfo);
 	AmRun		run;
 	int			i;
@@ -934,7 +930,8 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 					continue;	/* applied meanwhile by another session */
 			}
 
-			ms = am_apply_one(&run, m);
+			ms = m->no_transaction ? am_apply_no_transaction(&run, m) :
+				am_apply_one(&run, m);
 			napplied++;
 			ereport(NOTICE,
 					(errmsg_plural("applied migration %s (%s), %d statement",
@@ -949,6 +946,8 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");
+	/* a no-transaction migration may have left us in run.cxt */
+	MemoryContextSwitchTo(entrycxt);
 	MemoryContextDelete(run.cxt);
 	PG_RETURN_VOID();
 }

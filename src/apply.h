@@ -13,6 +13,8 @@
 #ifndef AURA_MIGRATE_APPLY_H
 #define AURA_MIGRATE_APPLY_H
 
+#include "sqlsplit.h"
+
 /* One pending migration, as loaded from the registry. */
 typedef struct AmMigration
 {
@@ -40,11 +42,27 @@ typedef struct AmRun
 	AmMigration *pending;
 } AmRun;
 
+/* The outcome of one attempt at a migration. */
+typedef struct AmAttempt
+{
+	ErrorData  *edata;			/* NULL when it succeeded */
+	AmParsed   *parsed;
+	int			stmtno;			/* statement that failed, 0 = none */
+	bool		check_failed;	/* the post-migration checks failed */
+	double		duration_ms;
+} AmAttempt;
+
 extern void am_lock_registry(void);
 extern void am_require_read_committed(const char *what);
 extern void am_start_run(AmRun *run, MemoryContext parent, bool nonatomic);
 extern int64 am_next_run_id(void);
 extern bool am_prepare_run(AmRun *run, const char *target);
 extern double am_apply_one(AmRun *run, AmMigration *m);
+extern void am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms);
+extern void am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
+			pg_attribute_noreturn();
+
+/* toplevel.c */
+extern double am_apply_no_transaction(AmRun *run, AmMigration *m);
 
 #endif							/* AURA_MIGRATE_APPLY_H */

@@ -86,7 +86,7 @@ List *
 am_zero_knowledge_roles(void)
 {
 	const char *value = GetConfigOption("aura_migrate.zero_knowledge_roles", true, false);
-	char	   *copy = pstrdup(value && value[0] ? value : "service_role");
+	char	   *copy = pstrdup(value ? value : "service_role");	/* empty: none */
 	List	   *names = NIL;
 	List	   *result = NIL;
 	ListCell   *lc;

@@ -113,7 +113,7 @@ am_extension_owner(void)
 		return cached_owner;
 
 	if (SPI_execute("SELECT e.extowner FROM pg_catalog.pg_extension e "
-					"WHERE e.extname = 'aura_migrate'", true, 1) != SPI_OK_SELECT)
+					"WHERE e.extname = 'aura_migrate'", false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the owner of extension \"aura_migrate\"");
 	if (SPI_processed != 1)
 		ereport(ERROR,

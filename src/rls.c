@@ -8,8 +8,10 @@
  * schemas, one for all their policies, one for views, one for SECURITY
  * DEFINER functions), so that the check stays fast with thousands of
  * tables.  Policy expressions (pg_policy.polqual and polwithcheck) are
- * turned back into node trees with stringToNode() and walked; their text
- * is never pattern-matched.  The behavioural probes live in rls_probe.c.
+ * turned back into node trees with stringToNode() and walked by
+ * rls_expr.c; their text is never pattern-matched.  Views and SECURITY
+ * DEFINER functions are checked in rls_objects.c, and the behavioural
+ * probes live in rls_probe.c.
  *
  * Copyright (c) 2026, aura_migrate developers
  *
@@ -45,79 +47,12 @@
 PG_FUNCTION_INFO_V1(aura_migrate_check_rls);
 
 /* aura_migrate.zero_knowledge_roles */
-char	   *am_zero_knowledge_roles = NULL;
+static char *zero_knowledge_roles = NULL;
 
 /* The commands a policy can be for, in report order. */
 #define NCMDS 4
 static const char cmd_chars[NCMDS] = {'r', 'a', 'w', 'd'};
 static const char *const cmd_names[NCMDS] = {"SELECT", "INSERT", "UPDATE", "DELETE"};
-
-/* One policy of a checked table. */
-typedef struct PolicyInfo
-{
-	char	   *name;
-	char		cmd;			/* polcmd: r, a, w, d or * */
-	bool		permissive;
-	bool		to_public;		/* PUBLIC is among its roles */
-	bool		to_anon;		/* applies to anon (directly, PUBLIC, member) */
-	bool		to_auth;		/* applies to authenticated */
-	char	  **roles;			/* role names, "PUBLIC" for 0 */
-	int			nroles;
-	Node	   *qual;			/* USING, or NULL */
-	Node	   *check;			/* WITH CHECK, or NULL */
-} PolicyInfo;
-
-/* One table (or partitioned table) of a checked schema. */
-typedef struct TableInfo
-{
-	Oid			relid;
-	char	   *nspname;
-	char	   *relname;
-	char	   *qualname;
-	bool		rls;
-	bool		force;
-	Oid			owner;
-	char	   *owner_name;
-	bool		owner_super;
-	int			npolicies;
-	int			nowner;			/* owner columns, user_id first */
-	int16	   *owner_attnums;
-	char	  **owner_names;
-	int			nlead;			/* first key column of each plain index */
-	int16	   *lead;
-	bool		anon_priv;
-	bool		public_priv;
-	char	  **zk;				/* zero-knowledge roles with access */
-	int			nzk;
-	char	   *definer_fn;		/* a definer function owned by the owner */
-	List	   *policies;		/* of PolicyInfo * */
-	Bitmapset  *used_owner;		/* owner attnums referenced by policies */
-} TableInfo;
-
-typedef struct TableEntry
-{
-	Oid			relid;			/* hash key */
-	TableInfo  *table;
-} TableEntry;
-
-/* The functions policies are judged by. */
-typedef struct AuthFuncs
-{
-	List	   *uid;			/* Oids of auth.uid() */
-	List	   *jwt;			/* auth.jwt() */
-	List	   *role;			/* auth.role() */
-} AuthFuncs;
-
-/* State of the walk over one policy expression. */
-typedef struct WalkState
-{
-	AuthFuncs  *fns;
-	TableInfo  *table;
-	int			depth;			/* sub-query nesting */
-	int			wrapped;		/* inside (select f()) */
-	const char *per_row_fn;		/* first function called per row */
-	bool		user_metadata;
-} WalkState;
 
 static void read_auth_funcs(AuthFuncs *fns);
 static HTAB *read_tables(AmRlsRun *run, Datum schemas, List **tables);
@@ -125,16 +60,6 @@ static void read_policies(AmRlsRun *run, Datum schemas, HTAB *byoid);
 static void check_table(AmRlsRun *run, AuthFuncs *fns, TableInfo *t);
 static void check_owner_commands(AmRlsRun *run, AuthFuncs *fns, TableInfo *t);
 static void check_multiple_permissive(AmRlsRun *run, TableInfo *t);
-static void check_views(AmRlsRun *run, Datum schemas);
-static void check_functions(AmRlsRun *run, Datum schemas, Datum allow,
-							bool allow_null);
-static bool policy_walker(Node *node, WalkState *w);
-static bool constrains_owner(AuthFuncs *fns, TableInfo *t, Node *n);
-static bool is_always_true(Node *n);
-static char *spi_str(HeapTuple tup, int col);
-static bool spi_bool(HeapTuple tup, int col);
-static int16 *spi_int2_array(HeapTuple tup, int col, int *n);
-static char **spi_text_array(HeapTuple tup, int col, int *n);
 static char *policy_object(TableInfo *t, PolicyInfo *p);
 
 /*
@@ -152,7 +77,7 @@ am_rls_init(void)
 							   "through role membership or through PUBLIC, and probes "
 							   "them as it probes anon.  Roles that do not exist "
 							   "are ignored.",
-							   &am_zero_knowledge_roles,
+							   &zero_knowledge_roles,
 							   "service_role",
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
@@ -250,9 +175,9 @@ aura_migrate_check_rls(PG_FUNCTION_ARGS)
 	oldcxt = MemoryContextSwitchTo(run.cxt);
 	run.anon = get_role_oid("anon", true);
 	run.authenticated = get_role_oid("authenticated", true);
-	if (am_zero_knowledge_roles != NULL)
+	if (zero_knowledge_roles != NULL)
 	{
-		char	   *raw = pstrdup(am_zero_knowledge_roles);
+		char	   *raw = pstrdup(zero_knowledge_roles);
 		List	   *names;
 
 		if (!SplitIdentifierString(raw, ',', &names))
@@ -283,8 +208,8 @@ aura_migrate_check_rls(PG_FUNCTION_ARGS)
 	read_policies(&run, schemas, byoid);
 	foreach(lc, tables)
 		check_table(&run, &fns, (TableInfo *) lfirst(lc));
-	check_views(&run, schemas);
-	check_functions(&run, schemas, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
+	am_rls_check_views(&run, schemas);
+	am_rls_check_functions(&run, schemas, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
 					PG_ARGISNULL(2));
 
 	if (probes && !superuser())
@@ -479,22 +404,22 @@ read_tables(AmRlsRun *run, Datum schemas, List **tables)
 		bool		found;
 
 		t->relid = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-		t->nspname = spi_str(tup, 2);
-		t->relname = spi_str(tup, 3);
+		t->nspname = am_rls_spi_str(tup, 2);
+		t->relname = am_rls_spi_str(tup, 3);
 		t->qualname = quote_qualified_identifier(t->nspname, t->relname);
-		t->rls = spi_bool(tup, 4);
-		t->force = spi_bool(tup, 5);
+		t->rls = am_rls_spi_bool(tup, 4);
+		t->force = am_rls_spi_bool(tup, 5);
 		t->owner = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 6, &isnull));
-		t->owner_name = spi_str(tup, 7);
-		t->owner_super = spi_bool(tup, 8);
+		t->owner_name = am_rls_spi_str(tup, 7);
+		t->owner_super = am_rls_spi_bool(tup, 8);
 		t->npolicies = DatumGetInt32(SPI_getbinval(tup, SPI_tuptable->tupdesc, 9, &isnull));
-		t->owner_attnums = spi_int2_array(tup, 10, &t->nowner);
-		t->owner_names = spi_text_array(tup, 11, &t->nowner);
-		t->lead = spi_int2_array(tup, 12, &t->nlead);
-		t->anon_priv = spi_bool(tup, 13);
-		t->public_priv = spi_bool(tup, 14);
-		t->zk = spi_text_array(tup, 15, &t->nzk);
-		t->definer_fn = spi_str(tup, 16);
+		t->owner_attnums = am_rls_spi_int2_array(tup, 10, &t->nowner);
+		t->owner_names = am_rls_spi_text_array(tup, 11, &t->nowner);
+		t->lead = am_rls_spi_int2_array(tup, 12, &t->nlead);
+		t->anon_priv = am_rls_spi_bool(tup, 13);
+		t->public_priv = am_rls_spi_bool(tup, 14);
+		t->zk = am_rls_spi_text_array(tup, 15, &t->nzk);
+		t->definer_fn = am_rls_spi_str(tup, 16);
 
 		e = hash_search(byoid, &t->relid, HASH_ENTER, &found);
 		e->table = t;
@@ -555,13 +480,13 @@ read_policies(AmRlsRun *run, Datum schemas, HTAB *byoid)
 		if (e == NULL)
 			continue;			/* a table that belongs to an extension */
 		p = palloc0(sizeof(PolicyInfo));
-		p->name = spi_str(tup, 2);
-		p->cmd = spi_str(tup, 3)[0];
-		p->permissive = spi_bool(tup, 4);
-		p->to_public = spi_bool(tup, 5);
-		p->to_anon = spi_bool(tup, 6);
-		p->to_auth = spi_bool(tup, 7);
-		p->roles = spi_text_array(tup, 8, &p->nroles);
+		p->name = am_rls_spi_str(tup, 2);
+		p->cmd = am_rls_spi_str(tup, 3)[0];
+		p->permissive = am_rls_spi_bool(tup, 4);
+		p->to_public = am_rls_spi_bool(tup, 5);
+		p->to_anon = am_rls_spi_bool(tup, 6);
+		p->to_auth = am_rls_spi_bool(tup, 7);
+		p->roles = am_rls_spi_text_array(tup, 8, &p->nroles);
 		s = SPI_getvalue(tup, SPI_tuptable->tupdesc, 9);
 		p->qual = s ? (Node *) stringToNode(s) : NULL;
 		s = SPI_getvalue(tup, SPI_tuptable->tupdesc, 10);
@@ -633,8 +558,8 @@ check_table(AmRlsRun *run, AuthFuncs *fns, TableInfo *t)
 
 		if (api && p->permissive)
 		{
-			bool		qual_true = p->qual && is_always_true(p->qual);
-			bool		check_true = p->check && is_always_true(p->check);
+			bool		qual_true = p->qual && am_rls_always_true(p->qual);
+			bool		check_true = p->check && am_rls_always_true(p->check);
 
 			if (qual_true || check_true)
 			{
@@ -667,8 +592,8 @@ check_table(AmRlsRun *run, AuthFuncs *fns, TableInfo *t)
 		memset(&w, 0, sizeof(w));
 		w.fns = fns;
 		w.table = t;
-		(void) policy_walker(p->qual, &w);
-		(void) policy_walker(p->check, &w);
+		(void) am_rls_policy_walker(p->qual, &w);
+		(void) am_rls_policy_walker(p->check, &w);
 		if (w.per_row_fn)
 			am_rls_add_finding(run, "warning", "auth_call_per_row", obj,
 							   psprintf("Wrap the call in a scalar subquery, e.g. (select %s), so that it is evaluated once per statement.",
@@ -783,12 +708,12 @@ enforced(AuthFuncs *fns, TableInfo *t, char cmd, bool is_check,
 			continue;			/* contributes nothing */
 		if (!p->permissive)
 		{
-			if (constrains_owner(fns, t, e))
+			if (am_rls_constrains_owner(fns, t, e))
 				return true;
 			continue;
 		}
 		any_permissive = true;
-		if (!constrains_owner(fns, t, e))
+		if (!am_rls_constrains_owner(fns, t, e))
 		{
 			all_constrain = false;
 			appendStringInfo(loose, "%s\"%s\"", loose->len ? ", " : "", p->name);
@@ -935,499 +860,6 @@ check_multiple_permissive(AmRlsRun *run, TableInfo *t)
 }
 
 /*
- * check_views
- *		view_bypasses_rls: views without security_invoker (and materialized
- *		views, which copy rows) over tables with RLS, selectable by anon or
- *		authenticated.
- */
-static void
-check_views(AmRlsRun *run, Datum schemas)
-{
-	static const char *sql =
-	"SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),"
-	"       c.relkind::text,"
-	"       pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(tn.nspname) || '.'"
-	"                             || pg_catalog.quote_ident(t.relname), ', '),"
-	"       CASE WHEN $2 = 0 THEN false"
-	"            ELSE pg_catalog.has_table_privilege($2, c.oid, 'SELECT') END,"
-	"       CASE WHEN $3 = 0 THEN false"
-	"            ELSE pg_catalog.has_table_privilege($3, c.oid, 'SELECT') END"
-	"  FROM pg_catalog.pg_class c"
-	"  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-	"  JOIN pg_catalog.pg_rewrite w ON w.ev_class = c.oid"
-	"  JOIN pg_catalog.pg_depend d"
-	"    ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = w.oid"
-	"   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> c.oid"
-	"  JOIN pg_catalog.pg_class t ON t.oid = d.refobjid AND t.relrowsecurity"
-	"  JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace"
-	" WHERE n.nspname = ANY ($1) AND c.relkind IN ('v', 'm')"
-	"   AND NOT coalesce((SELECT o.option_value::bool"
-	"                       FROM pg_catalog.pg_options_to_table(c.reloptions) o"
-	"                      WHERE o.option_name = 'security_invoker'), false)"
-	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
-	"                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-	"                      AND e.objid = c.oid AND e.deptype = 'e')"
-	" GROUP BY c.oid, n.nspname, c.relname, c.relkind"
-	" ORDER BY n.nspname, c.relname";
-	Oid			argtypes[3] = {NAMEARRAYOID, OIDOID, OIDOID};
-	Datum		values[3];
-	uint64		i;
-
-	values[0] = schemas;
-	values[1] = ObjectIdGetDatum(run->anon);
-	values[2] = ObjectIdGetDatum(run->authenticated);
-	if (SPI_execute_with_args(sql, 3, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the views of the checked schemas");
-
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		char	   *view = spi_str(tup, 1);
-		bool		matview = spi_str(tup, 2)[0] == 'm';
-		char	   *tables = spi_str(tup, 3);
-		bool		anon = spi_bool(tup, 4);
-		bool		auth = spi_bool(tup, 5);
-		const char *who;
-
-		if (!anon && !auth)
-			continue;
-		who = anon ? (auth ? "anon and authenticated" : "anon") : "authenticated";
-		if (matview)
-			am_rls_add_finding(run, "error", "view_bypasses_rls", view,
-							   psprintf("REVOKE SELECT ON %s FROM anon, authenticated, PUBLIC; serve the rows through the table or a security_invoker view.", view),
-							   "materialized view \"%s\" holds a copy of rows of %s, which have row level security, and %s can select from it",
-							   view, tables, who);
-		else
-			am_rls_add_finding(run, "error", "view_bypasses_rls", view,
-							   psprintf("ALTER VIEW %s SET (security_invoker = true);", view),
-							   "view \"%s\" reads %s, which have row level security, with its owner's rights, and %s can select from it",
-							   view, tables, who);
-	}
-}
-
-/*
- * check_functions
- *		SECURITY DEFINER functions of the checked schemas: search_path not
- *		pinned (definer_search_path), or executable by anon or PUBLIC
- *		without being on the caller's allow-list (definer_public_execute).
- *		An allow-list entry matches the function's name, schema.name, or
- *		schema.name(argument types).
- */
-static void
-check_functions(AmRlsRun *run, Datum schemas, Datum allow, bool allow_null)
-{
-	static const char *sql =
-	"SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,"
-	"                         pg_catalog.oidvectortypes(p.proargtypes)),"
-	"       NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) g"
-	"                    WHERE g LIKE 'search_path=%'),"
-	"       EXISTS (SELECT 1 FROM pg_catalog.aclexplode(coalesce(p.proacl,"
-	"                      pg_catalog.acldefault('f', p.proowner))) x"
-	"                WHERE x.grantee = 0 AND x.privilege_type = 'EXECUTE'),"
-	"       CASE WHEN $2 = 0 THEN false"
-	"            ELSE pg_catalog.has_function_privilege($2, p.oid, 'EXECUTE') END,"
-	"       coalesce(p.proname::text = ANY ($3)"
-	"             OR (n.nspname || '.' || p.proname) = ANY ($3)"
-	"             OR pg_catalog.format('%I.%I', n.nspname, p.proname) = ANY ($3)"
-	"             OR pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,"
-	"                   pg_catalog.oidvectortypes(p.proargtypes)) = ANY ($3)"
-	"             OR p.oid::pg_catalog.regprocedure::text = ANY ($3), false)"
-	"  FROM pg_catalog.pg_proc p"
-	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
-	" WHERE p.prosecdef AND n.nspname = ANY ($1)"
-	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
-	"                    WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
-	"                      AND e.objid = p.oid AND e.deptype = 'e')"
-	" ORDER BY n.nspname, p.proname, 1";
-	Oid			argtypes[3] = {NAMEARRAYOID, OIDOID, TEXTARRAYOID};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', allow_null ? 'n' : ' '};
-	uint64		i;
-
-	values[0] = schemas;
-	values[1] = ObjectIdGetDatum(run->anon);
-	values[2] = allow;
-	if (SPI_execute_with_args(sql, 3, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the functions of the checked schemas");
-
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		char	   *fn = spi_str(tup, 1);
-		bool		public_exec = spi_bool(tup, 3);
-		bool		anon_exec = spi_bool(tup, 4);
-
-		if (spi_bool(tup, 2))
-			am_rls_add_finding(run, "warning", "definer_search_path", fn,
-							   psprintf("ALTER FUNCTION %s SET search_path = '';  (and schema-qualify every name in its body)", fn),
-							   "SECURITY DEFINER function %s does not pin search_path, so a caller can make it resolve names to objects of the caller's choosing",
-							   fn);
-		if ((public_exec || anon_exec) && !spi_bool(tup, 5))
-			am_rls_add_finding(run, "warning", "definer_public_execute", fn,
-							   psprintf("REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC%s; if anonymous callers are intended, pass it in allow_definer.",
-										fn, OidIsValid(run->anon) ? ", anon" : ""),
-							   "SECURITY DEFINER function %s can be executed by %s and runs with its owner's rights",
-							   fn, public_exec ? "PUBLIC" : "anon");
-	}
-}
-
-/*
- * oid_in
- *		Whether oid is in an Oid list.
- */
-static bool
-oid_in(List *l, Oid oid)
-{
-	return list_member_oid(l, oid);
-}
-
-/*
- * strip
- *		Look through casts, relabels and collations.
- */
-static Node *
-strip(Node *n)
-{
-	for (;;)
-	{
-		if (n == NULL)
-			return NULL;
-		if (IsA(n, RelabelType))
-			n = (Node *) ((RelabelType *) n)->arg;
-		else if (IsA(n, CoerceViaIO))
-			n = (Node *) ((CoerceViaIO *) n)->arg;
-		else if (IsA(n, CollateExpr))
-			n = (Node *) ((CollateExpr *) n)->arg;
-		else if (IsA(n, FuncExpr) &&
-				 (((FuncExpr *) n)->funcformat == COERCE_EXPLICIT_CAST ||
-				  ((FuncExpr *) n)->funcformat == COERCE_IMPLICIT_CAST) &&
-				 ((FuncExpr *) n)->args != NIL)
-			n = (Node *) linitial(((FuncExpr *) n)->args);
-		else
-			return n;
-	}
-}
-
-/*
- * is_simple_select
- *		A sub-query without FROM, such as (select auth.uid()): the planner
- *		runs it once per statement.
- */
-static bool
-is_simple_select(Node *n)
-{
-	Query	   *q;
-
-	if (n == NULL || !IsA(n, Query))
-		return false;
-	q = (Query *) n;
-	return q->commandType == CMD_SELECT && q->setOperations == NULL &&
-		(q->jointree == NULL || q->jointree->fromlist == NIL) &&
-		q->targetList != NIL;
-}
-
-/*
- * const_is_text
- *		Whether n is a non-null text constant equal to s, or a text array
- *		constant or ARRAY[...] with an element equal to s.
- */
-static bool
-const_mentions(Node *n, const char *s)
-{
-	n = strip(n);
-	if (n == NULL)
-		return false;
-	if (IsA(n, Const) && !((Const *) n)->constisnull)
-	{
-		Const	   *c = (Const *) n;
-
-		if (c->consttype == TEXTOID)
-			return strcmp(TextDatumGetCString(c->constvalue), s) == 0;
-		if (c->consttype == TEXTARRAYOID)
-		{
-			Datum	   *elems;
-			bool	   *enulls;
-			int			nelems;
-			int			i;
-
-			deconstruct_array(DatumGetArrayTypeP(c->constvalue), TEXTOID, -1,
-							  false, TYPALIGN_INT, &elems, &enulls, &nelems);
-			for (i = 0; i < nelems; i++)
-				if (!enulls[i] && strcmp(TextDatumGetCString(elems[i]), s) == 0)
-					return true;
-		}
-		return false;
-	}
-	if (IsA(n, ArrayExpr))
-	{
-		ListCell   *lc;
-
-		foreach(lc, ((ArrayExpr *) n)->elements)
-			if (const_mentions((Node *) lfirst(lc), s))
-				return true;
-	}
-	return false;
-}
-
-/*
- * mentions_user_metadata
- *		Whether any argument names user_metadata (or GoTrue's
- *		raw_user_meta_data) as a JSON key.
- */
-static bool
-mentions_user_metadata(List *args)
-{
-	ListCell   *lc;
-
-	foreach(lc, args)
-		if (const_mentions((Node *) lfirst(lc), "user_metadata") ||
-			const_mentions((Node *) lfirst(lc), "raw_user_meta_data"))
-			return true;
-	return false;
-}
-
-/*
- * is_uid_expr
- *		auth.uid(), (select auth.uid()), or the JWT's sub claim, through
- *		casts.
- */
-static bool
-is_uid_expr(AuthFuncs *fns, Node *n)
-{
-	n = strip(n);
-	if (n == NULL)
-		return false;
-	if (IsA(n, FuncExpr))
-		return oid_in(fns->uid, ((FuncExpr *) n)->funcid);
-	if (IsA(n, SubLink) && ((SubLink *) n)->subLinkType == EXPR_SUBLINK &&
-		is_simple_select(((SubLink *) n)->subselect))
-	{
-		Query	   *q = (Query *) ((SubLink *) n)->subselect;
-
-		return is_uid_expr(fns, (Node *) ((TargetEntry *) linitial(q->targetList))->expr);
-	}
-	if (IsA(n, OpExpr) && list_length(((OpExpr *) n)->args) == 2)
-	{
-		OpExpr	   *op = (OpExpr *) n;
-		Node	   *l = strip(linitial(op->args));
-		char	   *opname = get_opname(op->opno);
-
-		if (opname && strcmp(opname, "->>") == 0 &&
-			const_mentions(lsecond(op->args), "sub"))
-		{
-			if (l && IsA(l, FuncExpr) && oid_in(fns->jwt, ((FuncExpr *) l)->funcid))
-				return true;
-			if (l && IsA(l, SubLink) && ((SubLink *) l)->subLinkType == EXPR_SUBLINK &&
-				is_simple_select(((SubLink *) l)->subselect))
-			{
-				Query	   *q = (Query *) ((SubLink *) l)->subselect;
-				Node	   *inner = strip((Node *) ((TargetEntry *) linitial(q->targetList))->expr);
-
-				return inner && IsA(inner, FuncExpr) &&
-					oid_in(fns->jwt, ((FuncExpr *) inner)->funcid);
-			}
-		}
-	}
-	return false;
-}
-
-/*
- * is_owner_var
- *		A column of the policy's own table that is an owner column.
- */
-static bool
-is_owner_var(TableInfo *t, Node *n)
-{
-	Var		   *v;
-	int			i;
-
-	n = strip(n);
-	if (n == NULL || !IsA(n, Var))
-		return false;
-	v = (Var *) n;
-	if (v->varno != 1 || v->varlevelsup != 0)
-		return false;
-	for (i = 0; i < t->nowner; i++)
-		if (t->owner_attnums[i] == v->varattno)
-			return true;
-	return false;
-}
-
-/*
- * constrains_owner
- *		Whether a boolean expression can only be true for rows whose owner
- *		column equals auth.uid(): an owner = uid comparison, an AND with one
- *		such argument, or an OR whose every argument is one.
- */
-static bool
-constrains_owner(AuthFuncs *fns, TableInfo *t, Node *n)
-{
-	ListCell   *lc;
-
-	if (n == NULL)
-		return false;
-	if (IsA(n, BoolExpr))
-	{
-		BoolExpr   *b = (BoolExpr *) n;
-
-		if (b->boolop == AND_EXPR)
-		{
-			foreach(lc, b->args)
-				if (constrains_owner(fns, t, lfirst(lc)))
-					return true;
-			return false;
-		}
-		if (b->boolop == OR_EXPR)
-		{
-			foreach(lc, b->args)
-				if (!constrains_owner(fns, t, lfirst(lc)))
-					return false;
-			return b->args != NIL;
-		}
-		return false;
-	}
-	if (IsA(n, OpExpr) && list_length(((OpExpr *) n)->args) == 2)
-	{
-		OpExpr	   *op = (OpExpr *) n;
-		char	   *opname = get_opname(op->opno);
-		Node	   *l = linitial(op->args);
-		Node	   *r = lsecond(op->args);
-
-		if (opname == NULL || strcmp(opname, "=") != 0)
-			return false;
-		return (is_owner_var(t, l) && is_uid_expr(fns, r)) ||
-			(is_uid_expr(fns, l) && is_owner_var(t, r));
-	}
-	return false;
-}
-
-/*
- * is_always_true
- *		A constant true, or an OR with such an argument, or an AND of them.
- */
-static bool
-is_always_true(Node *n)
-{
-	ListCell   *lc;
-
-	if (n == NULL)
-		return false;
-	if (IsA(n, Const))
-		return ((Const *) n)->consttype == BOOLOID && !((Const *) n)->constisnull &&
-			DatumGetBool(((Const *) n)->constvalue);
-	if (IsA(n, BoolExpr))
-	{
-		BoolExpr   *b = (BoolExpr *) n;
-
-		if (b->boolop == OR_EXPR)
-		{
-			foreach(lc, b->args)
-				if (is_always_true(lfirst(lc)))
-					return true;
-			return false;
-		}
-		if (b->boolop == AND_EXPR)
-		{
-			foreach(lc, b->args)
-				if (!is_always_true(lfirst(lc)))
-					return false;
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
- * policy_walker
- *		Walk one policy expression: note per-row calls of the auth functions
- *		and current_setting(), reads of user_metadata, and the owner columns
- *		of the policy's table it references (at any sub-query depth).
- */
-static bool
-policy_walker(Node *node, WalkState *w)
-{
-	if (node == NULL)
-		return false;
-
-	if (IsA(node, Var))
-	{
-		Var		   *v = (Var *) node;
-		int			i;
-
-		if (v->varno == 1 && v->varlevelsup == w->depth)
-			for (i = 0; i < w->table->nowner; i++)
-				if (w->table->owner_attnums[i] == v->varattno)
-					w->table->used_owner = bms_add_member(w->table->used_owner,
-														  v->varattno);
-		return false;
-	}
-	if (IsA(node, FuncExpr))
-	{
-		FuncExpr   *f = (FuncExpr *) node;
-
-		if (w->wrapped == 0 && w->per_row_fn == NULL)
-		{
-			if (oid_in(w->fns->uid, f->funcid))
-				w->per_row_fn = "auth.uid()";
-			else if (oid_in(w->fns->jwt, f->funcid))
-				w->per_row_fn = "auth.jwt()";
-			else if (oid_in(w->fns->role, f->funcid))
-				w->per_row_fn = "auth.role()";
-			else if (f->funcid == F_CURRENT_SETTING_TEXT ||
-					 f->funcid == F_CURRENT_SETTING_TEXT_BOOL)
-				w->per_row_fn = "current_setting()";
-		}
-		if (!w->user_metadata && f->args != NIL &&
-			f->funcformat == COERCE_EXPLICIT_CALL)
-		{
-			char	   *fname = get_func_name(f->funcid);
-
-			if (fname && strstr(fname, "_extract_path") != NULL &&
-				mentions_user_metadata(f->args))
-				w->user_metadata = true;
-		}
-	}
-	else if (IsA(node, OpExpr))
-	{
-		OpExpr	   *op = (OpExpr *) node;
-
-		if (!w->user_metadata && list_length(op->args) == 2)
-		{
-			char	   *opname = get_opname(op->opno);
-
-			if (opname && (strcmp(opname, "->") == 0 || strcmp(opname, "->>") == 0 ||
-						   strcmp(opname, "#>") == 0 || strcmp(opname, "#>>") == 0) &&
-				mentions_user_metadata(list_make1(lsecond(op->args))))
-				w->user_metadata = true;
-		}
-	}
-	else if (IsA(node, SubLink))
-	{
-		SubLink    *s = (SubLink *) node;
-
-		if (s->subLinkType == EXPR_SUBLINK && is_simple_select(s->subselect))
-		{
-			bool		r;
-
-			w->wrapped++;
-			r = policy_walker(s->subselect, w);
-			w->wrapped--;
-			return r || policy_walker(s->testexpr, w);
-		}
-	}
-	else if (IsA(node, Query))
-	{
-		bool		r;
-
-		w->depth++;
-		r = query_tree_walker((Query *) node, policy_walker, (void *) w, 0);
-		w->depth--;
-		return r;
-	}
-	return expression_tree_walker(node, policy_walker, (void *) w);
-}
-
-/*
  * policy_object
  *		The object name of a policy: "schema.table: policy".
  */
@@ -1437,82 +869,3 @@ policy_object(TableInfo *t, PolicyInfo *p)
 	return psprintf("%s: %s", t->qualname, quote_identifier(p->name));
 }
 
-/*
- * spi_str
- *		A column of an SPI row as a string in the current context, or NULL.
- */
-static char *
-spi_str(HeapTuple tup, int col)
-{
-	char	   *v = SPI_getvalue(tup, SPI_tuptable->tupdesc, col);
-
-	return v ? pstrdup(v) : NULL;
-}
-
-/*
- * spi_bool
- *		A boolean column of an SPI row; NULL reads as false.
- */
-static bool
-spi_bool(HeapTuple tup, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, SPI_tuptable->tupdesc, col, &isnull);
-
-	return !isnull && DatumGetBool(d);
-}
-
-/*
- * spi_int2_array
- *		An int2[] column as a C array in the current context; NULL or empty
- *		gives n = 0.
- */
-static int16 *
-spi_int2_array(HeapTuple tup, int col, int *n)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, SPI_tuptable->tupdesc, col, &isnull);
-	Datum	   *elems;
-	bool	   *enulls;
-	int			nelems;
-	int16	   *result;
-	int			i;
-
-	*n = 0;
-	if (isnull)
-		return NULL;
-	deconstruct_array(DatumGetArrayTypePCopy(d), INT2OID, sizeof(int16), true,
-					  TYPALIGN_SHORT, &elems, &enulls, &nelems);
-	result = palloc(sizeof(int16) * (nelems + 1));
-	for (i = 0; i < nelems; i++)
-		result[i] = enulls[i] ? 0 : DatumGetInt16(elems[i]);
-	*n = nelems;
-	return result;
-}
-
-/*
- * spi_text_array
- *		A text[] column as a C array of strings in the current context.
- */
-static char **
-spi_text_array(HeapTuple tup, int col, int *n)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, SPI_tuptable->tupdesc, col, &isnull);
-	Datum	   *elems;
-	bool	   *enulls;
-	int			nelems;
-	char	  **result;
-	int			i;
-
-	*n = 0;
-	if (isnull)
-		return NULL;
-	deconstruct_array(DatumGetArrayTypePCopy(d), TEXTOID, -1, false,
-					  TYPALIGN_INT, &elems, &enulls, &nelems);
-	result = palloc(sizeof(char *) * (nelems + 1));
-	for (i = 0; i < nelems; i++)
-		result[i] = enulls[i] ? pstrdup("") : TextDatumGetCString(elems[i]);
-	*n = nelems;
-	return result;
-}

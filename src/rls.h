@@ -19,7 +19,10 @@
 #ifndef AURA_MIGRATE_RLS_H
 #define AURA_MIGRATE_RLS_H
 
+#include "access/htup.h"
+#include "nodes/bitmapset.h"
 #include "nodes/pg_list.h"
+#include "nodes/primnodes.h"
 #include "utils/palloc.h"
 
 /* One finding, in the shape of aura_migrate.finding (line, col NULL). */
@@ -56,8 +59,92 @@ typedef struct AmRlsRun
 	List	   *probe_tables;	/* of AmRlsTable *, filled by rls.c */
 } AmRlsRun;
 
+/*
+ * What the rls*.c files share: the tables and policies read from the
+ * catalogs, and the state of a walk over one policy expression.
+ */
+/* One policy of a checked table. */
+typedef struct PolicyInfo
+{
+	char	   *name;
+	char		cmd;			/* polcmd: r, a, w, d or * */
+	bool		permissive;
+	bool		to_public;		/* PUBLIC is among its roles */
+	bool		to_anon;		/* applies to anon (directly, PUBLIC, member) */
+	bool		to_auth;		/* applies to authenticated */
+	char	  **roles;			/* role names, "PUBLIC" for 0 */
+	int			nroles;
+	Node	   *qual;			/* USING, or NULL */
+	Node	   *check;			/* WITH CHECK, or NULL */
+} PolicyInfo;
+
+/* One table (or partitioned table) of a checked schema. */
+typedef struct TableInfo
+{
+	Oid			relid;
+	char	   *nspname;
+	char	   *relname;
+	char	   *qualname;
+	bool		rls;
+	bool		force;
+	Oid			owner;
+	char	   *owner_name;
+	bool		owner_super;
+	int			npolicies;
+	int			nowner;			/* owner columns, user_id first */
+	int16	   *owner_attnums;
+	char	  **owner_names;
+	int			nlead;			/* first key column of each plain index */
+	int16	   *lead;
+	bool		anon_priv;
+	bool		public_priv;
+	char	  **zk;				/* zero-knowledge roles with access */
+	int			nzk;
+	char	   *definer_fn;		/* a definer function owned by the owner */
+	List	   *policies;		/* of PolicyInfo * */
+	Bitmapset  *used_owner;		/* owner attnums referenced by policies */
+} TableInfo;
+
+typedef struct TableEntry
+{
+	Oid			relid;			/* hash key */
+	TableInfo  *table;
+} TableEntry;
+
+/* The functions policies are judged by. */
+typedef struct AuthFuncs
+{
+	List	   *uid;			/* Oids of auth.uid() */
+	List	   *jwt;			/* auth.jwt() */
+	List	   *role;			/* auth.role() */
+} AuthFuncs;
+
+/* State of the walk over one policy expression. */
+typedef struct WalkState
+{
+	AuthFuncs  *fns;
+	TableInfo  *table;
+	int			depth;			/* sub-query nesting */
+	int			wrapped;		/* inside (select f()) */
+	const char *per_row_fn;		/* first function called per row */
+	bool		user_metadata;
+} WalkState;
+
+/* rls_expr.c */
+extern bool am_rls_policy_walker(Node *node, WalkState *w);
+extern bool am_rls_constrains_owner(AuthFuncs *fns, TableInfo *t, Node *n);
+extern bool am_rls_always_true(Node *n);
+
+/* rls_objects.c */
+extern void am_rls_check_views(AmRlsRun *run, Datum schemas);
+extern void am_rls_check_functions(AmRlsRun *run, Datum schemas, Datum allow,
+								   bool allow_null);
+extern char *am_rls_spi_str(HeapTuple tup, int col);
+extern bool am_rls_spi_bool(HeapTuple tup, int col);
+extern int16 *am_rls_spi_int2_array(HeapTuple tup, int col, int *n);
+extern char **am_rls_spi_text_array(HeapTuple tup, int col, int *n);
+
 /* rls.c */
-extern char *am_zero_knowledge_roles;
 extern void am_rls_init(void);
 extern void am_rls_add_finding(AmRlsRun *run, const char *severity,
 							   const char *code, const char *object,

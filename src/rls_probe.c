@@ -74,7 +74,8 @@ typedef struct ProbeTable
 {
 	AmRlsTable *t;
 	char	   *insert_cols;	/* insertable columns, comma separated */
-	char	   *set_col;		/* a column UPDATE can set to itself */
+	char	   *set_col;		/* the column the UPDATE try sets */
+	char	   *set_type;		/* its type */
 } ProbeTable;
 
 static void probe_table(AmRlsRun *run, List *actors, AmRlsTable *t);
@@ -83,12 +84,16 @@ static bool create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced,
 					   int16 *forced, Datum user, ProbeTable *pt,
 					   StringInfo reason);
 static void try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
-						const char *sql, int nargs, Datum *args,
-						const char *prelude, Datum user_a, Datum user_b);
+						const char *sql, int nargs, Datum *args, bool *argnulls,
+						const char *prelude, Datum prelude_user, Datum user_b);
 static void exec_caught(Oid userid, bool noforce, const char *claims,
 						const char *sub, const char *role, const char *sql,
 						int nargs, Oid *argtypes, Datum *args, bool keep,
 						ExecResult *res);
+static void exec_caught_nulls(Oid userid, bool noforce, const char *claims,
+							  const char *sub, const char *role, const char *sql,
+							  int nargs, Oid *argtypes, Datum *args,
+							  const char *nulls, bool keep, ExecResult *res);
 static void sub_begin(SubXact *s);
 static void sub_end(SubXact *s, bool commit);
 static void set_local(const char *name, const char *value);
@@ -204,6 +209,7 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 	StringInfoData reason;
 	ExecResult	res;
 	char	   *row_json;
+	char	   *set_value = NULL;
 	char	   *sql;
 	ListCell   *lc;
 	int			i;
@@ -347,7 +353,7 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 		}
 	}
 
-	/* A's row as JSON, for the INSERT try */
+	/* A's row as JSON for the INSERT try, and its value of the UPDATE column */
 	{
 		Oid			types[1] = {UUIDOID};
 
@@ -357,50 +363,75 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 		exec_caught(t->relowner, true, NULL, NULL, NULL, sql, 1, types, &users[0],
 					false, &res);
 		row_json = res.ok ? res.value : NULL;
+		if (pt.set_col != NULL)
+		{
+			sql = psprintf("SELECT probe_t.%s::text FROM %s probe_t "
+						   "WHERE probe_t.%s::text = $1::text LIMIT 1",
+						   pt.set_col, t->qualname, t->owner_col);
+			exec_caught(t->relowner, true, NULL, NULL, NULL, sql, 1, types, &users[0],
+						false, &res);
+			set_value = res.ok ? res.value : NULL;
+		}
 	}
 
 	foreach(lc, actors)
 	{
 		Actor	   *a = (Actor *) lfirst(lc);
 		Datum		cargs[2];
+		bool		cnulls[2] = {false, false};
+		char	   *delete_a;
+		char	   *delete_b;
 
 		CHECK_FOR_INTERRUPTS();
 		cargs[0] = users[0];
+		delete_a = psprintf("DELETE FROM %s probe_t WHERE probe_t.%s::text = $1::text",
+							t->qualname, t->owner_col);
+		delete_b = delete_a;
 
+		/* read A's row, filtering on its owner as a client would */
 		sql = psprintf("SELECT pg_catalog.count(*) FROM %s probe_t "
 					   "WHERE probe_t.%s::text = $1::text", t->qualname, t->owner_col);
-		try_command(run, t, a, "SELECT", sql, 1, cargs, NULL, users[0], users[1]);
+		try_command(run, t, a, "SELECT", sql, 1, cargs, cnulls, NULL, (Datum) 0,
+					users[1]);
 
+		/* insert a copy of A's row for A (A's own row removed first) */
 		if (row_json != NULL && pt.insert_cols != NULL)
 		{
 			cargs[1] = CStringGetTextDatum(row_json);
 			sql = psprintf("INSERT INTO %s (%s) SELECT %s FROM "
 						   "pg_catalog.json_populate_record(NULL::%s, $2::pg_catalog.json)",
 						   t->qualname, pt.insert_cols, pt.insert_cols, t->qualname);
-			try_command(run, t, a, "INSERT", sql, 2, cargs,
-						psprintf("DELETE FROM %s probe_t WHERE probe_t.%s::text = $1::text",
-								 t->qualname, t->owner_col),
+			try_command(run, t, a, "INSERT", sql, 2, cargs, cnulls, delete_a,
 						users[0], users[1]);
 		}
 
+		/*
+		 * UPDATE and DELETE without a WHERE clause, so that no SELECT policy
+		 * is involved (a write needs no read right then), after B's own rows
+		 * are removed: any row reached belongs to someone else.
+		 */
 		if (pt.set_col != NULL)
 		{
-			sql = psprintf("UPDATE %s probe_t SET %s = probe_t.%s "
-						   "WHERE probe_t.%s::text = $1::text",
-						   t->qualname, pt.set_col, pt.set_col, t->owner_col);
-			try_command(run, t, a, "UPDATE", sql, 1, cargs, NULL, users[0], users[1]);
+			cargs[1] = set_value ? CStringGetTextDatum(set_value) : (Datum) 0;
+			cnulls[1] = (set_value == NULL);
+			sql = psprintf("UPDATE %s SET %s = $2::pg_catalog.text::%s",
+						   t->qualname, pt.set_col, pt.set_type);
+			try_command(run, t, a, "UPDATE", sql, 2, cargs, cnulls, delete_b,
+						users[1], users[1]);
+			cnulls[1] = false;
 		}
 
-		sql = psprintf("DELETE FROM %s probe_t WHERE probe_t.%s::text = $1::text",
-					   t->qualname, t->owner_col);
-		try_command(run, t, a, "DELETE", sql, 1, cargs, NULL, users[0], users[1]);
+		sql = psprintf("DELETE FROM %s", t->qualname);
+		try_command(run, t, a, "DELETE", sql, 1, cargs, cnulls, delete_b,
+					users[1], users[1]);
 	}
 }
 
 /*
  * synth_expr
  *		An expression for a NOT NULL column without default, from its type's
- *		category, or NULL when there is nothing sensible to offer.
+ *		category, or NULL when there is nothing sensible to offer.  Integers
+ *		are random, so that a key column gets distinct values for A and B.
  */
 static const char *
 synth_expr(Oid basetype, char category)
@@ -413,6 +444,11 @@ synth_expr(Oid basetype, char category)
 			return "pg_catalog.decode(pg_catalog.repeat('00', 32), 'hex')";
 		case BOOLOID:
 			return "false";
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			/* distinct for A and B, in case the column is a key */
+			return "pg_catalog.floor(pg_catalog.random() * 30000) + 1";
 		case JSONOID:
 		case JSONBOID:
 			return "'{}'";
@@ -463,7 +499,9 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 	char	   *sql;
 	char	   *fixture = NULL;
 	char	   *set_col = NULL;
-	bool		forced_set = false;
+	char	   *set_type = NULL;
+	char	   *owner_col = NULL;
+	char	   *owner_type = NULL;
 	ExecResult	res;
 	Oid			uuidtype = UUIDOID;
 	uint64		i;
@@ -522,16 +560,23 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 		appendStringInfo(&insertable, "%s%s", insertable.len ? ", " : "", name);
 		if (is_forced)
 		{
-			/* UPDATE sets the owner column to itself where it can */
-			if (!forced_set)
-				set_col = pstrdup(name);
-			forced_set = true;
+			/* the UPDATE try sets a non-owner column where there is one */
+			if (owner_col == NULL)
+			{
+				owner_col = pstrdup(name);
+				owner_type = pstrdup(type);
+			}
 			expr = (base == UUIDOID) ? "$1" : "$1::pg_catalog.text";
 		}
 		else if (set_col == NULL)
+		{
 			set_col = pstrdup(name);
+			set_type = pstrdup(type);
+		}
 		if (expr == NULL && (hasdef || !notnull))
 			continue;
+		if (expr == NULL && category == TYPCATEGORY_ENUM)
+			expr = psprintf("pg_catalog.enum_first(NULL::%s)", type);
 		if (expr == NULL)
 			expr = synth_expr(base, category);
 		if (expr == NULL)
@@ -542,7 +587,8 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 	if (pt != NULL)
 	{
 		pt->insert_cols = insertable.len ? insertable.data : NULL;
-		pt->set_col = set_col;
+		pt->set_col = set_col ? set_col : owner_col;
+		pt->set_type = set_col ? set_type : owner_type;
 	}
 
 	/* synthesised */
@@ -579,24 +625,27 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 
 /*
  * try_command
- *		One try of one actor on A's row, in a subtransaction rolled back
- *		afterwards.  prelude, if given, runs first as the table owner (its
- *		errors ignored).  Success that reaches a row is an isolation_breach;
- *		insufficient_privilege (a privilege or a WITH CHECK refusal) or no
- *		row reached is a refusal; any other error leaves the command
- *		unproven (not_probed).
+ *		One try of one actor, in a subtransaction rolled back afterwards.
+ *		prelude, if given, runs first as the table owner with $1 =
+ *		prelude_user (its errors ignored): it removes rows so that whatever
+ *		the try reaches belongs to another user.  A try that reaches a row is
+ *		an isolation_breach; insufficient_privilege (a privilege or a WITH
+ *		CHECK refusal) or no row reached is a refusal; any other error leaves
+ *		the command unproven (not_probed).
  */
 static void
 try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
-			const char *sql, int nargs, Datum *args, const char *prelude,
-			Datum user_a, Datum user_b)
+			const char *sql, int nargs, Datum *args, bool *argnulls,
+			const char *prelude, Datum prelude_user, Datum user_b)
 {
 	Oid			argtypes[2] = {UUIDOID, TEXTOID};
+	char		nulls[3] = {' ', ' ', '\0'};
 	char	   *claims;
 	char	   *sub;
 	ExecResult	res;
 	SubXact		s;
 	bool		reached;
+	int			i;
 
 	if (a->is_user)
 	{
@@ -609,6 +658,8 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 		sub = "";
 		claims = psprintf("{\"role\":\"%s\"}", a->role);
 	}
+	for (i = 0; i < nargs; i++)
+		nulls[i] = argnulls[i] ? 'n' : ' ';
 
 	sub_begin(&s);
 	if (prelude != NULL)
@@ -616,10 +667,10 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 		ExecResult	pre;
 
 		exec_caught(t->relowner, true, NULL, NULL, NULL, prelude, 1, argtypes,
-					args, true, &pre);
+					&prelude_user, true, &pre);
 	}
-	exec_caught(a->roleid, false, claims, sub, a->role, sql, nargs, argtypes, args,
-				false, &res);
+	exec_caught_nulls(a->roleid, false, claims, sub, a->role, sql, nargs,
+					  argtypes, args, nulls, false, &res);
 	sub_end(&s, false);
 
 	if (res.ok)
@@ -630,7 +681,7 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 		if (reached)
 			am_rls_add_finding(run, "error", "isolation_breach", t->qualname,
 							   a->is_user ?
-							   "The policies for authenticated must compare the owner column with (select auth.uid()) for this command." :
+							   psprintf("The %s policies for authenticated must compare the owner column with (select auth.uid()).", cmd) :
 							   psprintf("REVOKE ALL ON TABLE %s FROM %s (and PUBLIC), or restrict the table's policies to authenticated.",
 										t->qualname, quote_identifier(a->role)),
 							   a->is_user ?
@@ -647,7 +698,6 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 						   "Register a probe fixture whose rows satisfy the table's constraints and triggers, or check this command by hand.",
 						   "%s as role %s on table \"%s\" could not be probed: %s (SQLSTATE %s)",
 						   cmd, a->role, t->qualname, res.message, res.sqlstate);
-	(void) user_a;
 }
 
 /*
@@ -663,6 +713,19 @@ static void
 exec_caught(Oid userid, bool noforce, const char *claims, const char *sub,
 			const char *role, const char *sql, int nargs, Oid *argtypes,
 			Datum *args, bool keep, ExecResult *res)
+{
+	exec_caught_nulls(userid, noforce, claims, sub, role, sql, nargs, argtypes,
+					  args, NULL, keep, res);
+}
+
+/*
+ * exec_caught_nulls
+ *		exec_caught() with SPI-style nulls for the arguments.
+ */
+static void
+exec_caught_nulls(Oid userid, bool noforce, const char *claims, const char *sub,
+				  const char *role, const char *sql, int nargs, Oid *argtypes,
+				  Datum *args, const char *nulls, bool keep, ExecResult *res)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -692,7 +755,7 @@ exec_caught(Oid userid, bool noforce, const char *claims, const char *sub,
 		SetUserIdAndSecContext(userid, save_sec_context |
 							   SECURITY_LOCAL_USERID_CHANGE |
 							   (noforce ? SECURITY_NOFORCE_RLS : 0));
-		ret = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, false, 0);
+		ret = SPI_execute_with_args(sql, nargs, argtypes, args, nulls, false, 0);
 		SetUserIdAndSecContext(save_userid, save_sec_context);
 		if (ret < 0)
 			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
