@@ -17,7 +17,9 @@ shift
 quote() {
 	n=0
 	tag='$aura_file$'
-	while grep -qF -- "$tag" "$1"; do
+	# the tag less its last "$" must not occur either: a file ending in
+	# "$aura_file" would otherwise close the quote early
+	while grep -qF -- "${tag%?}" "$1"; do
 		n=$((n + 1))
 		tag="\$aura_file_$n\$"
 	done
