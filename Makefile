@@ -30,7 +30,7 @@ SQL_EXTRA ?= $(wildcard src/sql/check_rls.sql)
 SQL_SOURCES = src/sql/aura_migrate.sql src/sql/lint.sql $(SQL_EXTRA)
 PROBE_FIXTURES = $(sort $(wildcard db/probes/*.sql))
 
-REGRESS_ENGINE = registry register_bad apply failure migrate status safety environments
+REGRESS_ENGINE = registry register_bad apply failure migrate status safety environments notransaction
 REGRESS_LINT = lint
 REGRESS_RLS = check_rls_aura check_rls check_rls_probes
 REGRESS = $(REGRESS_ENGINE) $(REGRESS_LINT) $(REGRESS_RLS)

@@ -7,6 +7,7 @@
 #     activity.sh         pg_stat_activity shows migration and statement, then the query again
 #     dump_restore.sh     pg_dump / pg_restore (custom and plain) keep registry, history, log
 #     concurrency.sh      8 concurrent apply()/migrate() sessions, 200 migrations, ROUNDS rounds
+#     locks.sh            a migration that cannot take its lock retries; other traffic keeps flowing
 #     scripts.sh          run-migration.sh and validate-rls.sh: quoting, dry run, privacy, exit codes
 #
 # ROUNDS (default 10) is passed to concurrency.sh.  Sums the "N passed, M failed"
@@ -24,7 +25,7 @@ trap 'rm -f "$OUT"' EXIT
 total_pass=0
 total_fail=0
 summary=""
-for t in durable_failure activity dump_restore concurrency scripts; do
+for t in durable_failure activity locks dump_restore concurrency scripts; do
 	echo "=== $t.sh"
 	start=$(date +%s)
 	bash "$DIR/$t.sh" 2>&1 | tee "$OUT"
