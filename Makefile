@@ -19,6 +19,7 @@ OBJS = \
 	src/registry.o \
 	src/rollback.o \
 	src/toplevel.o \
+	src/validate.o \
 	src/sqlsplit.o \
 	src/lint.o \
 	$(patsubst %.c,%.o,$(EXTRA_SRCS))

@@ -5,8 +5,8 @@
  *	  every migration passes before it is stored.
  *
  * Nothing is stored until the version, the name, the dependencies and the
- * SQL have been checked; the SQL is parsed by PostgreSQL's raw parser and
- * never executed here.  Registering identical content again changes
+ * SQL have been checked (validate.c); the SQL is parsed by PostgreSQL's raw
+ * parser and never executed here.  Registering identical content again changes
  * nothing; other content for a pending migration needs replace => true and
  * for an applied one is refused, since that would be drift.
  *
@@ -24,16 +24,12 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
-
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
-#include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -42,6 +38,7 @@
 
 #include "aura_migrate.h"
 #include "registry.h"
+#include "validate.h"
 
 PG_FUNCTION_INFO_V1(aura_migrate_register);
 PG_FUNCTION_INFO_V1(aura_migrate_register_file);
@@ -61,36 +58,9 @@ typedef struct AmMigrationInput
 	const char *source;			/* "user" or "bundled" */
 } AmMigrationInput;
 
-/* The template header at the top of a migration file. */
-typedef struct AmHeader
-{
-	char	   *migration;
-	char	   *description;
-	char	   *author;
-	char	   *created;
-	char	   *environments;
-	char	   *depends;
-	char	   *requires;
-	char	   *requires_hint;
-} AmHeader;
-
-static const char *const known_environments[] = {
-	"development", "staging", "production", NULL
-};
-
-static const char *const requirement_kinds[] = {
-	"schema", "role", "function", "table", "extension", NULL
-};
 
 static const char *register_migration(AmMigrationInput *in);
-static void check_name(const char *name);
-static void check_environments(ArrayType *arr);
 static void check_depends_on(const char *version, ArrayType *arr);
-static void check_self_modification(const char *version, AmStatement *st,
-									int stmtno, bool is_down);
-static void parse_header(const char *sql, AmHeader *h);
-static ArrayType *split_list(const char *list);
-static ArrayType *parse_requires(const char *version, const char *list);
 static char *arg_text(FunctionCallInfo fcinfo, int argno, const char *argname,
 					  bool required);
 
@@ -183,162 +153,6 @@ am_spi_getstr(int row, int col)
 }
 
 /*
- * date_problem
- *		NULL when y-m-d is a calendar date from 1970 on, else why not.
- */
-static char *
-date_problem(int y, int m, int d)
-{
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int			maxd;
-
-	if (y < 1970)
-		return psprintf("The year %d is before 1970.", y);
-	if (m < 1 || m > 12)
-		return psprintf("There is no month %d.", m);
-	maxd = mdays[m - 1];
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		maxd = 29;
-	if (d < 1 || d > maxd)
-		return psprintf("Month %d of %d has %d days.", m, y, maxd);
-	return NULL;
-}
-
-/*
- * am_check_version
- *		A version is 11 digits: a real calendar date YYYYMMDD and a sequence
- *		number NNN from 001 to 999.
- */
-void
-am_check_version(const char *version, const char *what)
-{
-	int			i;
-	char	   *problem;
-
-	for (i = 0; version[i]; i++)
-		if (!isdigit((unsigned char) version[i]))
-			break;
-	if (version[i] != '\0' || i != 11)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, version),
-				 errdetail("A version has exactly 11 digits: YYYYMMDDNNN."),
-				 errhint("For example 20250909001: the date, then a sequence number from 001 to 999.")));
-
-#define DIGITS(p, n) (pg_strtoint32(pnstrdup((p), (n))))
-	problem = date_problem(DIGITS(version, 4), DIGITS(version + 4, 2),
-						   DIGITS(version + 6, 2));
-	if (problem != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, version),
-				 errdetail("\"%.8s\" is not a calendar date: %s", version, problem),
-				 errhint("The first eight digits are the date, YYYYMMDD.")));
-	if (DIGITS(version + 8, 3) < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, version),
-				 errdetail("The sequence number NNN runs from 001 to 999."),
-				 errhint("The first migration of a day is YYYYMMDD001.")));
-}
-
-/*
- * check_created
- *		The header's Created date is YYYY-MM-DD and a calendar date.
- */
-static void
-check_created(const char *created, const char *file)
-{
-	bool		ok = strlen(created) == 10 && created[4] == '-' && created[7] == '-';
-	int			i;
-	char	   *problem = NULL;
-
-	for (i = 0; ok && i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char) created[i]))
-			ok = false;
-	if (ok)
-		problem = date_problem(DIGITS(created, 4), DIGITS(created + 5, 2),
-							   DIGITS(created + 8, 2));
-	if (!ok || problem != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
-				 errmsg("invalid Created date \"%s\" in migration file \"%s\"",
-						created, file),
-				 problem ? errdetail("%s", problem) : 0,
-				 errhint("Write the date as YYYY-MM-DD.")));
-}
-#undef DIGITS
-
-/*
- * check_name
- *		A name is snake_case: a lower-case letter, then lower-case letters,
- *		digits and underscores, at most 63 characters.
- */
-static void
-check_name(const char *name)
-{
-	int			i;
-	bool		ok = (name[0] >= 'a' && name[0] <= 'z');
-
-	for (i = 0; ok && name[i]; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-			  (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
-			ok = false;
-	if (!ok || strlen(name) > 63)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid migration name \"%s\"", name),
-				 errdetail("A name is snake_case: a lower-case letter, then lower-case letters, digits and underscores, at most 63 characters."),
-				 errhint("For example: add_user_preferences.")));
-}
-
-/*
- * check_environments
- *		environments is NULL (all) or a non-empty list of known names.
- */
-static void
-check_environments(ArrayType *arr)
-{
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				i,
-				k;
-
-	if (arr == NULL)
-		return;
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("environments must be a one-dimensional array")));
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("environments must not be empty"),
-				 errhint("Pass NULL to apply the migration in every environment.")));
-	for (i = 0; i < n; i++)
-	{
-		char	   *e;
-		bool		found = false;
-
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("environments must not contain NULL")));
-		e = TextDatumGetCString(elems[i]);
-		for (k = 0; known_environments[k]; k++)
-			if (strcmp(e, known_environments[k]) == 0)
-				found = true;
-		if (!found)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown environment \"%s\"", e),
-					 errhint("Environments are development, staging and production.")));
-	}
-}
-
-/*
  * check_depends_on
  *		Every dependency is a valid version, earlier than the migration, and
  *		already registered.  Must be called while connected to SPI.
@@ -388,328 +202,6 @@ check_depends_on(const char *version, ArrayType *arr)
 }
 
 /*
- * check_self_modification
- *		Refuse statements that would drop or alter the extension, its schema,
- *		or its tables.  guard.c enforces the same at run time for anything
- *		that cannot be seen in the raw parse tree (CASCADE, dynamic SQL).
- */
-static void
-check_self_modification(const char *version, AmStatement *st, int stmtno,
-						bool is_down)
-{
-	Node	   *n = st->raw->stmt;
-	bool		bad = false;
-	ListCell   *lc;
-
-	switch (nodeTag(n))
-	{
-		case T_DropStmt:
-			{
-				DropStmt   *d = (DropStmt *) n;
-
-				foreach(lc, d->objects)
-				{
-					Node	   *obj = lfirst(lc);
-
-					if ((d->removeType == OBJECT_EXTENSION ||
-						 d->removeType == OBJECT_SCHEMA) &&
-						IsA(obj, String) &&
-						strcmp(strVal(obj), "aura_migrate") == 0)
-						bad = true;
-					else if (IsA(obj, List) && list_length((List *) obj) >= 2 &&
-							 IsA(linitial((List *) obj), String) &&
-							 strcmp(strVal(linitial((List *) obj)), "aura_migrate") == 0)
-						bad = true;
-				}
-				break;
-			}
-		case T_AlterExtensionStmt:
-			bad = strcmp(((AlterExtensionStmt *) n)->extname, "aura_migrate") == 0;
-			break;
-		case T_AlterExtensionContentsStmt:
-			bad = strcmp(((AlterExtensionContentsStmt *) n)->extname, "aura_migrate") == 0;
-			break;
-		case T_InsertStmt:
-			bad = ((InsertStmt *) n)->relation->schemaname &&
-				strcmp(((InsertStmt *) n)->relation->schemaname, "aura_migrate") == 0;
-			break;
-		case T_UpdateStmt:
-			bad = ((UpdateStmt *) n)->relation->schemaname &&
-				strcmp(((UpdateStmt *) n)->relation->schemaname, "aura_migrate") == 0;
-			break;
-		case T_DeleteStmt:
-			bad = ((DeleteStmt *) n)->relation->schemaname &&
-				strcmp(((DeleteStmt *) n)->relation->schemaname, "aura_migrate") == 0;
-			break;
-		case T_AlterTableStmt:
-			bad = ((AlterTableStmt *) n)->relation->schemaname &&
-				strcmp(((AlterTableStmt *) n)->relation->schemaname, "aura_migrate") == 0;
-			break;
-		case T_TruncateStmt:
-			foreach(lc, ((TruncateStmt *) n)->relations)
-			{
-				RangeVar   *rv = lfirst_node(RangeVar, lc);
-
-				if (rv->schemaname && strcmp(rv->schemaname, "aura_migrate") == 0)
-					bad = true;
-			}
-			break;
-		default:
-			break;
-	}
-
-	if (bad)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("%smigration %s must not change extension \"aura_migrate\"",
-						is_down ? "down " : "", version),
-				 errdetail("Statement %d (line %d) is %s on the extension, its schema or its tables.",
-						   stmtno, st->line, CreateCommandName(n)),
-				 errhint("Migrations cannot alter the registry and history they are recorded in.")));
-}
-
-/*
- * am_validate_sql
- *		Check one migration's SQL without executing it, raising an error on
- *		the first problem: too large, invalid encoding, syntax error (with
- *		line and column), psql meta-command, empty, transaction control,
- *		COPY from the client, a statement that cannot run in a transaction
- *		block in a migration not marked "-- aura:no-transaction", or a change
- *		to the extension itself.
- *
- * Returns the parsed statements, allocated in CurrentMemoryContext.
- */
-AmParsed *
-am_validate_sql(const char *version, const char *sql, bool is_down,
-				bool no_transaction)
-{
-	size_t		len = strlen(sql);
-	const char *what = is_down ? "down migration" : "migration";
-	AmParsed   *parsed;
-	int			i;
-
-	if (len > (size_t) am_max_sql_size_kb * 1024)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s %s is too large", what, version),
-				 errdetail("It has %zu bytes; the limit is %d kB.", len, am_max_sql_size_kb),
-				 errhint("Split it into several migrations, or raise aura_migrate.max_sql_size.")));
-
-	(void) pg_verify_mbstr(GetDatabaseEncoding(), sql, len, false);
-
-	parsed = am_parse_sql(sql);
-	if (parsed->failed)
-	{
-		if (parsed->err_meta)
-			ereport(ERROR,
-					(errcode(ERRCODE_SYNTAX_ERROR),
-					 errmsg("%s %s contains a psql meta-command at line %d",
-							what, version, parsed->err_line),
-					 errdetail("%s", parsed->err_message),
-					 errhint("%s", parsed->err_hint)));
-		ereport(ERROR,
-				(errcode(parsed->err_sqlstate),
-				 errmsg("syntax error in %s %s at line %d, column %d",
-						what, version, parsed->err_line, parsed->err_column),
-				 errdetail("%s", parsed->err_message)));
-	}
-	if (parsed->nstmts == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s %s contains no SQL statement", what, version),
-				 errhint("A migration of only white space or comments does nothing: add its SQL, or do not register it.")));
-
-	for (i = 0; i < parsed->nstmts; i++)
-	{
-		AmStatement *st = &parsed->stmts[i];
-		Node	   *n = st->raw->stmt;
-
-		if (IsA(n, TransactionStmt))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
-					 errmsg("%s %s contains transaction control at statement %d (line %d)",
-							what, version, i + 1, st->line),
-					 errdetail("%s cannot run inside a migration.", CreateCommandName(n)),
-					 errhint("Each migration runs in its own transaction: remove BEGIN, COMMIT, ROLLBACK, SAVEPOINT and PREPARE TRANSACTION.")));
-		if (IsA(n, CopyStmt) && ((CopyStmt *) n)->filename == NULL &&
-			((CopyStmt *) n)->query == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("%s %s copies from or to the client at statement %d (line %d)",
-							what, version, i + 1, st->line),
-					 errhint("COPY ... FROM STDIN needs psql; use INSERT ... VALUES for seed data.")));
-		if (!no_transaction && am_stmt_needs_top_level(n))
-			ereport(ERROR,
-					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-					 errmsg("statement %d (line %d) of %s %s cannot run inside a transaction block",
-							i + 1, st->line, what, version),
-					 errdetail("%s runs only at top level.", CreateCommandName(n)),
-					 errhint("Mark the migration with a line \"-- aura:no-transaction\" and apply it with CALL aura_migrate.migrate().")));
-		check_self_modification(version, st, i + 1, is_down);
-	}
-
-	return parsed;
-}
-
-/*
- * parse_header
- *		Read "-- Key: value" lines from the comment block at the top of a
- *		migration.  Unknown keys are ignored; the block ends at the first
- *		line that is neither blank nor a comment.
- */
-static void
-parse_header(const char *sql, AmHeader *h)
-{
-	const char *p = sql;
-
-	memset(h, 0, sizeof(AmHeader));
-	while (*p)
-	{
-		const char *eol = strchr(p, '\n');
-		const char *end = eol ? eol : p + strlen(p);
-		const char *q = p;
-
-		while (q < end && isspace((unsigned char) *q))
-			q++;
-		if (q < end)
-		{
-			const char *colon;
-			const char *key;
-			const char *val;
-			size_t		keylen;
-			char	  **slot = NULL;
-
-			if (!(q + 1 < end && q[0] == '-' && q[1] == '-'))
-				break;
-			q += 2;
-			while (q < end && (*q == ' ' || *q == '\t'))
-				q++;
-			key = q;
-			colon = memchr(q, ':', end - q);
-			if (colon != NULL)
-			{
-				keylen = colon - key;
-				val = colon + 1;
-				while (val < end && isspace((unsigned char) *val))
-					val++;
-				if (keylen == 9 && pg_strncasecmp(key, "Migration", 9) == 0)
-					slot = &h->migration;
-				else if (keylen == 11 && pg_strncasecmp(key, "Description", 11) == 0)
-					slot = &h->description;
-				else if (keylen == 6 && pg_strncasecmp(key, "Author", 6) == 0)
-					slot = &h->author;
-				else if (keylen == 7 && pg_strncasecmp(key, "Created", 7) == 0)
-					slot = &h->created;
-				else if (keylen == 12 && pg_strncasecmp(key, "Environments", 12) == 0)
-					slot = &h->environments;
-				else if (keylen == 7 && pg_strncasecmp(key, "Depends", 7) == 0)
-					slot = &h->depends;
-				else if (keylen == 8 && pg_strncasecmp(key, "Requires", 8) == 0)
-					slot = &h->requires;
-				else if (keylen == 13 && pg_strncasecmp(key, "Requires-Hint", 13) == 0)
-					slot = &h->requires_hint;
-				if (slot != NULL && *slot == NULL)
-				{
-					const char *vend = end;
-
-					while (vend > val && isspace((unsigned char) vend[-1]))
-						vend--;
-					*slot = pnstrdup(val, vend - val);
-				}
-			}
-		}
-		if (eol == NULL)
-			break;
-		p = eol + 1;
-	}
-}
-
-/*
- * split_list
- *		A comma-separated list as a text[], each item trimmed; NULL for an
- *		empty list.
- */
-static ArrayType *
-split_list(const char *list)
-{
-	Datum	   *items;
-	int			n = 0;
-	int			cap = 8;
-	const char *p = list;
-
-	items = palloc(sizeof(Datum) * cap);
-	while (*p)
-	{
-		const char *comma = strchr(p, ',');
-		const char *end = comma ? comma : p + strlen(p);
-		const char *s = p;
-		const char *e = end;
-
-		while (s < e && isspace((unsigned char) *s))
-			s++;
-		while (e > s && isspace((unsigned char) e[-1]))
-			e--;
-		if (e > s)
-		{
-			if (n == cap)
-			{
-				cap *= 2;
-				items = repalloc(items, sizeof(Datum) * cap);
-			}
-			items[n++] = PointerGetDatum(cstring_to_text_with_len(s, e - s));
-		}
-		if (comma == NULL)
-			break;
-		p = comma + 1;
-	}
-	if (n == 0)
-		return NULL;
-	return construct_array(items, n, TEXTOID, -1, false, TYPALIGN_INT);
-}
-
-/*
- * parse_requires
- *		Check a "-- Requires:" list: each item is "<kind> <name>" with kind
- *		schema, role, function, table or extension.  apply() checks that each
- *		exists before it applies anything.
- */
-static ArrayType *
-parse_requires(const char *version, const char *list)
-{
-	ArrayType  *arr = split_list(list);
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				i,
-				k;
-
-	if (arr == NULL)
-		return NULL;
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	for (i = 0; i < n; i++)
-	{
-		char	   *item = TextDatumGetCString(elems[i]);
-		char	   *sp = strchr(item, ' ');
-		bool		ok = false;
-
-		if (sp != NULL)
-		{
-			*sp = '\0';
-			for (k = 0; requirement_kinds[k]; k++)
-				if (strcmp(item, requirement_kinds[k]) == 0)
-					ok = true;
-			*sp = ' ';
-		}
-		if (!ok)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid requirement \"%s\" in migration %s", item, version),
-					 errhint("Write \"-- Requires:\" items as schema NAME, role NAME, function NAME(ARGTYPES), table NAME or extension NAME, separated by commas.")));
-	}
-	return arr;
-}
-
-/*
  * register_migration
  *		Validate and store one migration.  Returns "registered", "unchanged"
  *		or "replaced".
@@ -733,8 +225,8 @@ register_migration(AmMigrationInput *in)
 	char		nulls[14];
 
 	am_check_version(in->version, "version");
-	check_name(in->name);
-	check_environments(in->environments);
+	am_check_name(in->name);
+	am_check_environments(in->environments);
 
 	/* parse in a context of our own: the trees are ~14x the text */
 	no_tx = am_sql_has_marker(in->sql, "aura:no-transaction");
@@ -749,8 +241,8 @@ register_migration(AmMigrationInput *in)
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(parsecxt);
 
-	parse_header(in->sql, &hdr);
-	requires = hdr.requires ? parse_requires(in->version, hdr.requires) : NULL;
+	am_parse_header(in->sql, &hdr);
+	requires = hdr.requires ? am_parse_requires(in->version, hdr.requires) : NULL;
 	checksum = am_sha256_hex(in->sql, strlen(in->sql));
 
 	/* one registry writer at a time, and never beside a running apply() */
@@ -951,9 +443,9 @@ register_file_common(FunctionCallInfo fcinfo, const char *source, bool replace)
 	in.source = source;
 
 	am_check_version(in.version, "version");
-	check_name(in.name);
+	am_check_name(in.name);
 
-	parse_header(in.sql, &hdr);
+	am_parse_header(in.sql, &hdr);
 	if (hdr.migration == NULL || hdr.description == NULL || hdr.description[0] == '\0' ||
 		hdr.author == NULL || hdr.author[0] == '\0' || hdr.created == NULL)
 		ereport(ERROR,
@@ -972,13 +464,13 @@ register_file_common(FunctionCallInfo fcinfo, const char *source, bool replace)
 				 errmsg("migration header names \"%s\" but the file is \"%s\"",
 						hdr.migration, base),
 				 errhint("Make the \"-- Migration:\" line match the file name.")));
-	check_created(hdr.created, base);
+	am_check_created(hdr.created, base);
 
 	in.description = hdr.description;
 	if (hdr.environments)
-		in.environments = split_list(hdr.environments);
+		in.environments = am_split_list(hdr.environments);
 	if (hdr.depends)
-		in.depends_on = split_list(hdr.depends);
+		in.depends_on = am_split_list(hdr.depends);
 
 	return register_migration(&in);
 }

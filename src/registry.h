@@ -15,15 +15,12 @@
 
 #include "executor/spi.h"
 
-#include "sqlsplit.h"
+#include "validate.h"
 
 extern Oid	am_extension_owner(void);
 extern int	am_spi_owner(const char *sql, int nargs, Oid *argtypes,
 						 Datum *values, const char *nulls,
 						 bool read_only, long count);
-extern void am_check_version(const char *version, const char *what);
-extern AmParsed *am_validate_sql(const char *version, const char *sql,
-								 bool is_down, bool no_transaction);
 extern char *am_spi_getstr(int row, int col);
 
 #endif							/* AURA_MIGRATE_REGISTRY_H */
