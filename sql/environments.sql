@@ -91,13 +91,15 @@ SELECT severity, code, object FROM aura_migrate.verify() ORDER BY code, object;
 DROP POLICY ev_secret_none ON ev_secret;
 UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'ev_pet_name_idx'::regclass;
 ALTER TABLE ev_secret DISABLE ROW LEVEL SECURITY;
-UPDATE aura_migrate.migration SET up_sql = up_sql || E'\n-- edited'
+UPDATE aura_migrate.migration SET up_sql = up_sql || E'\n-- edited',
+	   checksum = aura_migrate.checksum(up_sql || E'\n-- edited')
  WHERE version = '20260901002';
 SELECT severity, code, object,
 	   regexp_replace(message, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d', '<time>') AS message
   FROM aura_migrate.verify() ORDER BY code, object;
 UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'ev_pet_name_idx'::regclass;
-UPDATE aura_migrate.migration SET up_sql = regexp_replace(up_sql, E'\n-- edited$', '')
+UPDATE aura_migrate.migration SET up_sql = regexp_replace(up_sql, E'\n-- edited$', ''),
+	   checksum = aura_migrate.checksum(regexp_replace(up_sql, E'\n-- edited$', ''))
  WHERE version = '20260901002';
 
 -- statement_timeout per statement of a migration

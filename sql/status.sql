@@ -12,7 +12,8 @@ SELECT aura_migrate.register('20260601004', 'staging_only', 'SELECT 1;',
 SELECT aura_migrate.register('20260601005', 'still_pending', 'SELECT 1;');
 
 -- someone edits an applied migration behind the registry's back
-UPDATE aura_migrate.migration SET up_sql = 'CREATE TABLE st_two (id bigint);'
+UPDATE aura_migrate.migration SET up_sql = 'CREATE TABLE st_two (id bigint);',
+	   checksum = aura_migrate.checksum('CREATE TABLE st_two (id bigint);')
  WHERE version = '20260601002';
 
 -- and a migration that was applied is no longer registered

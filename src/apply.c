@@ -222,7 +222,7 @@ precheck(AmRun *run)
 	/* applied migrations whose registered SQL changed since (drift) */
 	if (am_spi_owner("SELECT h.version FROM aura_migrate.history h "
 					 "JOIN aura_migrate.migration m ON m.version = h.version "
-					 "WHERE h.checksum <> aura_migrate.checksum(m.up_sql) "
+					 "WHERE h.checksum <> m.checksum "
 					 "ORDER BY h.version LIMIT 1",
 					 0, NULL, NULL, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not compare checksums");
@@ -246,13 +246,6 @@ precheck(AmRun *run)
 		AmMigration *m = &run->pending[i];
 
 		versions[i] = CStringGetTextDatum(m->version);
-
-		if (strcmp(am_sha256_hex(m->up_sql, strlen(m->up_sql)), m->checksum) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("registered checksum of migration %s does not match its SQL", m->version),
-					 errdetail("aura_migrate.migration was changed without register(); nothing was applied."),
-					 errhint("Register the migration again with replace => true.")));
 
 		if (m->no_transaction && !run->nonatomic)
 			ereport(ERROR,

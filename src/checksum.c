@@ -36,7 +36,6 @@ am_sha256_hex(const char *data, size_t len)
 	pg_cryptohash_ctx *ctx;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	char	   *hex;
-	int			i;
 
 	ctx = pg_cryptohash_create(PG_SHA256);
 	if (pg_cryptohash_init(ctx) < 0 ||
@@ -51,8 +50,7 @@ am_sha256_hex(const char *data, size_t len)
 	pg_cryptohash_free(ctx);
 
 	hex = palloc(PG_SHA256_DIGEST_LENGTH * 2 + 1);
-	for (i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
-		sprintf(hex + i * 2, "%02x", digest[i]);
+	hex_encode((const char *) digest, PG_SHA256_DIGEST_LENGTH, hex);
 	hex[PG_SHA256_DIGEST_LENGTH * 2] = '\0';
 	return hex;
 }

@@ -97,12 +97,57 @@ am_extension_owner(void)
 }
 
 /*
+ * The bookkeeping statements are few and run often (several per
+ * migration, one per DDL command for the recorder): each is planned once
+ * per backend and kept, keyed by its text.  The plan cache revalidates
+ * them when the extension's tables change.
+ */
+#define AM_PLAN_CACHE_SIZE 64
+
+typedef struct AmCachedPlan
+{
+	char	   *sql;
+	SPIPlanPtr	plan;
+} AmCachedPlan;
+
+static AmCachedPlan plan_cache[AM_PLAN_CACHE_SIZE];
+static int	plan_cache_used = 0;
+
+/*
+ * cached_plan
+ *		The kept plan for sql, prepared now if need be; NULL when the cache
+ *		is full (the caller then plans it once).
+ */
+static SPIPlanPtr
+cached_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan;
+	int			i;
+
+	for (i = 0; i < plan_cache_used; i++)
+		if (strcmp(plan_cache[i].sql, sql) == 0)
+			return plan_cache[i].plan;
+	if (plan_cache_used >= AM_PLAN_CACHE_SIZE)
+		return NULL;
+
+	plan = SPI_prepare(sql, nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	plan_cache[plan_cache_used].sql = MemoryContextStrdup(CacheMemoryContext, sql);
+	plan_cache[plan_cache_used].plan = plan;
+	plan_cache_used++;
+	return plan;
+}
+
+/*
  * am_spi_owner
  *		Run one bookkeeping statement as the extension's owner.
  *
  * The caller's user id is restored afterwards; on error the transaction
  * machinery restores it.  read_only is accepted for the callers' clarity
- * and ignored (see below).  SECURITY_RESTRICTED_OPERATION keeps the owner's
+ * and ignored (see below).  The statement's plan is kept (cached_plan).  SECURITY_RESTRICTED_OPERATION keeps the owner's
  * rights from leaking into anything the statement might call.  Returns the
  * SPI result code, which is checked here against errors only; callers
  * check for the exact SPI_OK_* they expect.
@@ -114,19 +159,24 @@ am_spi_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	Oid			save_userid;
 	int			save_sec_context;
 	Oid			owner = am_extension_owner();
+	SPIPlanPtr	plan = cached_plan(sql, nargs, argtypes);
 	int			ret;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
+
 	/*
 	 * Never read-only: a read-only SPI call would use the snapshot of the
 	 * caller's statement, taken before the advisory lock and before this
 	 * call's own changes, and so could miss a migration applied meanwhile.
 	 */
-	ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
-								false, count);
+	if (plan != NULL)
+		ret = SPI_execute_plan(plan, values, nulls, false, count);
+	else
+		ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
+									false, count);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 
 	if (ret < 0)

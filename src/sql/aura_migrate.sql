@@ -45,7 +45,7 @@ CREATE TABLE aura_migrate.migration (
 	description		text,
 	up_sql			text NOT NULL,
 	down_sql		text,
-	checksum		text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),
+	checksum		text NOT NULL,
 	statements		integer NOT NULL CHECK (statements > 0),
 	environments	text[],
 	depends_on		text[],
@@ -144,6 +144,12 @@ AS 'MODULE_PATHNAME', 'aura_migrate_checksum'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION aura_migrate.checksum(text) IS
 'Lower-case hex SHA-256 of the text, as stored in migration.checksum.';
+
+-- the registered checksum is always that of the registered SQL, however the
+-- row was written: drift checks compare stored checksums only
+ALTER TABLE aura_migrate.migration
+	ADD CONSTRAINT migration_checksum_matches_sql
+	CHECK (checksum = aura_migrate.checksum(up_sql));
 
 CREATE FUNCTION aura_migrate.register(
 	version text,
@@ -248,7 +254,7 @@ AS $$
 	SELECT m.version, m.name,
 		   CASE
 			   WHEN h.version IS NOT NULL
-					AND h.checksum <> aura_migrate.checksum(m.up_sql) THEN 'drifted'
+					AND h.checksum <> m.checksum THEN 'drifted'
 			   WHEN h.version IS NOT NULL THEN 'applied'
 			   WHEN m.environments IS NOT NULL
 					AND NOT (env.name = ANY (m.environments)) THEN 'skipped'
@@ -304,7 +310,7 @@ LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 	WITH applied AS (
-		SELECT h.version, h.run_id, h.checksum, m.up_sql
+		SELECT h.version, h.run_id, h.checksum, m.checksum AS registered
 		  FROM aura_migrate.history h
 		  LEFT JOIN aura_migrate.migration m ON m.version = h.version
 	),
@@ -332,7 +338,7 @@ AS $$
 		   'Restore its original SQL, and write the change as a new migration.',
 		   NULL::integer, NULL::integer, false
 	  FROM applied a
-	 WHERE a.up_sql IS NOT NULL AND a.checksum <> aura_migrate.checksum(a.up_sql)
+	 WHERE a.registered IS NOT NULL AND a.checksum <> a.registered
 	UNION ALL
 	SELECT 'error', 'object_missing', l.object_identity,
 		   format('%s %s, created by migration %s, no longer exists%s',
