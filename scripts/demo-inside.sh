@@ -15,8 +15,9 @@ sh "$ROOT/scripts/gen-register-sql.sh" aura_migrate.register_file "$ROOT"/exampl
 echo "== SELECT * FROM aura_migrate.apply()"
 $PSQL -c "SELECT * FROM aura_migrate.apply()"
 if $PSQL -At -c "SELECT to_regproc('aura_migrate.check_rls') IS NOT NULL" | grep -q t; then
-	echo "== SELECT * FROM aura_migrate.check_rls() (no rows = clean)"
-	$PSQL -c "SELECT severity, code, object, message FROM aura_migrate.check_rls() ORDER BY 1, 2, 3"
+	# validate_share_token is anon's one way in, on purpose: allow it
+	echo "== SELECT * FROM aura_migrate.check_rls(allow_definer => '{public.validate_share_token(text)}') (no rows = clean)"
+	$PSQL -c "SELECT severity, code, object, message FROM aura_migrate.check_rls(allow_definer => '{public.validate_share_token(text)}') ORDER BY 1, 2, 3"
 fi
 echo "== SELECT * FROM aura_migrate.status()"
 $PSQL -c "SELECT version, name, state, source, applied_at, duration_ms FROM aura_migrate.status()"
