@@ -815,6 +815,33 @@ am_next_run_id(void)
 }
 
 /*
+ * am_run_all
+ *		Apply (or, for a run going down, take back) every loaded migration
+ *		in order, adding a row (version, name, status, duration_ms,
+ *		statements) for each to the result of apply(), rollback() or reset().
+ */
+void
+am_run_all(AmRun *run, ReturnSetInfo *rsinfo)
+{
+	int			i;
+
+	for (i = 0; i < run->npending; i++)
+	{
+		AmMigration *m = &run->pending[i];
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+		double		ms = am_apply_one(run, m);
+
+		values[0] = CStringGetTextDatum(m->version);
+		values[1] = CStringGetTextDatum(m->name);
+		values[2] = CStringGetTextDatum(run->down ? "rolled_back" : "applied");
+		values[3] = Float8GetDatum(ms);
+		values[4] = Int32GetDatum(m->statements);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+/*
  * aura_migrate_apply
  *		SQL: aura_migrate.apply(target text DEFAULT NULL)
  *			 RETURNS TABLE (version text, name text, status text,
@@ -831,7 +858,6 @@ aura_migrate_apply(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *target = target_arg(fcinfo);
 	AmRun		run;
-	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
 	am_require_read_committed("apply");
@@ -845,20 +871,7 @@ aura_migrate_apply(PG_FUNCTION_ARGS)
 	if (am_prepare_run(&run, target) && run.npending > 0)
 	{
 		run.run_id = am_next_run_id();
-		for (i = 0; i < run.npending; i++)
-		{
-			AmMigration *m = &run.pending[i];
-			Datum		values[5];
-			bool		nulls[5] = {false, false, false, false, false};
-			double		ms = am_apply_one(&run, m);
-
-			values[0] = CStringGetTextDatum(m->version);
-			values[1] = CStringGetTextDatum(m->name);
-			values[2] = CStringGetTextDatum("applied");
-			values[3] = Float8GetDatum(ms);
-			values[4] = Int32GetDatum(m->statements);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
+		am_run_all(&run, rsinfo);
 		pgstat_report_activity(STATE_RUNNING, debug_query_string);
 	}
 

@@ -13,6 +13,9 @@
 #ifndef AURA_MIGRATE_APPLY_H
 #define AURA_MIGRATE_APPLY_H
 
+#include "fmgr.h"
+#include "nodes/execnodes.h"
+
 #include "sqlsplit.h"
 
 /* One pending migration, as loaded from the registry. */
@@ -58,6 +61,7 @@ extern void am_start_run(AmRun *run, MemoryContext parent, bool nonatomic);
 extern int64 am_next_run_id(void);
 extern bool am_prepare_run(AmRun *run, const char *target);
 extern double am_apply_one(AmRun *run, AmMigration *m);
+extern void am_run_all(AmRun *run, ReturnSetInfo *rsinfo);
 extern void am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms);
 extern void am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
 			pg_attribute_noreturn();

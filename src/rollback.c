@@ -121,31 +121,6 @@ load_applied(AmRun *run, const char *target, bool synthesize)
 }
 
 /*
- * take_back
- *		Run the down SQL of every loaded migration, adding a row for each.
- */
-static void
-take_back(AmRun *run, ReturnSetInfo *rsinfo)
-{
-	int			i;
-
-	for (i = 0; i < run->npending; i++)
-	{
-		AmMigration *m = &run->pending[i];
-		Datum		values[5];
-		bool		nulls[5] = {false, false, false, false, false};
-		double		ms = am_apply_one(run, m);
-
-		values[0] = CStringGetTextDatum(m->version);
-		values[1] = CStringGetTextDatum(m->name);
-		values[2] = CStringGetTextDatum("rolled_back");
-		values[3] = Float8GetDatum(ms);
-		values[4] = Int32GetDatum(m->statements);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-}
-
-/*
  * aura_migrate_rollback
  *		SQL: aura_migrate.rollback(target text DEFAULT NULL)
  *			 RETURNS TABLE (version text, name text, status text,
@@ -223,7 +198,7 @@ aura_migrate_rollback(PG_FUNCTION_ARGS)
 				 errhint("Register down SQL with the migration (a YYYYMMDDNNN_name.down.sql file beside it), or use aura_migrate.reset().")));
 
 	run.run_id = am_next_run_id();
-	take_back(&run, rsinfo);
+	am_run_all(&run, rsinfo);
 	pgstat_report_activity(STATE_RUNNING, debug_query_string);
 
 	if (SPI_finish() != SPI_OK_FINISH)
@@ -248,7 +223,6 @@ aura_migrate_reset(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	AmRun		back;
 	AmRun		forward;
-	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
 	require_development("reset");
@@ -262,27 +236,12 @@ aura_migrate_reset(PG_FUNCTION_ARGS)
 
 	load_applied(&back, "", true);
 	back.run_id = am_next_run_id();
-	take_back(&back, rsinfo);
+	am_run_all(&back, rsinfo);
 
 	am_start_run(&forward, CurrentMemoryContext, false);
 	forward.run_id = back.run_id;
 	if (am_prepare_run(&forward, NULL))
-	{
-		for (i = 0; i < forward.npending; i++)
-		{
-			AmMigration *m = &forward.pending[i];
-			Datum		values[5];
-			bool		nulls[5] = {false, false, false, false, false};
-			double		ms = am_apply_one(&forward, m);
-
-			values[0] = CStringGetTextDatum(m->version);
-			values[1] = CStringGetTextDatum(m->name);
-			values[2] = CStringGetTextDatum("applied");
-			values[3] = Float8GetDatum(ms);
-			values[4] = Int32GetDatum(m->statements);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
-	}
+		am_run_all(&forward, rsinfo);
 	pgstat_report_activity(STATE_RUNNING, debug_query_string);
 
 	if (SPI_finish() != SPI_OK_FINISH)
