@@ -6,7 +6,9 @@
  * The registry stores the SHA-256 of each migration's up SQL, and history
  * keeps the checksum that was applied; comparing the two finds a migration
  * that was edited after it ran (drift).  The checksum is of the exact bytes
- * registered, in lower-case hex.
+ * registered, in lower-case hex.  A trigger keeps the stored checksum true
+ * to the stored SQL however the row is written, so that drift checks
+ * compare two columns instead of hashing every migration again.
  *
  * Copyright (c) 2026, aura_migrate developers
  *
@@ -17,14 +19,18 @@
  */
 #include "postgres.h"
 
+#include "commands/trigger.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/rel.h"
 
 #include "aura_migrate.h"
 
 PG_FUNCTION_INFO_V1(aura_migrate_checksum);
+PG_FUNCTION_INFO_V1(aura_migrate_checksum_trigger);
 
 /*
  * am_sha256_hex
@@ -69,4 +75,50 @@ aura_migrate_checksum(PG_FUNCTION_ARGS)
 
 	PG_RETURN_TEXT_P(cstring_to_text(am_sha256_hex(VARDATA_ANY(sql),
 												   VARSIZE_ANY_EXHDR(sql))));
+}
+
+/*
+ * aura_migrate_checksum_trigger
+ *		SQL: aura_migrate._checksum_trigger() RETURNS trigger
+ *
+ * BEFORE INSERT OR UPDATE on aura_migrate.migration: sets checksum to the
+ * SHA-256 of up_sql, so that an up_sql edited by hand shows as drift.
+ */
+Datum
+aura_migrate_checksum_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	tupdesc;
+	HeapTuple	tuple;
+	int			sql_attnum;
+	int			sum_attnum;
+	bool		isnull;
+	Datum		sql;
+	Datum		newval;
+	bool		newnull = false;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("aura_migrate._checksum_trigger() must run as a BEFORE ROW trigger")));
+
+	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	tupdesc = RelationGetDescr(trigdata->tg_relation);
+	sql_attnum = SPI_fnumber(tupdesc, "up_sql");
+	sum_attnum = SPI_fnumber(tupdesc, "checksum");
+	if (sql_attnum <= 0 || sum_attnum <= 0)
+		elog(ERROR, "aura_migrate.migration lacks up_sql or checksum");
+
+	sql = heap_getattr(tuple, sql_attnum, tupdesc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);	/* the NOT NULL constraint says why */
+	{
+		text	   *t = DatumGetTextPP(sql);
+
+		newval = CStringGetTextDatum(am_sha256_hex(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)));
+	}
+	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, tupdesc, 1, &sum_attnum,
+													 &newval, &newnull));
 }

@@ -146,10 +146,19 @@ COMMENT ON FUNCTION aura_migrate.checksum(text) IS
 'Lower-case hex SHA-256 of the text, as stored in migration.checksum.';
 
 -- the registered checksum is always that of the registered SQL, however the
--- row was written: drift checks compare stored checksums only
-ALTER TABLE aura_migrate.migration
-	ADD CONSTRAINT migration_checksum_matches_sql
-	CHECK (checksum = aura_migrate.checksum(up_sql));
+-- row was written (an up_sql edited by hand shows as drift): drift checks
+-- compare stored checksums only
+CREATE FUNCTION aura_migrate._checksum_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'aura_migrate_checksum_trigger'
+LANGUAGE C;
+COMMENT ON FUNCTION aura_migrate._checksum_trigger() IS
+'Internal: keeps migration.checksum the SHA-256 of migration.up_sql.';
+REVOKE ALL ON FUNCTION aura_migrate._checksum_trigger() FROM PUBLIC;
+
+CREATE TRIGGER migration_checksum
+	BEFORE INSERT OR UPDATE OF up_sql, checksum ON aura_migrate.migration
+	FOR EACH ROW EXECUTE FUNCTION aura_migrate._checksum_trigger();
 
 CREATE FUNCTION aura_migrate.register(
 	version text,
