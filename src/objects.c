@@ -12,7 +12,8 @@
  *
  * After a migration's statements, am_post_check() reads back what it
  * created: every object still exists, no index is invalid, and, outside
- * development, every new table in a checked schema has row level security.
+ * development, every new table in a checked schema has row level security
+ * (unless the migration acknowledged it: "-- aura:allow table_without_rls").
  * A failure rolls the migration back; apply.c records it as check_failed.
  *
  * Copyright (c) 2026, aura_migrate developers
@@ -152,7 +153,11 @@ am_post_check(const char *version, int64 run_id)
 					 "              AND r.oid = c.objid AND r.relkind IN ('r', 'p') "
 					 "              AND r.relpersistence <> 't' "
 					 "              AND r.relnamespace::pg_catalog.regnamespace::text "
-					 "                  = ANY (pg_catalog.string_to_array(pg_catalog.replace($3, ' ', ''), ','))), "
+					 "                  = ANY (pg_catalog.string_to_array(pg_catalog.replace($3, ' ', ''), ',')) "
+					 "              AND NOT EXISTS (SELECT 1 FROM aura_migrate.migration m, "
+					 "                  pg_catalog.unnest(m.findings) f WHERE m.version = $1 "
+					 "                  AND f.code = 'table_without_rls' AND f.allowed "
+					 "                  AND f.object = c.object_identity)), "
 					 "           false) "
 					 "FROM ch c "
 					 "WHERE c.action = 'created' AND c.objsubid = 0 "

@@ -377,6 +377,9 @@ AS $$
 	   AND NOT r.relrowsecurity
 	   AND r.relnamespace::regnamespace::text = ANY (string_to_array(replace(
 			coalesce(current_setting('aura_migrate.checked_schemas', true), 'public'), ' ', ''), ','))
+	   AND NOT EXISTS (SELECT 1 FROM aura_migrate.migration m, unnest(m.findings) f
+						WHERE m.version = l.by_version AND f.code = 'table_without_rls'
+						  AND f.allowed AND f.object = l.object_identity)
 	UNION ALL
 	SELECT 'warning', 'changed_outside_migrations', c.object_identity,
 		   format('%s %s was %s outside migrations (%s by %s at %s)', c.object_type,
