@@ -37,6 +37,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/tuplestore.h"
@@ -57,10 +58,10 @@ typedef struct LintState
 	List	   *schemas;		/* checked schemas (char *) */
 	List	   *zk_roles;		/* zero-knowledge roles (char *) */
 	List	   *findings;		/* AmFinding * */
-	List	   *created;		/* tables created here: "schema.name" */
-	List	   *rls_enabled;	/* tables given ENABLE ROW LEVEL SECURITY */
-	List	   *with_pkey;		/* tables given a primary key */
-	List	   *indexed;		/* "schema.name.column" leading an index */
+	HTAB	   *created;		/* tables created here: "schema.name" */
+	HTAB	   *rls_enabled;	/* tables given ENABLE ROW LEVEL SECURITY */
+	HTAB	   *with_pkey;		/* tables given a primary key */
+	HTAB	   *indexed;		/* "schema.name.column" leading an index */
 	int			cur;			/* index of the statement being read */
 } LintState;
 
@@ -131,6 +132,42 @@ in_list(List *list, const char *s)
 		if (strcmp((char *) lfirst(lc), s) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * Name sets: a migration of thousands of tables must not make lint()
+ * quadratic.  Keys are "schema.name" (or "schema.name.column"), truncated
+ * to the key size, which only ever merges names longer than any identifier.
+ */
+#define NAMESET_KEYLEN (NAMEDATALEN * 3 + 4)
+
+static HTAB *
+nameset_create(const char *what)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = NAMESET_KEYLEN;
+	ctl.entrysize = NAMESET_KEYLEN;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(what, 256, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+}
+
+static void
+nameset_add(HTAB *set, const char *name)
+{
+	char		key[NAMESET_KEYLEN];
+
+	strlcpy(key, name, sizeof(key));
+	(void) hash_search(set, key, HASH_ENTER, NULL);
+}
+
+static bool
+nameset_has(HTAB *set, const char *name)
+{
+	char		key[NAMESET_KEYLEN];
+
+	strlcpy(key, name, sizeof(key));
+	return hash_search(set, key, HASH_FIND, NULL) != NULL;
 }
 
 static bool
@@ -209,7 +246,16 @@ add_finding(LintState *ls, const char *severity, const char *code,
 	f->object = object;
 	f->message = message;
 	f->hint = hint;
-	f->line = am_line_of_offset(ls->sql, off);
+	/* the statement's line is known: count only within the statement */
+	f->line = st->line;
+	if (off > st->offset)
+	{
+		int			k;
+
+		for (k = st->offset; k < off; k++)
+			if (ls->sql[k] == '\n')
+				f->line++;
+	}
 	while (linestart > 0 && ls->sql[linestart - 1] != '\n')
 		linestart--;
 	f->col = pg_mbstrlen_with_len(ls->sql + linestart, off - linestart) + 1;
@@ -418,9 +464,9 @@ lint_create_table(LintState *ls, CreateStmt *cs)
 	ListCell   *lc;
 	ListCell   *lc2;
 
-	ls->created = lappend(ls->created, key);
+	nameset_add(ls->created, key);
 	if (cs->partbound != NULL)	/* a partition: its parent decides */
-		ls->rls_enabled = lappend(ls->rls_enabled, key);
+		nameset_add(ls->rls_enabled, key);
 
 	foreach(lc, cs->tableElts)
 	{
@@ -435,9 +481,9 @@ lint_create_table(LintState *ls, CreateStmt *cs)
 				Constraint *c = lfirst_node(Constraint, lc2);
 
 				if (c->contype == CONSTR_PRIMARY)
-					ls->with_pkey = lappend(ls->with_pkey, key);
+					nameset_add(ls->with_pkey, key);
 				if (c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE)
-					ls->indexed = lappend(ls->indexed, psprintf("%s.%s", key, cd->colname));
+					nameset_add(ls->indexed, psprintf("%s.%s", key, cd->colname));
 			}
 		}
 		else if (IsA(elt, Constraint))
@@ -445,10 +491,9 @@ lint_create_table(LintState *ls, CreateStmt *cs)
 			Constraint *c = (Constraint *) elt;
 
 			if (c->contype == CONSTR_PRIMARY)
-				ls->with_pkey = lappend(ls->with_pkey, key);
+				nameset_add(ls->with_pkey, key);
 			if ((c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE) && c->keys)
-				ls->indexed = lappend(ls->indexed,
-									  psprintf("%s.%s", key, strVal(linitial(c->keys))));
+				nameset_add(ls->indexed, psprintf("%s.%s", key, strVal(linitial(c->keys))));
 		}
 	}
 }
@@ -527,7 +572,7 @@ static List *
 lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
 {
 	char	   *key = qualified(as->relation);
-	bool		is_new = in_list(ls->created, key);
+	bool		is_new = nameset_has(ls->created, key);
 	ListCell   *lc;
 
 	foreach(lc, as->cmds)
@@ -538,7 +583,7 @@ lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
 		{
 			case AT_EnableRowSecurity:
 			case AT_ForceRowSecurity:
-				ls->rls_enabled = lappend(ls->rls_enabled, key);
+				nameset_add(ls->rls_enabled, key);
 				break;
 			case AT_AddColumn:
 				{
@@ -584,10 +629,9 @@ lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
 					Constraint *c = (Constraint *) cmd->def;
 
 					if (c->contype == CONSTR_PRIMARY)
-						ls->with_pkey = lappend(ls->with_pkey, key);
+						nameset_add(ls->with_pkey, key);
 					if ((c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE) && c->keys)
-						ls->indexed = lappend(ls->indexed,
-											  psprintf("%s.%s", key, strVal(linitial(c->keys))));
+						nameset_add(ls->indexed, psprintf("%s.%s", key, strVal(linitial(c->keys))));
 					fks = foreign_keys_of(fks, as->relation, (Node *) c, ls->cur);
 					break;
 				}
@@ -632,6 +676,10 @@ am_lint_sql(const char *sql, List *schemas)
 	ls.sql = sql;
 	ls.schemas = schemas;
 	ls.zk_roles = am_zero_knowledge_roles();
+	ls.created = nameset_create("aura_migrate lint created");
+	ls.rls_enabled = nameset_create("aura_migrate lint rls");
+	ls.with_pkey = nameset_create("aura_migrate lint pkey");
+	ls.indexed = nameset_create("aura_migrate lint indexed");
 	ls.parsed = am_parse_sql(sql);
 
 	if (ls.parsed->failed)
@@ -711,8 +759,8 @@ am_lint_sql(const char *sql, List *schemas)
 					IndexElem  *first = is->indexParams ? linitial(is->indexParams) : NULL;
 
 					if (first && first->name)
-						ls.indexed = lappend(ls.indexed, psprintf("%s.%s", key, first->name));
-					if (!is->concurrent && !in_list(ls.created, key))
+						nameset_add(ls.indexed, psprintf("%s.%s", key, first->name));
+					if (!is->concurrent && !nameset_has(ls.created, key))
 						add_finding(&ls, "warning", "index_blocks_writes", quoted(is->relation),
 									pstrdup("CREATE INDEX without CONCURRENTLY blocks writes to the table while it builds"),
 									pstrdup("On a live table use CREATE INDEX CONCURRENTLY in a migration marked \"-- aura:no-transaction\"."),
@@ -731,7 +779,7 @@ am_lint_sql(const char *sql, List *schemas)
 						{
 							RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc2));
 
-							if (!in_list(ls.created, qualified(rv)))
+							if (!nameset_has(ls.created, qualified(rv)))
 								add_finding(&ls, "warning", "drop_table", quoted(rv),
 											pstrdup("the table is dropped with its data"),
 											pstrdup("Destructive: make sure nothing uses it any more, and that a backup exists."),
@@ -757,13 +805,13 @@ am_lint_sql(const char *sql, List *schemas)
 		cs = (CreateStmt *) n;
 		key = qualified(cs->relation);
 		ls.cur = i;
-		if (checked_schema(&ls, cs->relation) && !in_list(ls.rls_enabled, key))
+		if (checked_schema(&ls, cs->relation) && !nameset_has(ls.rls_enabled, key))
 			add_finding(&ls, "error", "table_without_rls", quoted(cs->relation),
 						pstrdup("table is created without row level security"),
 						psprintf("Add ALTER TABLE %s ENABLE ROW LEVEL SECURITY to the same migration, and policies for the roles that need it.",
 								 quoted(cs->relation)),
 						-1);
-		if (cs->partbound == NULL && !in_list(ls.with_pkey, key) &&
+		if (cs->partbound == NULL && !nameset_has(ls.with_pkey, key) &&
 			cs->relation->relpersistence != RELPERSISTENCE_TEMP)
 			add_finding(&ls, "warning", "table_without_primary_key", quoted(cs->relation),
 						pstrdup("table has no primary key"),
@@ -779,7 +827,7 @@ am_lint_sql(const char *sql, List *schemas)
 		RangeVar   *rv;
 
 		*bar = '\0';
-		if (in_list(ls.indexed, key))
+		if (nameset_has(ls.indexed, key))
 			continue;
 		ls.cur = pg_strtoint32(entry);
 		dot = strrchr(key, '.');

@@ -56,6 +56,8 @@ am_parse_sql(const char *sql)
 	int			total = strlen(sql);
 	ListCell   *lc;
 	int			i;
+	int			line_at;
+	int			line;
 	ErrorContextCallback *save_context;
 
 	nest = NewGUCNestLevel();
@@ -132,6 +134,9 @@ am_parse_sql(const char *sql)
 	result->nstmts = list_length(raw);
 	result->stmts = palloc0(sizeof(AmStatement) * Max(result->nstmts, 1));
 	i = 0;
+	/* lines are counted as we go: statements come in order of position */
+	line_at = 0;
+	line = 1;
 	foreach(lc, raw)
 	{
 		RawStmt    *rs = lfirst_node(RawStmt, lc);
@@ -146,7 +151,10 @@ am_parse_sql(const char *sql)
 		st->offset = first;
 		st->length = start + len - first;
 		st->text = pnstrdup(sql + first, st->length);
-		st->line = am_line_of_offset(sql, first);
+		for (; line_at < first; line_at++)
+			if (sql[line_at] == '\n')
+				line++;
+		st->line = line;
 	}
 
 	return result;
