@@ -79,6 +79,22 @@ SELECT aura_migrate.register('20260701002', 'sneaky_cascade',
 SELECT * FROM aura_migrate.apply();
 DELETE FROM aura_migrate.migration WHERE version = '20260701002';
 
+-- a migration that applies migrations would recurse: refused at once
+SELECT aura_migrate.register('20260701002', 'nested_apply',
+	'SELECT count(*) FROM aura_migrate.apply();');
+SELECT * FROM aura_migrate.apply();
+DELETE FROM aura_migrate.migration WHERE version = '20260701002';
+
+-- the guard outlives an EXCEPTION block inside the migration
+SELECT aura_migrate.register('20260701002', 'sneaky_after_exception', $m$
+DO $do$ BEGIN
+	BEGIN PERFORM 1 / 0; EXCEPTION WHEN division_by_zero THEN NULL; END;
+	DELETE FROM aura_migrate.log;
+END $do$;
+$m$);
+SELECT * FROM aura_migrate.apply();
+DELETE FROM aura_migrate.migration WHERE version = '20260701002';
+
 -- reading the registry is fine
 SELECT aura_migrate.register('20260701002', 'reads_registry',
 	'CREATE TABLE sf_copy AS SELECT version FROM aura_migrate.history;');

@@ -31,6 +31,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -788,6 +789,19 @@ am_require_read_committed(const char *what)
 void
 am_start_run(AmRun *run, MemoryContext parent, bool nonatomic)
 {
+	/* a migration that calls apply() would recurse until the stack gives */
+	if (am_current_version != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("aura_migrate cannot apply or roll back migrations from inside migration %s",
+						am_current_version),
+				 errhint("A migration's SQL must not call apply(), migrate(), rollback() or reset().")));
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot apply or roll back migrations on a standby"),
+				 errhint("Run it on the primary; the standby replays what it does.")));
+
 	memset(run, 0, sizeof(AmRun));
 	run->cxt = AllocSetContextCreate(parent, "aura_migrate run",
 									 ALLOCSET_DEFAULT_SIZES);

@@ -42,6 +42,7 @@
 #include "aura_migrate.h"
 
 static bool guard_active = false;
+static int	guard_level = 0;		/* transaction nest level that set it */
 static Oid	guard_schema = InvalidOid;
 static Oid	guard_extension = InvalidOid;
 
@@ -149,13 +150,21 @@ static void
 guard_xact_callback(XactEvent event, void *arg)
 {
 	guard_active = false;
+	/* a no-transaction migration spans commits, but never an abort */
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		am_current_version = NULL;
 }
 
 static void
 guard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					   SubTransactionId parentSubid, void *arg)
 {
-	if (event == SUBXACT_EVENT_ABORT_SUB)
+	/*
+	 * Only the abort of the subtransaction the guard was set in (or of one
+	 * around it) ends it: a migration's own EXCEPTION block must not.
+	 */
+	if (event == SUBXACT_EVENT_ABORT_SUB &&
+		GetCurrentTransactionNestLevel() <= guard_level)
 		guard_active = false;
 }
 
@@ -168,6 +177,7 @@ am_guard_enter(void)
 {
 	guard_schema = get_namespace_oid("aura_migrate", true);
 	guard_extension = get_extension_oid("aura_migrate", true);
+	guard_level = GetCurrentTransactionNestLevel();
 	guard_active = true;
 }
 
