@@ -40,6 +40,22 @@ SET ROLE sf_nobody;
 SELECT * FROM aura_migrate.apply();
 RESET ROLE;
 
+-- the bookkeeping, run as the owner, ignores the caller's search_path: a
+-- function of the caller's shadowing a built-in one is never called by it
+CREATE SCHEMA sf_evil AUTHORIZATION sf_migrator;
+SET ROLE sf_migrator;
+CREATE FUNCTION sf_evil.unnest(anyarray) RETURNS SETOF anyelement
+	LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked'; END $$;
+SET search_path = sf_evil, pg_catalog, public;
+SELECT aura_migrate.register('20260701003', 'after_migrator', 'SELECT 1;',
+	depends_on => '{20260701001}');
+SELECT version, status FROM aura_migrate.apply();
+RESET search_path;
+RESET ROLE;
+DROP SCHEMA sf_evil CASCADE;
+DELETE FROM aura_migrate.migration WHERE version = '20260701003';
+DELETE FROM aura_migrate.history WHERE version = '20260701003';
+
 -- a migration cannot change the extension, even where register() cannot see it
 SELECT aura_migrate.register('20260701002', 'sneaky_drop',
 	$$DO $do$ BEGIN EXECUTE 'DROP TABLE aura_migrate.history'; END $do$;$$);

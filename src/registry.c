@@ -33,6 +33,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -159,8 +160,21 @@ am_spi_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	Oid			save_userid;
 	int			save_sec_context;
 	Oid			owner = am_extension_owner();
-	SPIPlanPtr	plan = cached_plan(sql, nargs, argtypes);
+	SPIPlanPtr	plan;
 	int			ret;
+	int			nest;
+
+	/*
+	 * The statement runs with the owner's rights: names in it must not
+	 * resolve through the caller's search_path (a function of the caller's
+	 * shadowing a built-in one would run as the owner).  Plans remember the
+	 * search_path they were made under, so pinning it keeps them valid.
+	 */
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	plan = cached_plan(sql, nargs, argtypes);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context |
@@ -178,6 +192,7 @@ am_spi_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 		ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
 									false, count);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
+	AtEOXact_GUC(false, nest);
 
 	if (ret < 0)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
