@@ -2,7 +2,7 @@
 #
 # bench/all.sh: every benchmark, one command, one results file.
 #
-#     sudo bash bench/all.sh            # about 35 minutes on 2 cores
+#     sudo bash bench/all.sh            # about 50 minutes on 2 cores (the peers are slow)
 #
 # 1. bench/run.sh rewrites bench/results.md: apply() and migrate() against
 #    the psql floors and the peer tools, N = 100 and 1,000, and the no-op runs;
