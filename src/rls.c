@@ -234,25 +234,10 @@ aura_migrate_check_rls(PG_FUNCTION_ARGS)
 
 	foreach(lc, run.findings)
 	{
-		AmRlsFinding *f = (AmRlsFinding *) lfirst(lc);
-		Datum		values[8];
-		bool		nulls[8];
+		Datum		values[AM_FINDING_NATTS];
+		bool		nulls[AM_FINDING_NATTS];
 
-		memset(nulls, 0, sizeof(nulls));
-		values[0] = CStringGetTextDatum(f->severity);
-		values[1] = CStringGetTextDatum(f->code);
-		if (f->object)
-			values[2] = CStringGetTextDatum(f->object);
-		else
-			nulls[2] = true;
-		values[3] = CStringGetTextDatum(f->message);
-		if (f->hint)
-			values[4] = CStringGetTextDatum(f->hint);
-		else
-			nulls[4] = true;
-		nulls[5] = nulls[6] = true;
-		values[5] = values[6] = (Datum) 0;
-		values[7] = BoolGetDatum(false);
+		am_finding_values((AmRlsFinding *) lfirst(lc), values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 

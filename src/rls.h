@@ -25,15 +25,10 @@
 #include "nodes/primnodes.h"
 #include "utils/palloc.h"
 
-/* One finding, in the shape of aura_migrate.finding (line, col NULL). */
-typedef struct AmRlsFinding
-{
-	const char *severity;		/* "error", "warning" or "info" */
-	const char *code;
-	char	   *object;
-	char	   *message;
-	char	   *hint;
-} AmRlsFinding;
+#include "lint.h"
+
+/* One finding, in the shape lint() shares (line and col 0: NULL). */
+typedef AmFinding AmRlsFinding;
 
 /* A table of a checked schema that has an owner column. */
 typedef struct AmRlsTable
