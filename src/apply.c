@@ -133,7 +133,7 @@ am_prepare_run(AmRun *run, const char *target)
 						 "EXISTS (SELECT 1 FROM aura_migrate.history WHERE version = $1), "
 						 "(SELECT max(version) FROM aura_migrate.migration WHERE version < $1), "
 						 "(SELECT min(version) FROM aura_migrate.migration WHERE version > $1)",
-						 1, argtypes, values, nulls, true, 1) != SPI_OK_SELECT ||
+						 1, argtypes, values, nulls, 1) != SPI_OK_SELECT ||
 			SPI_processed != 1)
 			elog(ERROR, "could not look up target %s", target);
 		else
@@ -175,7 +175,7 @@ am_prepare_run(AmRun *run, const char *target)
 					 "AND ($1::text IS NULL OR m.version <= $1) "
 					 "AND (m.environments IS NULL OR $2 = ANY (m.environments)) "
 					 "ORDER BY m.version",
-					 2, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
+					 2, argtypes, values, nulls, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the pending migrations");
 
 	oldcxt = MemoryContextSwitchTo(run->cxt);
@@ -206,7 +206,7 @@ am_prepare_run(AmRun *run, const char *target)
 /*
  * precheck
  *		Check every pending migration before any is applied: applied
- *		migrations unchanged, registered checksums true, SQL still valid,
+ *		migrations unchanged, SQL still valid,
  *		dependencies applied or earlier in this run, requirements present,
  *		and no migration that needs top level inside apply().
  */
@@ -225,7 +225,7 @@ precheck(AmRun *run)
 					 "JOIN aura_migrate.migration m ON m.version = h.version "
 					 "WHERE h.checksum <> m.checksum "
 					 "ORDER BY h.version LIMIT 1",
-					 0, NULL, NULL, NULL, true, 1) != SPI_OK_SELECT)
+					 0, NULL, NULL, NULL, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not compare checksums");
 	if (SPI_processed > 0)
 		ereport(ERROR,
@@ -274,7 +274,7 @@ precheck(AmRun *run)
 					 "AND NOT EXISTS (SELECT 1 FROM aura_migrate.history h WHERE h.version = d.dep) "
 					 "AND NOT (d.dep = ANY ($1) AND d.dep < m.version) "
 					 "ORDER BY 1, 2 LIMIT 1",
-					 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+					 1, argtypes, values, NULL, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not check dependencies");
 	if (SPI_processed > 0)
 	{
@@ -300,7 +300,7 @@ precheck(AmRun *run)
 					 "FROM aura_migrate.migration m, unnest(m.findings) AS f "
 					 "WHERE m.version = ANY ($1) AND f.severity = 'error' "
 					 "AND NOT f.allowed ORDER BY m.version, f.line",
-					 1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+					 1, argtypes, values, NULL, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read lint findings");
 	if (SPI_processed > 0)
 	{
@@ -343,7 +343,7 @@ precheck(AmRun *run)
 						 "WHEN 'extension' THEN EXISTS (SELECT 1 FROM pg_catalog.pg_extension e "
 						 "  WHERE e.extname = x.obj) "
 						 "ELSE false END LIMIT 1",
-						 1, &argtypes[1], v, NULL, true, 1) != SPI_OK_SELECT)
+						 1, &argtypes[1], v, NULL, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not check requirements");
 		if (SPI_processed > 0)
 			ereport(ERROR,
@@ -468,14 +468,14 @@ am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms)
 	if (run->down)
 	{
 		if (am_spi_owner("DELETE FROM aura_migrate.history WHERE version = $1",
-						 1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE ||
+						 1, argtypes, values, NULL, 0) != SPI_OK_DELETE ||
 			SPI_processed != 1)
 			elog(ERROR, "could not remove migration %s from history", m->version);
 	}
 	else if (am_spi_owner("INSERT INTO aura_migrate.history (version, name, checksum, "
 						  "statements, run_id, applied_by, environment, duration_ms) "
 						  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-						  8, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
+						  8, argtypes, values, NULL, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record migration %s in history", m->version);
 
 	memset(&e, 0, sizeof(e));
@@ -821,7 +821,7 @@ am_next_run_id(void)
 	bool		isnull;
 
 	if (am_spi_owner("SELECT pg_catalog.nextval('aura_migrate.run_seq')",
-					 0, NULL, NULL, NULL, false, 1) != SPI_OK_SELECT ||
+					 0, NULL, NULL, NULL, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "could not allocate a run id");
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -944,7 +944,7 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 				am_lock_registry();
 				values[0] = CStringGetTextDatum(m->version);
 				if (am_spi_owner("SELECT 1 FROM aura_migrate.history WHERE version = $1",
-								 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+								 1, argtypes, values, NULL, 1) != SPI_OK_SELECT)
 					elog(ERROR, "could not read history");
 				if (SPI_processed > 0)
 					continue;	/* applied meanwhile by another session */

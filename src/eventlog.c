@@ -113,8 +113,8 @@ am_log_insert(const AmLogEntry *e)
 	char		nulls[12];
 
 	fill_args(e, values, nulls);
-	if (am_spi_owner(log_insert_sql, 12, log_argtypes, values, nulls,
-					 false, 0) != SPI_OK_INSERT)
+	if (am_spi_owner(log_insert_sql, 12, log_argtypes, values, nulls, 0) !=
+		SPI_OK_INSERT)
 		elog(ERROR, "could not write to aura_migrate.log");
 }
 

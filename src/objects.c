@@ -111,7 +111,7 @@ aura_migrate_record_ddl(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	guard_was = am_guard_suspend();
 	ret = am_spi_owner(dropping ? record_dropped_sql : record_created_sql,
-					   dropping ? 4 : 3, argtypes, values, nulls, false, 0);
+					   dropping ? 4 : 3, argtypes, values, nulls, 0);
 	am_guard_resume(guard_was);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not record DDL in aura_migrate.object_change");
@@ -164,7 +164,7 @@ am_post_check(const char *version, int64 run_id)
 					 "AND NOT EXISTS (SELECT 1 FROM ch d WHERE d.action = 'dropped' "
 					 "                AND d.classid = c.classid AND d.objid = c.objid) "
 					 "ORDER BY c.id",
-					 3, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+					 3, argtypes, values, NULL, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read what migration %s changed", version);
 
 	for (i = 0; i < SPI_processed; i++)

@@ -147,15 +147,15 @@ cached_plan(const char *sql, int nargs, Oid *argtypes)
  *		Run one bookkeeping statement as the extension's owner.
  *
  * The caller's user id is restored afterwards; on error the transaction
- * machinery restores it.  read_only is accepted for the callers' clarity
- * and ignored (see below).  The statement's plan is kept (cached_plan).  SECURITY_RESTRICTED_OPERATION keeps the owner's
+ * machinery restores it.  The statement runs read-write (see below), and
+ * its plan is kept (cached_plan).  SECURITY_RESTRICTED_OPERATION keeps the owner's
  * rights from leaking into anything the statement might call.  Returns the
  * SPI result code, which is checked here against errors only; callers
  * check for the exact SPI_OK_* they expect.
  */
 int
 am_spi_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
-			 const char *nulls, bool read_only, long count)
+			 const char *nulls, long count)
 {
 	Oid			save_userid;
 	int			save_sec_context;
@@ -256,7 +256,7 @@ check_depends_on(const char *version, ArrayType *arr)
 					 errdetail("Migrations apply in version order, so a dependency must have an earlier version.")));
 		values[0] = CStringGetTextDatum(dep);
 		if (am_spi_owner("SELECT 1 FROM aura_migrate.migration WHERE version = $1",
-						 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+						 1, argtypes, values, NULL, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not look up migration %s", dep);
 		if (SPI_processed == 0)
 			ereport(ERROR,
@@ -353,7 +353,7 @@ register_migration(AmMigrationInput *in)
 					 "FROM (SELECT $1::text AS v) arg "
 					 "LEFT JOIN aura_migrate.migration m ON m.version = arg.v "
 					 "LEFT JOIN aura_migrate.history h ON h.version = arg.v",
-					 14, argtypes, values, nulls, false, 0) != SPI_OK_SELECT ||
+					 14, argtypes, values, nulls, 0) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "could not look up migration %s", in->version);
 	else
@@ -391,7 +391,7 @@ register_migration(AmMigrationInput *in)
 							 "registered_by = (SELECT rolname FROM pg_catalog.pg_roles "
 							 "WHERE oid = $14) "
 							 "WHERE version = $1",
-							 14, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE ||
+							 14, argtypes, values, nulls, 0) != SPI_OK_UPDATE ||
 				SPI_processed != 1)
 				elog(ERROR, "could not replace migration %s", in->version);
 			result = "replaced";
@@ -406,7 +406,7 @@ register_migration(AmMigrationInput *in)
 							 "$12, $13, (SELECT rolname FROM pg_catalog.pg_roles "
 							 "WHERE oid = $14), "
 							 "ARRAY(SELECT f FROM aura_migrate.lint($4) AS f))",
-							 14, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
+							 14, argtypes, values, nulls, 0) != SPI_OK_INSERT)
 				elog(ERROR, "could not register migration %s", in->version);
 			result = "registered";
 		}

@@ -19,8 +19,7 @@
 
 extern Oid	am_extension_owner(void);
 extern int	am_spi_owner(const char *sql, int nargs, Oid *argtypes,
-						 Datum *values, const char *nulls,
-						 bool read_only, long count);
+						 Datum *values, const char *nulls, long count);
 extern char *am_spi_getstr(int row, int col);
 
 #endif							/* AURA_MIGRATE_REGISTRY_H */

@@ -605,7 +605,7 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 	/* the probe fixture */
 	if (am_spi_owner("SELECT f.insert_sql FROM aura_migrate.probe_fixture f "
 					 "WHERE pg_catalog.to_regclass(f.table_name) = $1",
-					 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+					 1, argtypes, args, NULL, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read aura_migrate.probe_fixture");
 	if (SPI_processed == 1)
 		fixture = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));

@@ -99,7 +99,7 @@ load_applied(AmRun *run, const char *target, bool synthesize)
 							  "  THEN h.version = (SELECT max(version) FROM aura_migrate.history) "
 							  "  ELSE h.version > $1 END "
 							  "ORDER BY h.version DESC", droppable_types),
-					 2, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
+					 2, argtypes, values, nulls, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the applied migrations");
 
 	oldcxt = MemoryContextSwitchTo(run->cxt);
@@ -165,7 +165,7 @@ aura_migrate_rollback(PG_FUNCTION_ARGS)
 		values[0] = CStringGetTextDatum(target);
 		if (am_spi_owner("SELECT EXISTS (SELECT 1 FROM aura_migrate.history WHERE version = $1), "
 						 "EXISTS (SELECT 1 FROM aura_migrate.migration WHERE version = $1)",
-						 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+						 1, argtypes, values, NULL, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not look up target %s", target);
 		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
 			ereport(ERROR,
