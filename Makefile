@@ -12,11 +12,14 @@ MODULE_big = aura_migrate
 OBJS = \
 	src/aura_migrate.o \
 	src/apply.o \
+	src/authority.o \
 	src/checksum.o \
+	src/environment.o \
 	src/eventlog.o \
 	src/guard.o \
 	src/objects.o \
 	src/registry.o \
+	src/requires.o \
 	src/rollback.o \
 	src/toplevel.o \
 	src/validate.o \
@@ -34,7 +37,9 @@ PROBE_FIXTURES = $(sort $(wildcard db/probes/*.sql))
 REGRESS_ENGINE = registry register_bad apply failure migrate status safety environments notransaction
 REGRESS_LINT = lint
 REGRESS_RLS = check_rls_aura check_rls check_rls_probes
-REGRESS = $(REGRESS_ENGINE) $(REGRESS_LINT) $(REGRESS_RLS)
+# trust_owner last: it re-creates the extension under another owner and back
+REGRESS_TRUST = trust_guard trust_migrator trust_environment trust_recorder trust_privacy trust_owner
+REGRESS = $(REGRESS_ENGINE) $(REGRESS_LINT) $(REGRESS_RLS) $(REGRESS_TRUST)
 REGRESS_OPTS = --inputdir=. --load-extension=aura_migrate
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -24,7 +24,7 @@ GRANT CREATE ON SCHEMA public TO sf_migrator;
 GRANT USAGE ON SCHEMA aura_migrate TO sf_migrator;
 GRANT EXECUTE ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean),
 	aura_migrate.register_file(text, text, text, boolean),
-	aura_migrate.apply(text), aura_migrate.status() TO sf_migrator;
+	aura_migrate.apply(text, boolean), aura_migrate.status() TO sf_migrator;
 GRANT EXECUTE ON PROCEDURE aura_migrate.migrate(text) TO sf_migrator;
 SET ROLE sf_migrator;
 SELECT aura_migrate.register('20260701001', 'by_migrator', 'CREATE TABLE sf_table (id int);');
@@ -72,8 +72,12 @@ SELECT aura_migrate.register('20260701002', 'sneaky_alter',
 SELECT * FROM aura_migrate.apply();
 DELETE FROM aura_migrate.migration WHERE version = '20260701002';
 
+-- an index on its table is refused from the parse tree already (the
+-- run-time side is in trust_guard.sql)
 SELECT aura_migrate.register('20260701002', 'sneaky_index',
 	'CREATE INDEX sf_sneaky ON aura_migrate.log (message);');
+SELECT aura_migrate.register('20260701002', 'sneaky_index',
+	$$DO $do$ BEGIN EXECUTE 'CREATE INDEX sf_sneaky ON aura_migrate.log (message)'; END $do$;$$);
 SELECT * FROM aura_migrate.apply();
 DELETE FROM aura_migrate.migration WHERE version = '20260701002';
 
@@ -137,6 +141,6 @@ REVOKE ALL ON SCHEMA public FROM sf_migrator;
 REVOKE ALL ON SCHEMA aura_migrate FROM sf_migrator;
 REVOKE ALL ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean),
 	aura_migrate.register_file(text, text, text, boolean),
-	aura_migrate.apply(text), aura_migrate.status() FROM sf_migrator;
+	aura_migrate.apply(text, boolean), aura_migrate.status() FROM sf_migrator;
 REVOKE ALL ON PROCEDURE aura_migrate.migrate(text) FROM sf_migrator;
 DROP ROLE sf_migrator, sf_nobody;

@@ -30,10 +30,13 @@ SET aura_migrate.environment = 'staging';
 SELECT version, state FROM aura_migrate.status() WHERE version = '20260601004';
 RESET aura_migrate.environment;
 
--- only superusers change the environment
+-- any role may make its session stricter than the database (see
+-- environment_db.sql for the database's own environment)
 CREATE ROLE st_nobody;
 SET ROLE st_nobody;
 SET aura_migrate.environment = 'production';
+SHOW aura_migrate.environment;
+RESET aura_migrate.environment;
 RESET ROLE;
 DROP ROLE st_nobody;
 SET aura_migrate.environment = 'qa';

@@ -54,8 +54,10 @@
 
 #include "aura_migrate.h"
 #include "apply.h"
+#include "authority.h"
 #include "eventlog.h"
 #include "registry.h"
+#include "requires.h"
 #include "sqlsplit.h"
 
 PG_FUNCTION_INFO_V1(aura_migrate_apply);
@@ -168,7 +170,8 @@ am_prepare_run(AmRun *run, const char *target)
 
 	/* the pending set, in version order */
 	if (am_spi_owner("SELECT m.version, m.name, m.up_sql, m.checksum, m.statements, "
-					 "m.no_transaction, m.requires IS NOT NULL, m.requires_hint "
+					 "m.no_transaction, m.requires IS NOT NULL, m.requires_hint, "
+					 "m.source, m.registered_by "
 					 "FROM aura_migrate.migration m "
 					 "WHERE NOT EXISTS (SELECT 1 FROM aura_migrate.history h "
 					 "                  WHERE h.version = m.version) "
@@ -196,6 +199,8 @@ am_prepare_run(AmRun *run, const char *target)
 		m->no_transaction = DatumGetBool(SPI_getbinval(tup, td, 6, &isnull));
 		m->has_requires = DatumGetBool(SPI_getbinval(tup, td, 7, &isnull));
 		m->requires_hint = SPI_getvalue(tup, td, 8);
+		m->source = SPI_getvalue(tup, td, 9);
+		m->registered_by = SPI_getvalue(tup, td, 10);
 	}
 	MemoryContextSwitchTo(oldcxt);
 
@@ -254,6 +259,17 @@ precheck(AmRun *run)
 					 errmsg("migration %s cannot run inside a transaction", m->version),
 					 errdetail("It is marked \"-- aura:no-transaction\"; nothing was applied."),
 					 errhint("Apply it with CALL aura_migrate.migrate().")));
+
+		/* who it runs as: never more privileged than who wrote it */
+		am_choose_executor(m, strcmp(m->source, "bundled") == 0 &&
+						   am_sql_is_shipped(m->up_sql), false);
+		if (m->no_transaction && OidIsValid(m->run_as))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("migration %s must be applied by role \"%s\", which registered it",
+							m->version, m->registered_by),
+					 errdetail("It is marked \"-- aura:no-transaction\", and such a migration runs only as its caller; nothing was applied."),
+					 errhint("Run CALL aura_migrate.migrate() as role \"%s\".", m->registered_by)));
 
 		/* the SQL is valid still (the table may have been edited by hand) */
 		oldcxt = MemoryContextSwitchTo(checkcxt);
@@ -325,33 +341,28 @@ precheck(AmRun *run)
 	{
 		AmMigration *m = &run->pending[i];
 		Datum		v[1];
+		uint64		r;
 
 		if (!m->has_requires)
 			continue;
 		v[0] = CStringGetTextDatum(m->version);
 		if (am_spi_owner("SELECT r FROM aura_migrate.migration m, "
-						 "unnest(m.requires) AS r, "
-						 "LATERAL (SELECT split_part(r, ' ', 1) AS kind, "
-						 "         btrim(substr(r, strpos(r, ' ') + 1)) AS obj) x "
-						 "WHERE m.version = $1 AND NOT CASE x.kind "
-						 "WHEN 'schema' THEN pg_catalog.to_regnamespace(x.obj) IS NOT NULL "
-						 "WHEN 'role' THEN pg_catalog.to_regrole(x.obj) IS NOT NULL "
-						 "WHEN 'table' THEN pg_catalog.to_regclass(x.obj) IS NOT NULL "
-						 "WHEN 'function' THEN CASE WHEN strpos(x.obj, '(') > 0 "
-						 "  THEN pg_catalog.to_regprocedure(x.obj) IS NOT NULL "
-						 "  ELSE pg_catalog.to_regproc(x.obj) IS NOT NULL END "
-						 "WHEN 'extension' THEN EXISTS (SELECT 1 FROM pg_catalog.pg_extension e "
-						 "  WHERE e.extname = x.obj) "
-						 "ELSE false END LIMIT 1",
-						 1, &argtypes[1], v, NULL, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not check requirements");
-		if (SPI_processed > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("migration %s requires %s, which does not exist", m->version,
-							SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
-					 errdetail("Nothing was applied."),
-					 m->requires_hint ? errhint("%s", m->requires_hint) : 0));
+						 "pg_catalog.unnest(m.requires) AS r WHERE m.version = $1",
+						 1, &argtypes[1], v, NULL, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the requirements of migration %s", m->version);
+		for (r = 0; r < SPI_processed; r++)
+		{
+			char	   *item = SPI_getvalue(SPI_tuptable->vals[r],
+											SPI_tuptable->tupdesc, 1);
+
+			if (!am_requirement_exists(item))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("migration %s requires %s, which does not exist",
+								m->version, item),
+						 errdetail("Nothing was applied."),
+						 m->requires_hint ? errhint("%s", m->requires_hint) : 0));
+		}
 	}
 }
 
@@ -452,9 +463,10 @@ run_statement(AmStatement *st)
 void
 am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms)
 {
-	Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID,
-	TEXTOID, TEXTOID, FLOAT8OID};
-	Datum		values[8];
+	Oid			argtypes[10] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID,
+	TEXTOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID};
+	Datum		values[10];
+	char		nulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	AmLogEntry	e;
 
 	values[0] = CStringGetTextDatum(m->version);
@@ -465,6 +477,10 @@ am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms)
 	values[5] = CStringGetTextDatum(run->username);
 	values[6] = CStringGetTextDatum(run->environment);
 	values[7] = Float8GetDatum(duration_ms);
+	values[8] = m->registered_by ? CStringGetTextDatum(m->registered_by) : (Datum) 0;
+	nulls[8] = m->registered_by ? ' ' : 'n';
+	values[9] = CStringGetTextDatum(GetUserNameFromId(OidIsValid(m->run_as) ?
+													  m->run_as : GetUserId(), false));
 	if (run->down)
 	{
 		if (am_spi_owner("DELETE FROM aura_migrate.history WHERE version = $1",
@@ -473,9 +489,10 @@ am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms)
 			elog(ERROR, "could not remove migration %s from history", m->version);
 	}
 	else if (am_spi_owner("INSERT INTO aura_migrate.history (version, name, checksum, "
-						  "statements, run_id, applied_by, environment, duration_ms) "
-						  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-						  8, argtypes, values, NULL, 0) != SPI_OK_INSERT)
+						  "statements, run_id, applied_by, environment, duration_ms, "
+						  "registered_by, executed_as) "
+						  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+						  10, argtypes, values, nulls, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record migration %s in history", m->version);
 
 	memset(&e, 0, sizeof(e));
@@ -485,6 +502,7 @@ am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms)
 	e.duration_ms = duration_ms;
 	e.environment = run->environment;
 	e.username = run->username;
+	e.checksum = m->checksum;
 	am_log_insert(&e);
 }
 
@@ -521,6 +539,8 @@ attempt_migration(AmRun *run, AmMigration *m, MemoryContext mcxt, AmAttempt *out
 	{
 		ErrorContextCallback errcb;
 		AmErrorContext ec;
+		AmExecutorSave exec_save;
+		AmSequenceState seq_before;
 		int			nest;
 		int			lock_ms = lock_timeout_for_run();
 		int			i;
@@ -545,6 +565,8 @@ attempt_migration(AmRun *run, AmMigration *m, MemoryContext mcxt, AmAttempt *out
 		if (parsed->failed)
 			elog(ERROR, "migration %s no longer parses", m->version);
 
+		am_guard_sequences(&seq_before);
+		am_executor_enter(m, &exec_save);
 		for (i = 0; i < parsed->nstmts; i++)
 		{
 			AmStatement *st = &parsed->stmts[i];
@@ -558,7 +580,9 @@ attempt_migration(AmRun *run, AmMigration *m, MemoryContext mcxt, AmAttempt *out
 											am_statement_tag(st), st->line));
 			run_statement(st);
 		}
+		am_executor_leave(&exec_save);
 		stmtno = ec.stmtno = 0;
+		am_guard_check_sequences(&seq_before);
 
 		/* what it created exists, is valid, and is protected */
 		if (!run->down)
@@ -649,7 +673,9 @@ am_apply_one(AmRun *run, AmMigration *m)
 			e.event = "retried";
 			e.duration_ms = att.duration_ms;
 			e.sqlstate = unpack_sql_state(att.edata->sqlerrcode);
-			e.message = att.edata->message;
+			e.message = am_environment == AM_ENV_DEVELOPMENT ? att.edata->message :
+				am_redact_error(att.edata->sqlerrcode, att.edata->message);
+			e.checksum = m->checksum;
 			e.statement_no = att.stmtno;
 			e.line = (att.parsed && att.stmtno > 0) ? att.parsed->stmts[att.stmtno - 1].line : 0;
 			e.environment = run->environment;
@@ -659,7 +685,8 @@ am_apply_one(AmRun *run, AmMigration *m)
 		ereport(NOTICE,
 				(errmsg("migration %s could not take a lock at statement %d; retrying in %ld ms (attempt %d of %d)",
 						m->version, att.stmtno, delay, attempt + 2, am_lock_retries + 1),
-				 errdetail("%s", att.edata->message)));
+				 errdetail("%s", am_environment == AM_ENV_DEVELOPMENT ? att.edata->message :
+						   am_redact_error(att.edata->sqlerrcode, att.edata->message))));
 		MemoryContextReset(mcxt);
 		while (delay > 0)
 		{
@@ -684,7 +711,11 @@ am_apply_one(AmRun *run, AmMigration *m)
  *		the original SQLSTATE, naming the migration, statement and line.
  *
  * Outside development, the log keeps no statement text and no DETAIL (a
- * DETAIL can carry row values), and neither does the raised error.
+ * DETAIL can carry row values), and neither does the raised error; the
+ * message and hint keep their words with every quoted literal elided
+ * (am_redact()).  The engine's own post-migration check messages name
+ * objects only and are kept whole.  A dry run records its failure as
+ * event dry_run.
  */
 void
 am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
@@ -696,6 +727,8 @@ am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
 	AmStatement *st = NULL;
 	AmLogEntry	e;
 	int			line = 0;
+	char	   *message;
+	char	   *hint;
 
 	if (parsed != NULL && stmtno > 0 && stmtno <= parsed->nstmts)
 	{
@@ -713,24 +746,33 @@ am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
 		}
 	}
 
+	/* outside development no value from a row may leave: see am_redact() */
+	message = (full || att->check_failed) ? edata->message :
+		am_redact_error(edata->sqlerrcode, edata->message);
+	hint = (full || att->check_failed) ? edata->hint :
+		ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_PLPGSQL_ERROR ? NULL :
+		am_redact(edata->hint);
+
 	memset(&e, 0, sizeof(e));
 	e.run_id = run->run_id;
 	e.version = m->version;
-	e.event = att->check_failed ? "check_failed" : "failed";
+	e.event = run->dry_run ? "dry_run" :
+		att->check_failed ? "check_failed" : "failed";
 	e.duration_ms = att->duration_ms;
 	e.sqlstate = unpack_sql_state(edata->sqlerrcode);
-	e.message = edata->message;
+	e.message = message;
 	e.detail = full ? edata->detail : NULL;
 	e.statement_no = stmtno;
 	e.line = line;
 	e.statement_text = (full && st) ? st->text : NULL;
 	e.environment = run->environment;
 	e.username = run->username;
+	e.checksum = m->checksum;
 
 	pgstat_report_activity(STATE_RUNNING, debug_query_string);
 
 	if (!am_record_failures)
-		;						/* a dry run: leave nothing behind */
+		;						/* a superuser turned the record off */
 	else if (run->nonatomic)
 	{
 		/* migrate(): commit the failure; the migration is rolled back */
@@ -740,30 +782,40 @@ am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
 	else
 		(void) am_log_durable(&e);
 
-	if (stmtno > 0)
+	if (stmtno > 0 && run->down)
 		ereport(ERROR,
 				(errcode(edata->sqlerrcode),
-				 errmsg("%s %s (%s) failed at statement %d, line %d",
-						run->down ? "rolling back migration" : "migration",
+				 errmsg("rolling back migration %s (%s) failed at statement %d, line %d",
 						m->version, m->name, stmtno, line),
 				 (full && edata->detail) ?
-				 errdetail("%s\n%s", edata->message, edata->detail) :
-				 errdetail("%s", edata->message),
-				 edata->hint ? errhint("%s", edata->hint) : 0));
+				 errdetail("%s\n%s", message, edata->detail) :
+				 errdetail("%s", message),
+				 hint ? errhint("%s", hint) : 0));
+	else if (stmtno > 0)
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("migration %s (%s) failed at statement %d, line %d",
+						m->version, m->name, stmtno, line),
+				 (full && edata->detail) ?
+				 errdetail("%s\n%s", message, edata->detail) :
+				 errdetail("%s", message),
+				 hint ? errhint("%s", hint) : 0));
 	else if (att->check_failed)
 		ereport(ERROR,
 				(errcode(edata->sqlerrcode),
 				 errmsg("migration %s (%s) failed its post-migration checks",
 						m->version, m->name),
-				 edata->detail ? errdetail("%s\n%s", edata->message, edata->detail) :
-				 errdetail("%s", edata->message),
-				 edata->hint ? errhint("%s", edata->hint) : 0));
+				 edata->detail ? errdetail("%s\n%s", message, edata->detail) :
+				 errdetail("%s", message),
+				 hint ? errhint("%s", hint) : 0));
 	else
 		ereport(ERROR,
 				(errcode(edata->sqlerrcode),
 				 errmsg("migration %s (%s) failed", m->version, m->name),
-				 errdetail("%s", edata->message),
-				 edata->hint ? errhint("%s", edata->hint) : 0));
+				 (full && edata->detail) ?
+				 errdetail("%s\n%s", message, edata->detail) :
+				 errdetail("%s", message),
+				 hint ? errhint("%s", hint) : 0));
 }
 
 /*
@@ -848,7 +900,9 @@ am_run_all(AmRun *run, ReturnSetInfo *rsinfo)
 
 		values[0] = CStringGetTextDatum(m->version);
 		values[1] = CStringGetTextDatum(m->name);
-		values[2] = CStringGetTextDatum(run->down ? "rolled_back" : "applied");
+		m->duration_ms = ms;
+		values[2] = CStringGetTextDatum(run->down ? "rolled_back" :
+										run->dry_run ? "dry_run" : "applied");
 		values[3] = Float8GetDatum(ms);
 		values[4] = Int32GetDatum(m->statements);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -856,22 +910,94 @@ am_run_all(AmRun *run, ReturnSetInfo *rsinfo)
 }
 
 /*
+ * dry_run_all
+ *		apply(dry_run => true): apply every loaded migration exactly as
+ *		apply() would (statements, post-checks, history), inside one
+ *		subtransaction that is then rolled back, and record the dry run
+ *		itself: one dry_run event per migration, written durably (as a
+ *		failure is), so that it stays whatever the caller's transaction
+ *		does.  A failure is recorded as a dry_run event and raised; nothing
+ *		else is left either way.
+ */
+static void
+dry_run_all(AmRun *run, ReturnSetInfo *rsinfo)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	int			i;
+
+	run->dry_run = true;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		am_run_all(run, rsinfo);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		/* the failure is recorded: roll everything back, then raise it */
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+
+	for (i = 0; i < run->npending; i++)
+	{
+		AmMigration *m = &run->pending[i];
+		AmLogEntry	e;
+
+		memset(&e, 0, sizeof(e));
+		e.run_id = run->run_id;
+		e.version = m->version;
+		e.event = "dry_run";
+		e.duration_ms = m->duration_ms;
+		e.message = "applied in a dry run, then rolled back";
+		e.environment = run->environment;
+		e.username = run->username;
+		e.checksum = m->checksum;
+		(void) am_log_durable(&e);
+	}
+}
+
+/*
  * aura_migrate_apply
- *		SQL: aura_migrate.apply(target text DEFAULT NULL)
+ *		SQL: aura_migrate.apply(target text DEFAULT NULL,
+ *								dry_run boolean DEFAULT false)
  *			 RETURNS TABLE (version text, name text, status text,
  *							duration_ms double precision, statements integer)
  *
  * Applies every pending migration for the current environment up to and
  * including target (all when NULL), in version order, inside the caller's
- * transaction.  Returns one row per migration applied.  EXECUTE is revoked
- * from PUBLIC.
+ * transaction.  Returns one row per migration applied (status applied),
+ * or, for a dry run, run and rolled back (status dry_run).  EXECUTE is
+ * revoked from PUBLIC.
  */
 Datum
 aura_migrate_apply(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *target = target_arg(fcinfo);
+	bool		dry_run = false;
 	AmRun		run;
+
+	if (PG_NARGS() > 1)
+	{
+		if (PG_ARGISNULL(1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("dry_run must not be null")));
+		dry_run = PG_GETARG_BOOL(1);
+	}
 
 	InitMaterializedSRF(fcinfo, 0);
 	am_require_read_committed("apply");
@@ -885,7 +1011,10 @@ aura_migrate_apply(PG_FUNCTION_ARGS)
 	if (am_prepare_run(&run, target) && run.npending > 0)
 	{
 		run.run_id = am_next_run_id();
-		am_run_all(&run, rsinfo);
+		if (dry_run)
+			dry_run_all(&run, rsinfo);
+		else
+			am_run_all(&run, rsinfo);
 		pgstat_report_activity(STATE_RUNNING, debug_query_string);
 	}
 

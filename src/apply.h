@@ -30,6 +30,11 @@ typedef struct AmMigration
 	bool		no_transaction;
 	bool		has_requires;
 	char	   *requires_hint;
+	char	   *source;			/* "bundled" or "user" */
+	char	   *registered_by;	/* who registered (or last replaced) it */
+	bool		synthesized;	/* reset(): the engine wrote its down SQL */
+	Oid			run_as;			/* authority.c: InvalidOid = the caller */
+	double		duration_ms;	/* set once applied */
 } AmMigration;
 
 /* One call of apply() or migrate(). */
@@ -38,6 +43,7 @@ typedef struct AmRun
 	MemoryContext cxt;			/* lives as long as the call, across commits */
 	bool		nonatomic;		/* migrate(): commits after each migration */
 	bool		down;			/* rollback(), reset(): running down SQL */
+	bool		dry_run;		/* apply(dry_run => true): all rolled back */
 	int64		run_id;
 	const char *environment;
 	char	   *username;

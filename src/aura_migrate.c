@@ -52,16 +52,7 @@ static const struct config_enum_entry environment_options[] = {
 const char *
 am_environment_name(void)
 {
-	switch ((AmEnvironment) am_environment)
-	{
-		case AM_ENV_DEVELOPMENT:
-			return "development";
-		case AM_ENV_STAGING:
-			return "staging";
-		case AM_ENV_PRODUCTION:
-			return "production";
-	}
-	return "development";		/* keep compiler quiet */
+	return am_environment_name_of(am_environment);
 }
 
 /*
@@ -75,14 +66,15 @@ _PG_init(void)
 							 "Sets the environment migrations run in.",
 							 "development, staging or production.  It decides which "
 							 "migrations apply, whether rollback() is allowed and how "
-							 "much detail the log keeps.  Set it per database with "
-							 "ALTER DATABASE ... SET.",
+							 "much detail the log keeps.  The database's value is set "
+							 "with aura_migrate.set_environment(); a session may make it "
+							 "stricter, never weaker.",
 							 &am_environment,
 							 AM_ENV_DEVELOPMENT,
 							 environment_options,
-							 PGC_SUSET,
+							 PGC_USERSET,
 							 0,
-							 NULL, NULL, NULL);
+							 am_check_environment, NULL, NULL);
 
 	DefineCustomIntVariable("aura_migrate.max_sql_size",
 							"Sets the largest migration SQL that register() accepts.",
@@ -131,10 +123,12 @@ _PG_init(void)
 
 	DefineCustomBoolVariable("aura_migrate.record_failures",
 							 "Records failed migrations durably, beyond the caller's rollback.",
-							 "Dry runs turn it off so that they leave nothing behind.",
+							 "Only a superuser can turn it off: the role whose migration "
+							 "failed must not be able to hide it.  Dry runs use "
+							 "apply(dry_run => true) instead.",
 							 &am_record_failures,
 							 true,
-							 PGC_USERSET, 0,
+							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 
 	DefineCustomStringVariable("aura_migrate.checked_schemas",
@@ -157,8 +151,8 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	am_rls_init();
+	am_worker_init();
 	MarkGUCPrefixReserved("aura_migrate");
 
 	am_guard_init();
-	am_worker_init();
 }

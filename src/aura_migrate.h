@@ -13,6 +13,9 @@
 #ifndef AURA_MIGRATE_H
 #define AURA_MIGRATE_H
 
+#include "nodes/nodes.h"
+#include "utils/guc.h"
+
 /* aura_migrate.environment */
 typedef enum AmEnvironment
 {
@@ -37,6 +40,12 @@ extern int64 am_current_run_id;
 
 extern const char *am_environment_name(void);
 
+/* environment.c */
+extern int	am_environment_from_name(const char *name);
+extern const char *am_environment_name_of(int env);
+extern int	am_database_environment(void);
+extern bool am_check_environment(int *newval, void **extra, GucSource source);
+
 /* the advisory lock every apply(), migrate() and rollback() takes */
 #define AM_ADVISORY_LOCK_KEY	INT64CONST(0x417572614d696772)	/* "AuraMigr" */
 
@@ -49,6 +58,20 @@ extern void am_guard_enter(void);
 extern void am_guard_leave(void);
 extern bool am_guard_suspend(void);
 extern void am_guard_resume(bool was);
+extern const char *am_guard_statement_target(Node *stmt, bool resolve);
+
+/* the extension's sequences, as the guard compares them around a migration */
+typedef struct AmSequenceState
+{
+	int64		run_last;
+	bool		run_called;
+	int64		log_last;
+	bool		log_called;
+	int64		change_last;
+} AmSequenceState;
+
+extern void am_guard_sequences(AmSequenceState *state);
+extern void am_guard_check_sequences(const AmSequenceState *before);
 
 /* eventlog.c */
 extern void am_worker_init(void);

@@ -29,6 +29,8 @@
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -47,12 +49,16 @@
 
 PGDLLEXPORT void aura_migrate_log_worker_main(Datum main_arg);
 
-#define AM_LOG_NSTR 8
+PG_FUNCTION_INFO_V1(aura_migrate_redact);
+
+#define AM_LOG_NSTR 9
+#define AM_LOG_NARGS 13
 
 /* The row as it travels to the worker. */
 typedef struct AmLogShared
 {
 	Oid			dboid;
+	Oid			owner;			/* the extension's owner: the worker writes as it */
 	int64		run_id;
 	double		duration_ms;
 	int			statement_no;
@@ -64,11 +70,11 @@ typedef struct AmLogShared
 
 static const char *const log_insert_sql =
 "INSERT INTO aura_migrate.log (run_id, version, event, duration_ms, sqlstate, "
-"message, detail, statement_no, line, statement_text, environment, username) "
-"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+"message, detail, statement_no, line, statement_text, environment, username, "
+"checksum) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
-static Oid	log_argtypes[12] = {INT8OID, TEXTOID, TEXTOID, FLOAT8OID, TEXTOID,
-	TEXTOID, TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID, NAMEOID};
+static Oid	log_argtypes[AM_LOG_NARGS] = {INT8OID, TEXTOID, TEXTOID, FLOAT8OID,
+	TEXTOID, TEXTOID, TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID, NAMEOID, TEXTOID};
 
 static int	log_worker_timeout_ms = 10000;
 
@@ -79,7 +85,7 @@ static int	log_worker_timeout_ms = 10000;
 static void
 fill_args(const AmLogEntry *e, Datum *values, char *nulls)
 {
-	memset(nulls, ' ', 12);
+	memset(nulls, ' ', AM_LOG_NARGS);
 	values[0] = Int64GetDatum(e->run_id);
 	nulls[0] = e->run_id > 0 ? ' ' : 'n';
 #define SETSTR(i, s) \
@@ -98,7 +104,91 @@ fill_args(const AmLogEntry *e, Datum *values, char *nulls)
 	SETSTR(9, e->statement_text);
 	SETSTR(10, e->environment);
 	values[11] = DirectFunctionCall1(namein, CStringGetDatum(e->username));
+	SETSTR(12, e->checksum);
 #undef SETSTR
+}
+
+/*
+ * am_redact
+ *		A message with every quoted literal elided, for the log, the raised
+ *		error and status() outside development.
+ *
+ * The rule: each run of characters between double quotes, or between
+ * single quotes, becomes "..." (or '...'); a quote that is never closed
+ * elides to the end.  PostgreSQL quotes the values it reports
+ * (invalid input syntax for type uuid: "secret"), and also names, which are
+ * lost with them: the statement number and line say where the failure
+ * was.  NULL stays NULL.
+ */
+char *
+am_redact(const char *msg)
+{
+	StringInfoData buf;
+	const char *p;
+
+	if (msg == NULL)
+		return NULL;
+	initStringInfo(&buf);
+	for (p = msg; *p; p++)
+	{
+		if (*p == '"' || *p == '\'')
+		{
+			const char *close = strchr(p + 1, *p);
+
+			appendStringInfoChar(&buf, *p);
+			appendStringInfoString(&buf, "...");
+			appendStringInfoChar(&buf, *p);
+			if (close == NULL)
+				break;
+			p = close;
+		}
+		else
+			appendStringInfoChar(&buf, *p);
+	}
+	return buf.data;
+}
+
+/*
+ * am_redact_error
+ *		am_redact() for the message or hint of an error with SQLSTATE
+ *		sqlerrcode.  A message a migration's own code raised (RAISE, class
+ *		P0) is built by that code and may carry any value unquoted: it is
+ *		not kept at all.
+ */
+char *
+am_redact_error(int sqlerrcode, const char *msg)
+{
+	if (msg == NULL)
+		return NULL;
+	if (ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_PLPGSQL_ERROR)
+		return pstrdup("(raised by the migration's own code; its text is not kept outside development)");
+	return am_redact(msg);
+}
+
+/*
+ * aura_migrate_redact
+ *		SQL: aura_migrate._redact(message text, sqlstate text) RETURNS text
+ *
+ * am_redact() for status() and report(), which show messages recorded
+ * earlier under the environment in force now.
+ */
+Datum
+aura_migrate_redact(PG_FUNCTION_ARGS)
+{
+	char	   *msg;
+	int			code = 0;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	msg = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (!PG_ARGISNULL(1))
+	{
+		char	   *state = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+		if (strlen(state) == 5)
+			code = MAKE_SQLSTATE(state[0], state[1], state[2], state[3], state[4]);
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(am_redact_error(code, msg)));
 }
 
 /*
@@ -109,11 +199,11 @@ fill_args(const AmLogEntry *e, Datum *values, char *nulls)
 void
 am_log_insert(const AmLogEntry *e)
 {
-	Datum		values[12];
-	char		nulls[12];
+	Datum		values[AM_LOG_NARGS];
+	char		nulls[AM_LOG_NARGS];
 
 	fill_args(e, values, nulls);
-	if (am_spi_owner(log_insert_sql, 12, log_argtypes, values, nulls, 0) !=
+	if (am_spi_owner(log_insert_sql, AM_LOG_NARGS, log_argtypes, values, nulls, 0) !=
 		SPI_OK_INSERT)
 		elog(ERROR, "could not write to aura_migrate.log");
 }
@@ -148,6 +238,7 @@ am_log_durable(const AmLogEntry *e)
 	strs[5] = e->statement_text;
 	strs[6] = e->environment;
 	strs[7] = e->username;
+	strs[8] = e->checksum;
 	for (i = 0; i < AM_LOG_NSTR; i++)
 		if (strs[i] != NULL)
 			size = add_size(size, strlen(strs[i]) + 1);
@@ -162,6 +253,7 @@ am_log_durable(const AmLogEntry *e)
 	}
 	shared = dsm_segment_address(seg);
 	shared->dboid = MyDatabaseId;
+	shared->owner = am_extension_owner();
 	shared->run_id = e->run_id;
 	shared->duration_ms = e->duration_ms;
 	shared->statement_no = e->statement_no;
@@ -236,9 +328,14 @@ am_log_durable(const AmLogEntry *e)
  * aura_migrate_log_worker_main
  *		Entry point of the background worker started by am_log_durable().
  *
- * Connects to the caller's database as the bootstrap superuser (a
- * background worker cannot connect as a NOLOGIN role), inserts the row,
- * commits, and reports success through shared memory.  Any error here
+ * Connects to the caller's database, then writes the row as the
+ * extension's owner under SECURITY_RESTRICTED_OPERATION with search_path
+ * pinned, exactly as the bookkeeping in the caller's backend does: the
+ * log table belongs to that owner, and anything attached to it (a trigger,
+ * a default, a check, an index expression) runs with the owner's rights
+ * and no more.  The connection itself is made as the bootstrap superuser
+ * only because a background worker cannot connect as a role without LOGIN
+ * on PostgreSQL 15; nothing runs with that role's rights.  Any error here
  * ends the worker; the caller then warns.
  */
 void
@@ -248,9 +345,10 @@ aura_migrate_log_worker_main(Datum main_arg)
 	AmLogShared *shared;
 	AmLogEntry	e;
 	const char *strs[AM_LOG_NSTR];
-	Datum		values[12];
-	char		nulls[12];
+	Datum		values[AM_LOG_NARGS];
+	char		nulls[AM_LOG_NARGS];
 	int			i;
+	int			nest;
 
 	BackgroundWorkerUnblockSignals();
 	CurrentResourceOwner = ResourceOwnerCreate(NULL, "aura_migrate log writer");
@@ -279,24 +377,33 @@ aura_migrate_log_worker_main(Datum main_arg)
 	e.statement_text = strs[5];
 	e.environment = strs[6];
 	e.username = strs[7] ? strs[7] : "unknown";
+	e.checksum = strs[8];
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	(void) set_config_option("lock_timeout", "5s", PGC_SUSET, PGC_S_SESSION,
-							 GUC_ACTION_SET, true, 0, false);
+
+	/* from here on, the extension's owner and nothing more */
+	SetUserIdAndSecContext(shared->owner,
+						   SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("lock_timeout", "5s", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "aura_migrate: writing a failure to aura_migrate.log");
 
 	fill_args(&e, values, nulls);
-	if (SPI_execute_with_args(log_insert_sql, 12, log_argtypes, values, nulls,
+	if (SPI_execute_with_args(log_insert_sql, AM_LOG_NARGS, log_argtypes, values, nulls,
 							  false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write to aura_migrate.log");
 
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");
 	PopActiveSnapshot();
+	AtEOXact_GUC(true, nest);
 	CommitTransactionCommand();
 	pgstat_report_activity(STATE_IDLE, NULL);
 

@@ -29,8 +29,11 @@ typedef struct AmLogEntry
 	const char *statement_text;
 	const char *environment;
 	const char *username;
+	const char *checksum;		/* of the migration content the event is about */
 } AmLogEntry;
 
+extern char *am_redact(const char *msg);
+extern char *am_redact_error(int sqlerrcode, const char *msg);
 extern void am_log_insert(const AmLogEntry *e);
 extern bool am_log_durable(const AmLogEntry *e);
 

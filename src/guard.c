@@ -6,11 +6,17 @@
  * While a migration's statement runs, the extension, its schema and every
  * object in it (the registry, the history the migration is being recorded
  * in, the log) cannot be dropped, altered, truncated or written to.
- * register() already refuses the plain cases from the parse tree; this
- * guard catches the rest at run time: CASCADE, dynamic SQL in DO blocks,
- * functions that write the tables.  An object access hook sees drops,
- * alterations, truncations and new columns or relations in the schema;
- * an executor permission hook sees DML.
+ * register() already refuses the plain cases from the parse tree
+ * (am_guard_statement_target() with names as written); this guard catches
+ * the rest at run time, with names resolved: CASCADE, dynamic SQL in DO
+ * blocks, functions that write the tables.  An object access hook sees
+ * drops, alterations, truncations and new columns or relations in the
+ * schema; an executor permission hook sees DML; a utility hook sees the
+ * statements that attach something to the extension's objects (triggers,
+ * rules, policies, statistics, comments, security labels), grant or revoke
+ * on them, lock them or create objects in its schema; and the extension's
+ * sequences are compared before and after each migration, since nothing
+ * else sees nextval() or setval().
  *
  * The hooks cost nothing outside a migration: they test one flag.  The
  * flag is cleared at the end of every (sub)transaction as well, so an
@@ -25,21 +31,28 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/executor.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_func.h"
+#include "tcop/utility.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 
 #include "aura_migrate.h"
+#include "registry.h"
 
 static bool guard_active = false;
 static int	guard_level = 0;		/* transaction nest level that set it */
@@ -48,6 +61,9 @@ static Oid	guard_extension = InvalidOid;
 
 static object_access_hook_type prev_object_access_hook = NULL;
 static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
+static ProcessUtility_hook_type prev_process_utility_hook = NULL;
+
+#define AM_SCHEMA "aura_migrate"
 
 static void guard_refuse(const char *what) pg_attribute_noreturn();
 
@@ -143,6 +159,359 @@ guard_check_perms(List *rangeTable, bool ereport_on_violation)
 }
 
 /*
+ * schema_is_ours
+ *		Whether a schema named in a statement is the extension's: by name as
+ *		written (register time), or by OID (run time).
+ */
+static bool
+schema_is_ours(const char *schemaname, bool resolve)
+{
+	if (schemaname == NULL)
+		return false;
+	if (!resolve)
+		return strcmp(schemaname, AM_SCHEMA) == 0;
+	return OidIsValid(guard_schema) &&
+		get_namespace_oid(schemaname, true) == guard_schema;
+}
+
+/*
+ * relation_is_ours
+ *		Whether a RangeVar names one of the extension's relations.  At run
+ *		time an unqualified name is resolved through the search path.
+ */
+static bool
+relation_is_ours(RangeVar *rv, bool resolve)
+{
+	Oid			relid;
+
+	if (rv == NULL)
+		return false;
+	if (rv->schemaname != NULL || !resolve)
+		return schema_is_ours(rv->schemaname, resolve);
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	return OidIsValid(relid) && get_rel_namespace(relid) == guard_schema;
+}
+
+/*
+ * qualified_name_is_ours
+ *		Whether a qualified name (list of String) is in the extension's
+ *		schema.  At run time an unqualified name of an object being created
+ *		goes to the creation namespace.
+ */
+static bool
+qualified_name_is_ours(List *names, bool creating, bool resolve)
+{
+	char	   *schemaname;
+	char	   *objname;
+
+	if (names == NIL)
+		return false;
+	DeconstructQualifiedName(names, &schemaname, &objname);
+	if (schemaname != NULL || !resolve || !creating)
+		return schema_is_ours(schemaname, resolve);
+	return QualifiedNameGetCreationNamespace(names, &objname) == guard_schema;
+}
+
+/*
+ * function_is_ours
+ *		Whether an ObjectWithArgs names one of the extension's routines.
+ */
+static bool
+function_is_ours(ObjectWithArgs *owa, bool resolve)
+{
+	Oid			funcid;
+
+	if (!resolve || list_length(owa->objname) > 1)
+		return qualified_name_is_ours(owa->objname, false, resolve);
+	funcid = LookupFuncWithArgs(OBJECT_ROUTINE, owa, true);
+	return OidIsValid(funcid) && get_func_namespace(funcid) == guard_schema;
+}
+
+/*
+ * object_is_ours
+ *		Whether the object of a COMMENT or SECURITY LABEL statement is the
+ *		extension, its schema, or something in it.
+ */
+static bool
+object_is_ours(ObjectType objtype, Node *object, bool resolve)
+{
+	ObjectAddress address;
+	Relation	rel = NULL;
+	bool		ours;
+
+	if (!resolve)
+	{
+		if (IsA(object, String))
+			return (objtype == OBJECT_SCHEMA || objtype == OBJECT_EXTENSION) &&
+				strcmp(strVal(object), AM_SCHEMA) == 0;
+		if (IsA(object, List))
+			return list_length((List *) object) > 1 &&
+				IsA(linitial((List *) object), String) &&
+				strcmp(strVal(linitial((List *) object)), AM_SCHEMA) == 0;
+		if (IsA(object, ObjectWithArgs))
+			return function_is_ours((ObjectWithArgs *) object, false);
+		return false;
+	}
+
+	address = get_object_address(objtype, object, &rel, AccessShareLock, true);
+	if (!OidIsValid(address.objectId))
+		return false;
+	ours = (address.classId == NamespaceRelationId && address.objectId == guard_schema) ||
+		(address.classId == ExtensionRelationId && address.objectId == guard_extension) ||
+		(rel != NULL && RelationGetNamespace(rel) == guard_schema) ||
+		(OidIsValid(guard_extension) &&
+		 getExtensionOfObject(address.classId, address.objectId) == guard_extension);
+	if (!ours && address.classId != NamespaceRelationId &&
+		address.classId != ExtensionRelationId &&
+		get_object_namespace(&address) == guard_schema)
+		ours = true;
+	if (rel != NULL)
+		relation_close(rel, NoLock);
+	return ours;
+}
+
+/*
+ * grant_is_ours
+ *		Whether a GRANT or REVOKE names the extension's schema or an object
+ *		in it.
+ */
+static bool
+grant_is_ours(GrantStmt *g, bool resolve)
+{
+	ListCell   *lc;
+
+	foreach(lc, g->objects)
+	{
+		Node	   *obj = lfirst(lc);
+
+		if (IsA(obj, RangeVar) && relation_is_ours((RangeVar *) obj, resolve))
+			return true;
+		if (IsA(obj, ObjectWithArgs) && function_is_ours((ObjectWithArgs *) obj, resolve))
+			return true;
+		if (IsA(obj, String) &&
+			(g->targtype == ACL_TARGET_ALL_IN_SCHEMA || g->objtype == OBJECT_SCHEMA) &&
+			schema_is_ours(strVal(obj), resolve))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * am_guard_statement_target
+ *		What a statement would do to the extension, as the end of the
+ *		sentence "The statement would ...", or NULL when it leaves the
+ *		extension alone.
+ *
+ * With resolve false (register time, raw parse tree, no catalog access)
+ * only names written with the extension's schema are seen; with resolve
+ * true (run time) names are resolved as the statement would resolve them.
+ * Drops, ALTERs and truncations are left to the object access hook at run
+ * time and to validate.c at register time.
+ */
+const char *
+am_guard_statement_target(Node *stmt, bool resolve)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_CreateTrigStmt:
+			if (relation_is_ours(((CreateTrigStmt *) stmt)->relation, resolve))
+				return "attach a trigger to one of its tables";
+			break;
+		case T_RuleStmt:
+			if (relation_is_ours(((RuleStmt *) stmt)->relation, resolve))
+				return "attach a rule to one of its tables";
+			break;
+		case T_CreatePolicyStmt:
+			if (relation_is_ours(((CreatePolicyStmt *) stmt)->table, resolve))
+				return "attach a policy to one of its tables";
+			break;
+		case T_AlterPolicyStmt:
+			if (relation_is_ours(((AlterPolicyStmt *) stmt)->table, resolve))
+				return "alter a policy of one of its tables";
+			break;
+		case T_IndexStmt:
+			if (relation_is_ours(((IndexStmt *) stmt)->relation, resolve))
+				return "index one of its tables";
+			break;
+		case T_CreateStatsStmt:
+			foreach(lc, ((CreateStatsStmt *) stmt)->relations)
+				if (IsA(lfirst(lc), RangeVar) &&
+					relation_is_ours(lfirst_node(RangeVar, lc), resolve))
+					return "create statistics on one of its tables";
+			break;
+		case T_LockStmt:
+			foreach(lc, ((LockStmt *) stmt)->relations)
+				if (relation_is_ours(lfirst_node(RangeVar, lc), resolve))
+					return "lock one of its tables";
+			break;
+		case T_TruncateStmt:
+			foreach(lc, ((TruncateStmt *) stmt)->relations)
+				if (relation_is_ours(lfirst_node(RangeVar, lc), resolve))
+					return "truncate one of its tables";
+			break;
+		case T_GrantStmt:
+			if (grant_is_ours((GrantStmt *) stmt, resolve))
+				return "grant or revoke privileges on its schema or objects";
+			break;
+		case T_AlterDefaultPrivilegesStmt:
+			foreach(lc, ((AlterDefaultPrivilegesStmt *) stmt)->options)
+			{
+				DefElem    *opt = lfirst_node(DefElem, lc);
+				ListCell   *lc2;
+
+				if (strcmp(opt->defname, "schemas") != 0)
+					continue;
+				foreach(lc2, (List *) opt->arg)
+					if (schema_is_ours(strVal(lfirst(lc2)), resolve))
+						return "change default privileges in its schema";
+			}
+			break;
+		case T_CommentStmt:
+			if (object_is_ours(((CommentStmt *) stmt)->objtype,
+							   ((CommentStmt *) stmt)->object, resolve))
+				return "comment on its schema or objects";
+			break;
+		case T_SecLabelStmt:
+			if (object_is_ours(((SecLabelStmt *) stmt)->objtype,
+							   ((SecLabelStmt *) stmt)->object, resolve))
+				return "label its schema or objects";
+			break;
+		case T_CreateFunctionStmt:
+			if (qualified_name_is_ours(((CreateFunctionStmt *) stmt)->funcname, true, resolve))
+				return "create a routine in its schema";
+			break;
+		case T_DefineStmt:
+			if (qualified_name_is_ours(((DefineStmt *) stmt)->defnames, true, resolve))
+				return "create an object in its schema";
+			break;
+		case T_CompositeTypeStmt:
+			if (((CompositeTypeStmt *) stmt)->typevar->schemaname != NULL &&
+				schema_is_ours(((CompositeTypeStmt *) stmt)->typevar->schemaname, resolve))
+				return "create a type in its schema";
+			break;
+		case T_CreateEnumStmt:
+			if (qualified_name_is_ours(((CreateEnumStmt *) stmt)->typeName, true, resolve))
+				return "create a type in its schema";
+			break;
+		case T_CreateDomainStmt:
+			if (qualified_name_is_ours(((CreateDomainStmt *) stmt)->domainname, true, resolve))
+				return "create a domain in its schema";
+			break;
+		case T_CreateSeqStmt:
+			if (((CreateSeqStmt *) stmt)->sequence->schemaname != NULL &&
+				schema_is_ours(((CreateSeqStmt *) stmt)->sequence->schemaname, resolve))
+				return "create a sequence in its schema";
+			break;
+		case T_AlterSeqStmt:
+			if (relation_is_ours(((AlterSeqStmt *) stmt)->sequence, resolve))
+				return "alter one of its sequences";
+			break;
+		case T_ViewStmt:
+			if (((ViewStmt *) stmt)->view->schemaname != NULL &&
+				schema_is_ours(((ViewStmt *) stmt)->view->schemaname, resolve))
+				return "create a view in its schema";
+			break;
+		default:
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * guard_process_utility
+ *		Utility hook: while a migration's statement runs, refuse utility
+ *		statements aimed at the extension (am_guard_statement_target()),
+ *		including those run by DO blocks and functions.
+ */
+static void
+guard_process_utility(PlannedStmt *pstmt, const char *queryString,
+					  bool readOnlyTree, ProcessUtilityContext context,
+					  ParamListInfo params, QueryEnvironment *queryEnv,
+					  DestReceiver *dest, QueryCompletion *qc)
+{
+	if (guard_active)
+	{
+		const char *what = am_guard_statement_target(pstmt->utilityStmt, true);
+
+		if (what != NULL)
+			guard_refuse(what);
+	}
+
+	if (prev_process_utility_hook)
+		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,
+								  params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+}
+
+/*
+ * am_guard_sequences
+ *		The state of the extension's sequences that nothing but the engine
+ *		may move: run_seq and log_id_seq, exactly, and object_change_id_seq,
+ *		which the DDL recorder advances inside a migration, as a floor.
+ *		Called connected to SPI.
+ */
+void
+am_guard_sequences(AmSequenceState *state)
+{
+	bool		isnull;
+
+	if (am_spi_owner("SELECT (SELECT s.last_value FROM aura_migrate.run_seq s), "
+					 "(SELECT s.is_called FROM aura_migrate.run_seq s), "
+					 "(SELECT s.last_value FROM aura_migrate.log_id_seq s), "
+					 "(SELECT s.is_called FROM aura_migrate.log_id_seq s), "
+					 "(SELECT s.last_value FROM aura_migrate.object_change_id_seq s)",
+					 0, NULL, NULL, NULL, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the extension's sequences");
+	state->run_last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	state->run_called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	state->log_last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	state->log_called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+	state->change_last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull));
+}
+
+/*
+ * am_guard_check_sequences
+ *		Refuse, as the guard does, when a migration moved one of the
+ *		extension's sequences (nextval(), setval() in its SQL, a DO block or
+ *		a function): compared with the state taken before it ran.
+ */
+void
+am_guard_check_sequences(const AmSequenceState *before)
+{
+	AmSequenceState after;
+
+	Oid			argtypes[4] = {INT8OID, BOOLOID, INT8OID, BOOLOID};
+	Datum		values[4];
+
+	am_guard_sequences(&after);
+	if (after.run_last == before->run_last && after.run_called == before->run_called &&
+		after.log_last == before->log_last && after.log_called == before->log_called &&
+		after.change_last >= before->change_last)
+		return;
+
+	/*
+	 * Sequences are not transactional: put them back before refusing, or
+	 * the rollback of the migration would leave them moved.
+	 */
+	values[0] = Int64GetDatum(before->run_last);
+	values[1] = BoolGetDatum(before->run_called);
+	values[2] = Int64GetDatum(before->log_last);
+	values[3] = BoolGetDatum(before->log_called);
+	if (am_spi_owner("SELECT pg_catalog.setval('aura_migrate.run_seq', $1, $2), "
+					 "pg_catalog.setval('aura_migrate.log_id_seq', $3, $4), "
+					 "pg_catalog.setval('aura_migrate.object_change_id_seq', "
+					 "  greatest((SELECT s.last_value FROM aura_migrate.object_change_id_seq s), "
+					 "    (SELECT pg_catalog.max(c.id) FROM aura_migrate.object_change c), 1))",
+					 4, argtypes, values, NULL, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not restore the extension's sequences");
+	guard_refuse("move one of its sequences");
+}
+
+/*
  * guard_xact_callback, guard_subxact_callback
  *		Never leave the guard on past the (sub)transaction that set it.
  */
@@ -222,6 +591,8 @@ am_guard_init(void)
 	object_access_hook = guard_object_access;
 	prev_check_perms_hook = ExecutorCheckPerms_hook;
 	ExecutorCheckPerms_hook = guard_check_perms;
+	prev_process_utility_hook = ProcessUtility_hook;
+	ProcessUtility_hook = guard_process_utility;
 	RegisterXactCallback(guard_xact_callback, NULL);
 	RegisterSubXactCallback(guard_subxact_callback, NULL);
 }

@@ -24,20 +24,26 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "storage/proc.h"
+#include "commands/extension.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/fmgroids.h"
 #include "utils/memutils.h"
 
 #include "aura_migrate.h"
+#include "compat.h"
 #include "registry.h"
 #include "validate.h"
 
@@ -69,31 +75,46 @@ static char *arg_text(FunctionCallInfo fcinfo, int argno, const char *argname,
  * am_extension_owner
  *		The role that owns the extension and so its tables.
  *
- * Must be called while connected to SPI.
+ * Read from the catalogs, never through SQL: a caller's search_path (an
+ * operator or function of its own shadowing a built-in one) must not be
+ * able to choose the role the bookkeeping runs as.  One look-up per
+ * transaction.
  */
 Oid
 am_extension_owner(void)
 {
 	static Oid	cached_owner = InvalidOid;
 	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
-	bool		isnull;
-	Datum		d;
+	Oid			extoid;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			owner = InvalidOid;
 
-	/* one look-up per transaction is enough */
-	if (OidIsValid(cached_owner) && cached_lxid == MyProc->lxid)
+	if (OidIsValid(cached_owner) && cached_lxid == AM_MY_LXID())
 		return cached_owner;
 
-	if (SPI_execute("SELECT e.extowner FROM pg_catalog.pg_extension e "
-					"WHERE e.extname = 'aura_migrate'", false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up the owner of extension \"aura_migrate\"");
-	if (SPI_processed != 1)
+	extoid = get_extension_oid("aura_migrate", true);
+	if (OidIsValid(extoid))
+	{
+		rel = table_open(ExtensionRelationId, AccessShareLock);
+		ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(extoid));
+		scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+		tup = systable_getnext(scan);
+		if (HeapTupleIsValid(tup))
+			owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+	if (!OidIsValid(owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("extension \"aura_migrate\" is not installed in this database"),
 				 errhint("Run CREATE EXTENSION aura_migrate.")));
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	cached_owner = DatumGetObjectId(d);
-	cached_lxid = MyProc->lxid;
+	cached_owner = owner;
+	cached_lxid = AM_MY_LXID();
 	return cached_owner;
 }
 
@@ -174,12 +195,17 @@ am_spi_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	plan = cached_plan(sql, nargs, argtypes);
 
+	/*
+	 * Switch before planning: parse analysis checks the caller's rights on
+	 * the extension's schema and tables, which a role that only runs DDL
+	 * (and so fires the recorder) does not have.
+	 */
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
+	plan = cached_plan(sql, nargs, argtypes);
 
 	/*
 	 * Never read-only: a read-only SPI call would use the snapshot of the
@@ -572,5 +598,16 @@ aura_migrate_register_file(PG_FUNCTION_ARGS)
 Datum
 aura_migrate_register_bundled(PG_FUNCTION_ARGS)
 {
+	/*
+	 * Bundled migrations run as whoever applies them (they are shipped
+	 * code), so only the extension's own install or update script may
+	 * register one: never a role that can merely call this function.
+	 */
+	if (!creating_extension ||
+		CurrentExtensionObject != get_extension_oid("aura_migrate", true))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("bundled migrations can only be registered by the extension's install or update script"),
+				 errhint("Register a migration of your own with aura_migrate.register() or aura_migrate.register_file().")));
 	PG_RETURN_TEXT_P(cstring_to_text(register_file_common(fcinfo, "bundled", true)));
 }

@@ -34,6 +34,7 @@
 
 #include "apply.h"
 #include "aura_migrate.h"
+#include "authority.h"
 #include "registry.h"
 
 PG_FUNCTION_INFO_V1(aura_migrate_rollback);
@@ -92,7 +93,7 @@ load_applied(AmRun *run, const char *target, bool synthesize)
 							  "    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k "
 							  "                    WHERE k.conindid = c.objid)), "
 							  "    'SELECT 1;') END), "
-							  "  h.statements "
+							  "  h.statements, m.source, m.registered_by, m.down_sql IS NULL "
 							  "FROM aura_migrate.history h "
 							  "LEFT JOIN aura_migrate.migration m ON m.version = h.version "
 							  "WHERE CASE WHEN $1 IS NULL "
@@ -116,8 +117,23 @@ load_applied(AmRun *run, const char *target, bool synthesize)
 		m->name = SPI_getvalue(tup, td, 2);
 		m->down_sql = SPI_getvalue(tup, td, 3);
 		m->statements = DatumGetInt32(SPI_getbinval(tup, td, 4, &isnull));
+		m->source = SPI_getvalue(tup, td, 5);
+		m->registered_by = SPI_getvalue(tup, td, 6);
+		m->synthesized = DatumGetBool(SPI_getbinval(tup, td, 7, &isnull));
 	}
 	MemoryContextSwitchTo(oldcxt);
+
+	/* who each runs as: never more privileged than who wrote its down SQL */
+	for (i = 0; i < (uint64) run->npending; i++)
+	{
+		AmMigration *m = &run->pending[i];
+
+		if (m->down_sql == NULL)
+			continue;			/* rollback() refuses it below */
+		am_choose_executor(m, !m->synthesized && m->source != NULL &&
+						   strcmp(m->source, "bundled") == 0 &&
+						   am_sql_is_shipped(m->down_sql), true);
+	}
 }
 
 /*

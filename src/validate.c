@@ -23,6 +23,7 @@
 
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
+#include "nodes/nodeFuncs.h"
 #include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -199,6 +200,59 @@ am_check_environments(ArrayType *arr)
 }
 
 /*
+ * own_sequence_walker
+ *		Raw expression tree walker: true at a call of nextval(), setval() or
+ *		currval() whose first argument is a string naming one of the
+ *		extension's sequences ('aura_migrate.run_seq', with or without a
+ *		cast to regclass).
+ */
+static bool
+own_sequence_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncCall))
+	{
+		FuncCall   *fc = (FuncCall *) node;
+		char	   *fname = strVal(llast(fc->funcname));
+
+		if ((strcmp(fname, "nextval") == 0 || strcmp(fname, "setval") == 0 ||
+			 strcmp(fname, "currval") == 0) && fc->args != NIL)
+		{
+			Node	   *arg = linitial(fc->args);
+
+			if (IsA(arg, TypeCast))
+				arg = ((TypeCast *) arg)->arg;
+			if (IsA(arg, A_Const) && !((A_Const *) arg)->isnull &&
+				IsA(&((A_Const *) arg)->val, String) &&
+				pg_strncasecmp(strVal(&((A_Const *) arg)->val), "aura_migrate.", 13) == 0)
+				return true;
+		}
+	}
+	return raw_expression_tree_walker(node, own_sequence_walker, context);
+}
+
+/*
+ * am_raw_tree_uses_own_sequence
+ *		Whether a raw statement (a query: SELECT, INSERT, UPDATE, DELETE)
+ *		calls a sequence function on one of the extension's sequences.
+ */
+bool
+am_raw_tree_uses_own_sequence(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_SelectStmt:
+		case T_InsertStmt:
+		case T_UpdateStmt:
+		case T_DeleteStmt:
+			return own_sequence_walker(stmt, NULL);
+		default:
+			return false;
+	}
+}
+
+/*
  * check_self_modification
  *		Refuse statements that would drop or alter the extension, its schema,
  *		or its tables.  guard.c enforces the same at run time for anything
@@ -269,12 +323,25 @@ check_self_modification(const char *version, AmStatement *st, int stmtno,
 			break;
 	}
 
+	if (!bad && am_guard_statement_target(n, false) != NULL)
+		bad = true;
+	if (!bad && am_raw_tree_uses_own_sequence(n))
+		bad = true;
+
+	if (bad && is_down)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("down migration %s must not change extension \"aura_migrate\"",
+						version),
+				 errdetail("Statement %d (line %d) is %s on the extension, its schema or its objects.",
+						   stmtno, st->line, CreateCommandName(n)),
+				 errhint("Migrations cannot alter the registry and history they are recorded in.")));
 	if (bad)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("%smigration %s must not change extension \"aura_migrate\"",
-						is_down ? "down " : "", version),
-				 errdetail("Statement %d (line %d) is %s on the extension, its schema or its tables.",
+				 errmsg("migration %s must not change extension \"aura_migrate\"",
+						version),
+				 errdetail("Statement %d (line %d) is %s on the extension, its schema or its objects.",
 						   stmtno, st->line, CreateCommandName(n)),
 				 errhint("Migrations cannot alter the registry and history they are recorded in.")));
 }

@@ -39,5 +39,6 @@ extern AmParsed *am_validate_sql(const char *version, const char *sql,
 extern void am_parse_header(const char *sql, AmHeader *h);
 extern ArrayType *am_split_list(const char *list);
 extern ArrayType *am_parse_requires(const char *version, const char *list);
+extern bool am_raw_tree_uses_own_sequence(Node *stmt);
 
 #endif							/* AURA_MIGRATE_VALIDATE_H */

@@ -273,19 +273,14 @@ EOF
 
 	out '\echo @@phase apply'
 	if [ "$DRY_RUN" = yes ]; then
-		out "SELECT current_setting('aura_migrate.record_failures', true) IS NOT NULL AS am_has_rf \\gset"
-		out '\if :am_has_rf'
-		out 'SET LOCAL aura_migrate.record_failures = off;'
-		out '\else'
-		out "\\echo '@@WARN|this aura_migrate has no setting record_failures: a failure in the dry run is recorded in aura_migrate.log'"
-		out '\endif'
+		dry=", dry_run => true"
 	elif [ "$CONF_APPLY_MODE" = apply ]; then
 		out 'BEGIN ISOLATION LEVEL READ COMMITTED;'
 		intxn=yes
 	fi
 	if [ "$intxn" = yes ]; then
 		out "SELECT format('@@APPLIED|%s|%s|%s|%s|%s', version, name, status, round(duration_ms::numeric, 1), statements)"
-		out "  FROM aura_migrate.apply($t);"
+		out "  FROM aura_migrate.apply($t${dry:-});"
 	else
 		out "CALL aura_migrate.migrate($t);"
 	fi

@@ -70,7 +70,9 @@ CREATE TABLE aura_migrate.history (
 	applied_at		timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
 	applied_by		name NOT NULL,
 	environment		text NOT NULL,
-	duration_ms		double precision NOT NULL
+	duration_ms		double precision NOT NULL,
+	registered_by	name,			-- who registered (or last replaced) it
+	executed_as		name			-- the role its SQL ran as
 );
 COMMENT ON TABLE aura_migrate.history IS
 'One row per applied migration, with the checksum that was applied.  The primary key makes a second application impossible.';
@@ -85,7 +87,8 @@ CREATE TABLE aura_migrate.log (
 	version			text,
 	event			text NOT NULL
 					CHECK (event IN ('applied', 'failed', 'rolled_back',
-									 'check_failed', 'skipped', 'retried')),
+									 'check_failed', 'skipped', 'retried',
+									 'dry_run', 'environment_set')),
 	logged_at		timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
 	duration_ms		double precision,
 	sqlstate		text,
@@ -95,7 +98,8 @@ CREATE TABLE aura_migrate.log (
 	line			integer,
 	statement_text	text,
 	environment		text NOT NULL,
-	username		name NOT NULL
+	username		name NOT NULL,
+	checksum		text			-- of the migration content the event is about
 );
 COMMENT ON TABLE aura_migrate.log IS
 'Every migration event.  Failed events are written by a background worker so they survive the rollback of the caller''s transaction.  Outside development no statement text and no error DETAIL are stored.';
@@ -195,13 +199,35 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION aura_migrate._register_bundled(text, text, text) IS
 'Internal: registers a migration shipped with the extension (source bundled).';
 
-CREATE FUNCTION aura_migrate.apply(target text DEFAULT NULL)
+CREATE FUNCTION aura_migrate.apply(target text DEFAULT NULL,
+									dry_run boolean DEFAULT false)
 RETURNS TABLE (version text, name text, status text,
 			   duration_ms double precision, statements integer)
 AS 'MODULE_PATHNAME', 'aura_migrate_apply'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION aura_migrate.apply(text) IS
-'Applies every pending migration up to and including target, in the caller''s transaction, each in its own subtransaction.';
+COMMENT ON FUNCTION aura_migrate.apply(text, boolean) IS
+'Applies every pending migration up to and including target, in the caller''s transaction, each in its own subtransaction.  With dry_run => true they run and are all rolled back; only the dry_run events stay.';
+
+CREATE FUNCTION aura_migrate.set_environment(environment text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'aura_migrate_set_environment'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION aura_migrate.set_environment(text) IS
+'Sets the database''s environment (development, staging or production), as ALTER DATABASE ... SET would, and logs it.  For the database owner and superusers; a session can make the environment stricter, never weaker.';
+
+CREATE FUNCTION aura_migrate._environment()
+RETURNS text
+AS 'MODULE_PATHNAME', 'aura_migrate_environment'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION aura_migrate._environment() IS
+'Internal: the environment in force (loading the library first, so that a weaker value SET before it loaded is refused).';
+
+CREATE FUNCTION aura_migrate._redact(message text, sqlstate text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'aura_migrate_redact'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION aura_migrate._redact(text, text) IS
+'Internal: the message with every quoted literal elided, as stored outside development.';
 
 CREATE PROCEDURE aura_migrate.migrate(target text DEFAULT NULL)
 AS 'MODULE_PATHNAME', 'aura_migrate_migrate'
@@ -250,15 +276,14 @@ LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 	WITH env AS (
-		SELECT coalesce(nullif(current_setting('aura_migrate.environment', true), ''),
-						'development') AS name
+		SELECT aura_migrate._environment() AS name
 	),
 	last_event AS (
-		SELECT DISTINCT ON (l.version) l.version, l.event, l.sqlstate,
-			   l.message, l.statement_no, l.line
+		SELECT DISTINCT ON (l.version, l.checksum) l.version, l.checksum, l.event,
+			   l.sqlstate, l.message, l.statement_no, l.line
 		  FROM aura_migrate.log l
 		 WHERE l.event IN ('applied', 'failed', 'check_failed', 'rolled_back')
-		 ORDER BY l.version, l.id DESC
+		 ORDER BY l.version, l.checksum, l.id DESC
 	)
 	SELECT m.version, m.name,
 		   CASE
@@ -274,14 +299,17 @@ AS $$
 		   m.checksum,
 		   CASE WHEN h.version IS NULL AND le.event IN ('failed', 'check_failed')
 				THEN format('statement %s, line %s: %s (SQLSTATE %s)',
-							le.statement_no, le.line, le.message, le.sqlstate)
+							le.statement_no, le.line,
+							CASE WHEN env.name = 'development' THEN le.message
+								 ELSE aura_migrate._redact(le.message, le.sqlstate) END,
+							le.sqlstate)
 		   END,
 		   (SELECT count(*)::integer FROM unnest(m.findings) f
 			 WHERE f.severity IN ('error', 'warning') AND NOT f.allowed)
 	  FROM aura_migrate.migration m
 	 CROSS JOIN env
 	  LEFT JOIN aura_migrate.history h ON h.version = m.version
-	  LEFT JOIN last_event le ON le.version = m.version
+	  LEFT JOIN last_event le ON le.version = m.version AND le.checksum = m.checksum
 	UNION ALL
 	SELECT h.version, h.name, 'unregistered', NULL, h.applied_at, h.applied_by,
 		   h.environment, h.duration_ms, h.checksum, NULL, NULL
@@ -421,7 +449,7 @@ BEGIN
 
 	out := format('aura_migrate report (%s, environment %s)',
 				  to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'),
-				  coalesce(current_setting('aura_migrate.environment', true), 'development')) || E'
+				  aura_migrate._environment()) || E'
 ';
 	IF runs IS NULL THEN
 		RETURN out || E'no runs
@@ -448,11 +476,13 @@ BEGIN
 							 coalesce(r.name, '?'), round(coalesce(r.duration_ms, 0)::numeric, 1),
 							 coalesce(r.statements, 0), r.objects, coalesce(r.findings, 0),
 							 r.username, r.environment);
-		IF r.event IN ('failed', 'check_failed', 'retried') THEN
+		IF r.sqlstate IS NOT NULL THEN
 			out := out || format(E'    statement %s, line %s: %s (SQLSTATE %s)
 ',
 								 coalesce(r.statement_no::text, '-'), coalesce(r.line::text, '-'),
-								 r.message, r.sqlstate);
+								 CASE WHEN aura_migrate._environment() = 'development' THEN r.message
+									  ELSE aura_migrate._redact(r.message, r.sqlstate) END,
+								 r.sqlstate);
 		END IF;
 	END LOOP;
 
@@ -482,7 +512,7 @@ COMMENT ON FUNCTION aura_migrate.report(bigint, timestamptz, timestamptz) IS
 REVOKE ALL ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.register_file(text, text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate._register_bundled(text, text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION aura_migrate.apply(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.apply(text, boolean) FROM PUBLIC;
 REVOKE ALL ON PROCEDURE aura_migrate.migrate(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.status() FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.findings(text) FROM PUBLIC;

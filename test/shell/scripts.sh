@@ -11,8 +11,8 @@
 #     $$ and $tag$ bodies, the gen-register-sql.sh tag itself, psql-looking
 #     text (:var, \i), no final newline, and a down file, register byte-exactly
 #     (aura_migrate.migration.checksum = sha256sum of the file) and run as written;
-#   - --dry-run leaves nothing: pg_dump --schema-only, registry, history and
-#     log are the same before and after, for a dry run that succeeds (exit 0,
+#   - --dry-run leaves nothing but its dry_run events: pg_dump --schema-only,
+#     registry, history and the rest of the log are the same before and after, for a dry run that succeeds (exit 0,
 #     "would apply") and one that fails (exit 1, the real error with statement
 #     and line, and no failure row in aura_migrate.log);
 #   - a failing migration: exit 1, rolled back, status() failed, and the run log
@@ -194,7 +194,7 @@ snapshot() {
 	$PSQL -d "${P}_dry" <<'EOF'
 SELECT 'migration', version, checksum, registered_at FROM aura_migrate.migration ORDER BY version;
 SELECT 'history', version, checksum, applied_at FROM aura_migrate.history ORDER BY version;
-SELECT 'log', id, version, event, logged_at FROM aura_migrate.log ORDER BY id;
+SELECT 'log', id, version, event, logged_at FROM aura_migrate.log WHERE event <> 'dry_run' ORDER BY id;
 SELECT 'rows', count(*) FROM app.base;
 EOF
 }
@@ -210,10 +210,12 @@ has "dry: it reports what would be applied" "$WORK/d1.out" "would apply 20260102
 has "dry: it says it rolled back" "$WORK/d1.out" "nothing was changed"
 case "$LOG" in *_development_dryrun.log) ok "dry: its log is logs/migrations/*_development_dryrun.log" ;; *) notok "dry: log name $LOG" ;; esac
 snapshot >"$WORK/dry.after1"
-if cmp -s "$WORK/dry.before" "$WORK/dry.after1"; then ok "dry: schema dump, registry, history, log unchanged (successful dry run)"; else
+if cmp -s "$WORK/dry.before" "$WORK/dry.after1"; then ok "dry: schema dump, registry, history, log unchanged but for the dry run's own record (successful dry run)"; else
 	notok "dry: something changed"
 	diff "$WORK/dry.before" "$WORK/dry.after1" | head -20
 fi
+check "dry: the dry run itself is recorded: one dry_run event, no SQLSTATE" "20260102002|" \
+	"$($PSQL -d "${P}_dry" -F '|' -c "SELECT version, sqlstate FROM aura_migrate.log WHERE event = 'dry_run'")"
 {
 	header 20260102003 broken
 	echo "CREATE TABLE app.broken (id int PRIMARY KEY);"
@@ -224,7 +226,9 @@ check "dry: a dry run whose migration fails exits 1" 1 "$rc"
 has "dry: the real error, with version, statement and line" "$WORK/d2.out" "migration 20260102003 (broken) failed at statement 2, line 6"
 has "dry: and the SQLSTATE" "$WORK/d2.out" "23505"
 snapshot >"$WORK/dry.after2"
-if cmp -s "$WORK/dry.before" "$WORK/dry.after2"; then ok "dry: nothing changed after the failing dry run either (no failure row in aura_migrate.log)"; else
+check "dry: the failing dry run is recorded as dry_run with its SQLSTATE and statement" "20260102003|23505|2" \
+	"$($PSQL -d "${P}_dry" -F '|' -c "SELECT version, sqlstate, statement_no FROM aura_migrate.log WHERE event = 'dry_run' AND sqlstate IS NOT NULL")"
+if cmp -s "$WORK/dry.before" "$WORK/dry.after2"; then ok "dry: nothing else changed after the failing dry run (no failed event in aura_migrate.log)"; else
 	notok "dry: something changed after the failing dry run"
 	diff "$WORK/dry.before" "$WORK/dry.after2" | head -20
 fi

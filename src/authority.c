@@ -1,0 +1,214 @@
+/*-------------------------------------------------------------------------
+ *
+ * authority.c
+ *	  Which role a migration's SQL runs as: never one with more privileges
+ *	  than the role that wrote it.
+ *
+ * A user migration was registered (or last replaced) by a role R; the
+ * role applying it is the caller C.  The rule:
+ *
+ *	- when R holds every privilege of C (R is C, R is a member of C with
+ *	  inheritance, or R is a superuser), it runs as C, as it always did;
+ *	- when C holds every privilege of R (a DBA applying a migrator's work),
+ *	  it runs as R, under SECURITY_RESTRICTED_OPERATION: what it creates
+ *	  belongs to R, and it can do nothing R could not;
+ *	- otherwise it is refused before anything is applied.
+ *
+ * The registry belongs to the extension's owner, who can rewrite any of
+ * its rows, registrar included.  When that owner is not a superuser, a
+ * row is trusted no further than the owner either: the role a migration
+ * runs as must also be one whose privileges the owner holds.
+ *
+ * Bundled migrations are shipped code: they run as the caller, provided
+ * their SQL is byte for byte in one of the extension's installed script
+ * files (which only the file system's owner can change).  A "bundled" row
+ * whose SQL is not there was written by the registry's owner, and is
+ * treated as registered by it.
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/authority.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "apply.h"
+#include "authority.h"
+#include "registry.h"
+
+/*
+ * read_script
+ *		The contents of one installed script file, or NULL.
+ */
+static char *
+read_script(const char *path)
+{
+	struct stat st;
+	FILE	   *f;
+	char	   *buf;
+	size_t		n;
+
+	if (stat(path, &st) != 0 || st.st_size <= 0 || st.st_size > MaxAllocSize - 1)
+		return NULL;
+	f = AllocateFile(path, PG_BINARY_R);
+	if (f == NULL)
+		return NULL;
+	buf = palloc(st.st_size + 1);
+	n = fread(buf, 1, st.st_size, f);
+	FreeFile(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * am_sql_is_shipped
+ *		Whether sql occurs, byte for byte, in one of the installed script
+ *		files of extension aura_migrate (SHAREDIR/extension/aura_migrate--*.sql).
+ */
+bool
+am_sql_is_shipped(const char *sql)
+{
+	char		sharepath[MAXPGPATH];
+	char	   *dirname;
+	DIR		   *dir;
+	struct dirent *de;
+	bool		found = false;
+
+	get_share_path(my_exec_path, sharepath);
+	dirname = psprintf("%s/extension", sharepath);
+	dir = AllocateDir(dirname);
+	if (dir == NULL)
+		return false;
+	while (!found && (de = ReadDir(dir, dirname)) != NULL)
+	{
+		size_t		len = strlen(de->d_name);
+		char	   *contents;
+
+		if (strncmp(de->d_name, "aura_migrate--", 14) != 0 || len < 5 ||
+			strcmp(de->d_name + len - 4, ".sql") != 0)
+			continue;
+		contents = read_script(psprintf("%s/%s", dirname, de->d_name));
+		if (contents != NULL && strstr(contents, sql) != NULL)
+			found = true;
+		if (contents != NULL)
+			pfree(contents);
+	}
+	FreeDir(dir);
+	return found;
+}
+
+/*
+ * may_run_as
+ *		Whether a migration written by author (InvalidOid: nobody's in
+ *		particular) may run as role, given the registry's owner.
+ */
+static bool
+may_run_as(Oid role, Oid author, Oid owner, bool owner_bounds)
+{
+	if (OidIsValid(author) && !has_privs_of_role(author, role))
+		return false;
+	if (owner_bounds && !has_privs_of_role(owner, role))
+		return false;
+	return true;
+}
+
+/*
+ * am_choose_executor
+ *		Decide the role m runs as (m->run_as, InvalidOid for the caller),
+ *		or refuse with a clear error.  shipped: m's SQL is the extension's
+ *		own (see am_sql_is_shipped()).  Called connected to SPI.
+ */
+void
+am_choose_executor(AmMigration *m, bool shipped, bool down)
+{
+	Oid			caller = GetUserId();
+	Oid			owner = am_extension_owner();
+	bool		owner_bounds = !superuser_arg(owner);
+	Oid			author = InvalidOid;
+	const char *author_name;
+
+	m->run_as = InvalidOid;
+	if (shipped)
+		return;
+
+	if (m->registered_by != NULL && !m->synthesized)
+	{
+		author = get_role_oid(m->registered_by, true);
+		if (!OidIsValid(author))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("role \"%s\", which registered migration %s, does not exist",
+							m->registered_by, m->version),
+					 errdetail("A migration runs with no more privileges than the role that registered it; nothing was applied."),
+					 errhint("Register the migration again as an existing role, with replace => true.")));
+	}
+	else
+		author = owner;			/* written by the registry's owner */
+	author_name = GetUserNameFromId(author, false);
+
+	if (may_run_as(caller, author, owner, owner_bounds))
+		return;
+	if (has_privs_of_role(caller, author) &&
+		may_run_as(author, author, owner, owner_bounds))
+	{
+		m->run_as = author;
+		return;
+	}
+	if (owner_bounds && has_privs_of_role(caller, owner) &&
+		may_run_as(owner, author, owner, owner_bounds))
+	{
+		m->run_as = owner;
+		return;
+	}
+
+	if (owner_bounds && has_privs_of_role(caller, author))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot %s migration %s: its registry entry is trusted only as far as the extension's owner",
+						down ? "roll back" : "apply", m->version),
+				 errdetail("Extension \"aura_migrate\" belongs to role \"%s\", which is not a superuser and could have written the entry of a migration registered by \"%s\"; nothing was done.",
+						   GetUserNameFromId(owner, false), author_name),
+				 errhint("Apply it as a role whose privileges role \"%s\" holds.",
+						 GetUserNameFromId(owner, false))));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot %s migration %s as role \"%s\"",
+					down ? "roll back" : "apply", m->version,
+					GetUserNameFromId(caller, false)),
+			 errdetail("It was registered by role \"%s\".  A migration runs with no more privileges than the role that registered it, and role \"%s\" is neither covered by that role's privileges nor able to act as it; nothing was done.",
+					   author_name, GetUserNameFromId(caller, false)),
+			 errhint("Apply it as role \"%s\" (or a role it is a member of), or as a role that can act as it.",
+					 author_name)));
+}
+
+/*
+ * am_executor_enter, am_executor_leave
+ *		Run what follows as m->run_as, when set, under
+ *		SECURITY_RESTRICTED_OPERATION; and back.  On error the
+ *		(sub)transaction's abort restores the caller.
+ */
+void
+am_executor_enter(AmMigration *m, AmExecutorSave *save)
+{
+	GetUserIdAndSecContext(&save->userid, &save->sec_context);
+	if (OidIsValid(m->run_as))
+		SetUserIdAndSecContext(m->run_as, save->sec_context |
+							   SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+}
+
+void
+am_executor_leave(AmExecutorSave *save)
+{
+	SetUserIdAndSecContext(save->userid, save->sec_context);
+}
