@@ -238,6 +238,26 @@ SELECT objid, mode FROM pg_locks
 SELECT last_value FROM probe_vault.ticket;
 SELECT current_setting('probe.flag') AS flag;
 COMMIT;
+-- a cancel raised by the probed code still cancels, but with a message of
+-- our own, and the clean-up has run: no lock, the sequence where it was
+BEGIN;
+CREATE OR REPLACE FUNCTION probe_hostile.snoop() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+	PERFORM pg_catalog.pg_advisory_lock(4242);
+	PERFORM pg_catalog.nextval('probe_vault.ticket');
+	IF current_user = 'service_role' THEN
+		RAISE EXCEPTION USING ERRCODE = 'query_canceled',
+			MESSAGE = 'leak as service_role: ' || (SELECT s.stripe_key FROM probe_vault.secret s);
+	END IF;
+	RETURN NULL;
+END
+$$;
+SELECT count(*) FROM aura_migrate.check_rls('{probe_hostile}', true);
+ROLLBACK;
+SELECT objid, mode FROM pg_locks
+ WHERE pid = pg_backend_pid() AND locktype = 'advisory' ORDER BY objid;
+SELECT last_value, is_called FROM probe_vault.ticket;
 RESET probe.flag;
 DROP TABLE probe_out, probe_sanity;
 DROP SCHEMA probe_hostile CASCADE;

@@ -127,11 +127,11 @@ static bool create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced,
 static void try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 						const char *sql, int nargs, Datum *args, bool *argnulls,
 						const char *prelude, Datum prelude_user, Datum user_b);
-static void exec_caught(Oid userid, bool noforce, const char *claims,
+static void exec_caught(int expect, Oid userid, bool noforce, const char *claims,
 						const char *sub, const char *role, const char *sql,
 						int nargs, Oid *argtypes, Datum *args, bool keep,
 						ExecResult *res);
-static void exec_caught_nulls(Oid userid, bool noforce, const char *claims,
+static void exec_caught_nulls(int expect, Oid userid, bool noforce, const char *claims,
 							  const char *sub, const char *role, const char *sql,
 							  int nargs, Oid *argtypes, Datum *args,
 							  const char *nulls, bool keep, ExecResult *res);
@@ -174,6 +174,7 @@ am_rls_probe(AmRlsRun *run)
 	ListCell   *lc2;
 	Actor	   *a;
 	int			nest;
+	MemoryContext oldcxt = CurrentMemoryContext;
 	CommandDest save_dest = whereToSendOutput;
 	emit_log_hook_type save_hook = emit_log_hook;
 
@@ -218,14 +219,29 @@ am_rls_probe(AmRlsRun *run)
 			probe_table(run, actors, held_before, (AmRlsTable *) lfirst(lc));
 		}
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		/* a lost connection may have set DestNone meanwhile: keep that */
+		ErrorData  *edata;
+
+		/*
+		 * Only our own errors get here (a cancel, or a can't-happen).  It
+		 * was raised while the client was cut off, so it would reach nobody:
+		 * raise it again now that it is not.
+		 */
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
 		if (whereToSendOutput == DestNone)
 			whereToSendOutput = save_dest;
 		emit_log_hook = save_hook;
+		ThrowErrorData(edata);
 	}
 	PG_END_TRY();
+
+	/* a lost connection may have set DestNone meanwhile: keep that */
+	if (whereToSendOutput == DestNone)
+		whereToSendOutput = save_dest;
+	emit_log_hook = save_hook;
 
 	AtEOXact_GUC(false, nest);
 }
@@ -406,7 +422,7 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 
 		for (i = 0; i < 2; i++)
 		{
-			exec_caught(owner, true, NULL, NULL, NULL,
+			exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL,
 						"INSERT INTO auth.users (id) VALUES ($1)",
 						1, &uuidtype, &users[i], true, &res);
 			if (!res.ok)
@@ -522,7 +538,8 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 		sql = psprintf("SELECT pg_catalog.row_to_json(probe_t)::text FROM %s probe_t "
 					   "WHERE probe_t.%s::text = $1::text LIMIT 1",
 					   t->qualname, t->owner_col);
-		exec_caught(t->relowner, true, NULL, NULL, NULL, sql, 1, types, &users[0],
+		exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL, sql, 1,
+					types, &users[0],
 					false, &res);
 		row_json = res.ok ? res.value : NULL;
 		if (pt.set_col != NULL)
@@ -530,7 +547,8 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 			sql = psprintf("SELECT probe_t.%s::text FROM %s probe_t "
 						   "WHERE probe_t.%s::text = $1::text LIMIT 1",
 						   pt.set_col, t->qualname, t->owner_col);
-			exec_caught(t->relowner, true, NULL, NULL, NULL, sql, 1, types, &users[0],
+			exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL, sql, 1,
+					types, &users[0],
 						false, &res);
 			set_value = res.ok ? res.value : NULL;
 		}
@@ -759,7 +777,8 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 		sql = psprintf("INSERT INTO %s (%s) VALUES (%s)", qualname, cols.data, vals.data);
 	else
 		sql = psprintf("INSERT INTO %s DEFAULT VALUES", qualname);
-	exec_caught(owner, true, NULL, NULL, NULL, sql, 1, &uuidtype, &user, true, &res);
+	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL, sql, 1, &uuidtype,
+				&user, true, &res);
 	if (res.ok && res.processed > 0)
 		return true;
 	if (res.ok)
@@ -780,7 +799,8 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 		appendStringInfoString(reason, "; no probe fixture is registered");
 		return false;
 	}
-	exec_caught(owner, true, NULL, NULL, NULL, fixture, 1, &uuidtype, &user, true, &res);
+	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL, fixture, 1,
+				&uuidtype, &user, true, &res);
 	if (res.ok && res.processed > 0)
 		return true;
 	if (res.ok)
@@ -835,10 +855,14 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 	{
 		ExecResult	pre;
 
-		exec_caught(t->relowner, true, NULL, NULL, NULL, prelude, 1, argtypes,
+		exec_caught(SPI_OK_DELETE, t->relowner, true, NULL, NULL, NULL, prelude, 1,
+					argtypes,
 					&prelude_user, true, &pre);
 	}
-	exec_caught_nulls(a->roleid, false, claims, sub, a->role, sql, nargs,
+	exec_caught_nulls(strcmp(cmd, "SELECT") == 0 ? SPI_OK_SELECT :
+					  strcmp(cmd, "INSERT") == 0 ? SPI_OK_INSERT :
+					  strcmp(cmd, "UPDATE") == 0 ? SPI_OK_UPDATE : SPI_OK_DELETE,
+					  a->roleid, false, claims, sub, a->role, sql, nargs,
 					  argtypes, args, nulls, false, &res);
 	sub_end(&s, false);
 
@@ -873,17 +897,19 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
  * exec_caught
  *		Run one statement in a subtransaction of its own as userid, with the
  *		JWT settings given (if claims is not NULL), and catch any error into
- *		*res.  keep releases the subtransaction on success (its rows stay for
- *		the enclosing probe); otherwise it is rolled back.  See
+ *		*res.  expect is the SPI_OK_* code the statement must return
+ *		(SPI_OK_INSERT also accepts SPI_OK_INSERT_RETURNING, for fixtures).
+ *		keep releases the subtransaction on success (its rows stay for the
+ *		enclosing probe); otherwise it is rolled back.  See
  *		exec_caught_nulls().
  */
 static void
-exec_caught(Oid userid, bool noforce, const char *claims, const char *sub,
+exec_caught(int expect, Oid userid, bool noforce, const char *claims, const char *sub,
 			const char *role, const char *sql, int nargs, Oid *argtypes,
 			Datum *args, bool keep, ExecResult *res)
 {
-	exec_caught_nulls(userid, noforce, claims, sub, role, sql, nargs, argtypes,
-					  args, NULL, keep, res);
+	exec_caught_nulls(expect, userid, noforce, claims, sub, role, sql, nargs,
+					  argtypes, args, NULL, keep, res);
 }
 
 /*
@@ -901,7 +927,7 @@ exec_caught(Oid userid, bool noforce, const char *claims, const char *sub,
  * code controls).  A cancel is re-thrown with a message of our own.
  */
 static void
-exec_caught_nulls(Oid userid, bool noforce, const char *claims, const char *sub,
+exec_caught_nulls(int expect, Oid userid, bool noforce, const char *claims, const char *sub,
 				  const char *role, const char *sql, int nargs, Oid *argtypes,
 				  Datum *args, const char *nulls, bool keep, ExecResult *res)
 {
@@ -940,8 +966,10 @@ exec_caught_nulls(Oid userid, bool noforce, const char *claims, const char *sub,
 		ret = SPI_execute_with_args(sql, nargs, argtypes, args, nulls, false, 0);
 		SetUserIdAndSecContext(save_userid, save_sec_context);
 		AtEOXact_GUC(false, nest);
-		if (ret < 0)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+		if (ret != expect &&
+			!(expect == SPI_OK_INSERT && ret == SPI_OK_INSERT_RETURNING))
+			elog(ERROR, "SPI_execute_with_args returned %s, expected %s",
+				 SPI_result_code_string(ret), SPI_result_code_string(expect));
 		processed = SPI_processed;
 		if (SPI_tuptable != NULL && SPI_processed > 0 && SPI_tuptable->tupdesc->natts > 0)
 		{
