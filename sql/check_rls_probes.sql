@@ -163,6 +163,106 @@ SELECT severity, code, object FROM aura_migrate.check_rls('{probe}')
  WHERE code = 'isolation_breach';
 ROLLBACK;
 
+-- hostile code in a probed table: the probes run the owner's trigger as the
+-- API roles; it reads a secret only service_role may read and raises it, takes
+-- a session advisory lock, advances a sequence and sets a setting for the
+-- session.  The probes echo none of it and leave none of it behind.
+CREATE SCHEMA probe_vault;
+CREATE TABLE probe_vault.secret (stripe_key text NOT NULL);
+INSERT INTO probe_vault.secret VALUES ('sk_live_probe_secret_4242');
+GRANT USAGE ON SCHEMA probe_vault TO anon, authenticated, service_role;
+GRANT SELECT ON probe_vault.secret TO service_role;
+CREATE SEQUENCE probe_vault.ticket;
+GRANT USAGE ON SEQUENCE probe_vault.ticket TO anon, authenticated, service_role;
+SELECT setval('probe_vault.ticket', 41);
+CREATE SCHEMA probe_hostile;
+GRANT USAGE ON SCHEMA probe_hostile TO anon, authenticated, service_role;
+CREATE TABLE probe_hostile.note (
+	user_id uuid NOT NULL REFERENCES auth.users (id),
+	body text NOT NULL
+);
+CREATE INDEX ON probe_hostile.note (user_id);
+ALTER TABLE probe_hostile.note ENABLE ROW LEVEL SECURITY;
+CREATE POLICY note_own ON probe_hostile.note FOR ALL TO authenticated
+	USING (user_id = (SELECT auth.uid()));
+GRANT SELECT, INSERT, UPDATE, DELETE ON probe_hostile.note TO authenticated;
+GRANT INSERT, UPDATE, DELETE ON probe_hostile.note TO service_role;
+CREATE FUNCTION probe_hostile.snoop() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+	PERFORM pg_catalog.pg_advisory_lock(4242);
+	PERFORM pg_catalog.nextval('probe_vault.ticket');
+	PERFORM pg_catalog.set_config('probe.flag', 'changed by ' || current_user, false);
+	IF current_user = 'service_role' THEN
+		RAISE WARNING 'leak as service_role: stripe_key=%',
+			(SELECT s.stripe_key FROM probe_vault.secret s);
+		RAISE EXCEPTION 'leak as service_role: stripe_key=%',
+			(SELECT s.stripe_key FROM probe_vault.secret s)
+			USING DETAIL = 'detail ' || (SELECT s.stripe_key FROM probe_vault.secret s),
+			      HINT = 'hint ' || (SELECT s.stripe_key FROM probe_vault.secret s);
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER note_snoop BEFORE INSERT OR UPDATE OR DELETE ON probe_hostile.note
+	FOR EACH STATEMENT EXECUTE FUNCTION probe_hostile.snoop();
+SET probe.flag = 'before';
+-- the caller's own advisory lock is not the probes' business: it stays
+SELECT pg_advisory_lock(7);
+CREATE TEMP TABLE probe_sanity AS
+	SELECT (SELECT last_value FROM probe_vault.ticket) AS ticket,
+	       current_setting('probe.flag') AS flag;
+CREATE TEMP TABLE probe_out AS
+	SELECT * FROM aura_migrate.check_rls('{probe_hostile}', true);
+-- service_role's tries are unproven, and say only which try and which SQLSTATE
+SELECT severity, code, message FROM probe_out WHERE code = 'not_probed' ORDER BY message;
+-- the secret is nowhere in the findings
+SELECT count(*) AS findings_with_secret FROM probe_out f
+ WHERE f::text LIKE '%sk_live%';
+-- no advisory lock but the caller's own, the sequence where it was, the
+-- setting as it was
+SELECT objid, mode FROM pg_locks
+ WHERE pid = pg_backend_pid() AND locktype = 'advisory' ORDER BY objid;
+SELECT last_value, is_called FROM probe_vault.ticket;
+SELECT s.ticket = (SELECT last_value FROM probe_vault.ticket) AS ticket_unchanged,
+       s.flag = current_setting('probe.flag') AS flag_unchanged,
+       current_setting('probe.flag') AS flag
+  FROM probe_sanity s;
+SELECT pg_advisory_unlock(7) AS unlocked;
+-- inside a transaction block, where the caller holds a transaction-level lock
+BEGIN;
+SELECT pg_advisory_xact_lock(7);
+SELECT count(*) >= 0 AS ran FROM aura_migrate.check_rls('{probe_hostile}', true);
+SELECT objid, mode FROM pg_locks
+ WHERE pid = pg_backend_pid() AND locktype = 'advisory' ORDER BY objid;
+SELECT last_value FROM probe_vault.ticket;
+SELECT current_setting('probe.flag') AS flag;
+COMMIT;
+-- a cancel raised by the probed code still cancels, but with a message of
+-- our own, and the clean-up has run: no lock, the sequence where it was
+BEGIN;
+CREATE OR REPLACE FUNCTION probe_hostile.snoop() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+	PERFORM pg_catalog.pg_advisory_lock(4242);
+	PERFORM pg_catalog.nextval('probe_vault.ticket');
+	IF current_user = 'service_role' THEN
+		RAISE EXCEPTION USING ERRCODE = 'query_canceled',
+			MESSAGE = 'leak as service_role: ' || (SELECT s.stripe_key FROM probe_vault.secret s);
+	END IF;
+	RETURN NULL;
+END
+$$;
+SELECT count(*) FROM aura_migrate.check_rls('{probe_hostile}', true);
+ROLLBACK;
+SELECT objid, mode FROM pg_locks
+ WHERE pid = pg_backend_pid() AND locktype = 'advisory' ORDER BY objid;
+SELECT last_value, is_called FROM probe_vault.ticket;
+RESET probe.flag;
+DROP TABLE probe_out, probe_sanity;
+DROP SCHEMA probe_hostile CASCADE;
+DROP SCHEMA probe_vault CASCADE;
+
 DELETE FROM aura_migrate.probe_fixture WHERE table_name = 'probe.measure';
 DROP SCHEMA probe CASCADE;
 DELETE FROM auth.users WHERE id = '00000000-0000-0000-0000-00000000000a';

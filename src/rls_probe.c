@@ -12,9 +12,18 @@
  * authenticated with B's JWT claims, anon, and each zero-knowledge role
  * try to SELECT, INSERT (a copy of), UPDATE and DELETE A's row, each try
  * in a subtransaction of its own that is rolled back too.  A try that
- * succeeds is an isolation_breach.  Roles are never created; settings are
- * set locally inside the rolled-back subtransactions, and the user id is
- * switched with SetUserIdAndSecContext and restored on every path.
+ * succeeds is an isolation_breach.  Roles are never created.
+ *
+ * The probes run the table owner's code (triggers, defaults, functions in
+ * policies) as the API roles, so they treat it as hostile: every statement
+ * runs under SetUserIdAndSecContext with SECURITY_RESTRICTED_OPERATION, in
+ * a GUC nest level that is always reverted, with search_path pinned to
+ * "pg_catalog, pg_temp"; its errors are reported by SQLSTATE only, never by
+ * their text, and its notices reach neither the client nor the server log.
+ * What a rollback cannot undo is undone by hand after each table: session
+ * advisory locks taken during the probe are released, and sequences it
+ * advanced (all sequences are share-locked while it runs, so no other
+ * session can) are set back to their value before.
  *
  * Copyright (c) 2026, aura_migrate developers
  *
@@ -31,6 +40,10 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "tcop/dest.h"
+#include "tcop/tcopprot.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -52,15 +65,41 @@ typedef struct Actor
 	bool		is_user;		/* authenticated with user B's claims */
 } Actor;
 
-/* Outcome of one statement run in its own subtransaction. */
+/*
+ * Outcome of one statement run in its own subtransaction.  On error only
+ * the SQLSTATE is kept: the message, detail, hint and context come from
+ * the probed code and may carry what its role can read.
+ */
 typedef struct ExecResult
 {
 	bool		ok;
 	uint64		processed;
 	char	   *value;			/* first column of the first row, or NULL */
 	char	   *sqlstate;		/* on error */
-	char	   *message;		/* on error */
 } ExecResult;
+
+/* One session-level advisory lock mode held on one tag. */
+typedef struct AdvisoryHold
+{
+	LOCKTAG		tag;
+	LOCKMODE	mode;
+} AdvisoryHold;
+
+/* A sequence's state before a table's probe. */
+typedef struct SeqState
+{
+	Oid			relid;
+	int64		last_value;
+	bool		is_called;
+} SeqState;
+
+/* The sequences of the database, as seq_snapshot() found them. */
+typedef struct SeqSnapshot
+{
+	int			n;
+	SeqState   *seqs;
+	char	   *read_sql;		/* reads (index, last_value, is_called) */
+} SeqSnapshot;
 
 /* A subtransaction begun by sub_begin(). */
 typedef struct SubXact
@@ -78,7 +117,9 @@ typedef struct ProbeTable
 	char	   *set_type;		/* its type */
 } ProbeTable;
 
-static void probe_table(AmRlsRun *run, List *actors, AmRlsTable *t);
+static void probe_table(AmRlsRun *run, List *actors, List *held_before,
+						AmRlsTable *t);
+static ErrorData *probe_table_caught(AmRlsRun *run, List *actors, AmRlsTable *t);
 static void probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t);
 static bool create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced,
 					   int16 *forced, Datum user, ProbeTable *pt,
@@ -86,32 +127,56 @@ static bool create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced,
 static void try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 						const char *sql, int nargs, Datum *args, bool *argnulls,
 						const char *prelude, Datum prelude_user, Datum user_b);
-static void exec_caught(Oid userid, bool noforce, const char *claims,
+static void exec_caught(int expect, Oid userid, bool noforce, const char *claims,
 						const char *sub, const char *role, const char *sql,
 						int nargs, Oid *argtypes, Datum *args, bool keep,
 						ExecResult *res);
-static void exec_caught_nulls(Oid userid, bool noforce, const char *claims,
+static void exec_caught_nulls(int expect, Oid userid, bool noforce, const char *claims,
 							  const char *sub, const char *role, const char *sql,
 							  int nargs, Oid *argtypes, Datum *args,
 							  const char *nulls, bool keep, ExecResult *res);
 static void sub_begin(SubXact *s);
 static void sub_end(SubXact *s, bool commit);
 static void set_local(const char *name, const char *value);
+static void set_saved(const char *name, const char *value);
+static void throw_cancel(int sqlerrcode);
+static List *advisory_held(void);
+static bool advisory_in(List *holds, AdvisoryHold *h);
+static void advisory_release_new(List *held_before);
+static void seq_snapshot(SeqSnapshot *snap);
+static void seq_restore(SeqSnapshot *snap);
+static void probe_emit_log(ErrorData *edata);
 static char *uuid_str(Datum u);
+
+/* emit_log_hook in place before am_rls_probe() installed its own */
+static emit_log_hook_type prev_emit_log_hook = NULL;
 
 /*
  * am_rls_probe
  *		Probe every table rls.c queued (those with an owner column), in
  *		schema and name order.  Must be called connected to SPI, by a
  *		superuser.
+ *
+ * Everything the probes run resolves names with search_path pinned to
+ * "pg_catalog, pg_temp", in a GUC nest level reverted at the end (on error,
+ * the caller's (sub)transaction abort reverts it).  While the probes run,
+ * messages below ERROR raised by the probed code reach neither the client
+ * (whereToSendOutput is DestNone) nor the server log (probe_emit_log());
+ * both are restored on every path.  The session's advisory locks are
+ * snapshotted first, so that probe_table() can release what a probe took.
  */
 void
 am_rls_probe(AmRlsRun *run)
 {
 	List	   *actors = NIL;
+	List	   *held_before;
 	ListCell   *lc;
 	ListCell   *lc2;
 	Actor	   *a;
+	int			nest;
+	MemoryContext oldcxt = CurrentMemoryContext;
+	CommandDest save_dest = whereToSendOutput;
+	emit_log_hook_type save_hook = emit_log_hook;
 
 	if (OidIsValid(run->authenticated))
 	{
@@ -136,21 +201,144 @@ am_rls_probe(AmRlsRun *run)
 		actors = lappend(actors, a);
 	}
 
-	foreach(lc, run->probe_tables)
+	nest = NewGUCNestLevel();
+	set_saved("search_path", "pg_catalog, pg_temp");
+	/* bounds the wait for the sequence locks too */
+	set_saved("lock_timeout", "5s");
+
+	held_before = advisory_held();
+
+	prev_emit_log_hook = save_hook;
+	PG_TRY();
 	{
-		CHECK_FOR_INTERRUPTS();
-		probe_table(run, actors, (AmRlsTable *) lfirst(lc));
+		whereToSendOutput = DestNone;
+		emit_log_hook = probe_emit_log;
+		foreach(lc, run->probe_tables)
+		{
+			CHECK_FOR_INTERRUPTS();
+			probe_table(run, actors, held_before, (AmRlsTable *) lfirst(lc));
+		}
 	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		/*
+		 * Only our own errors get here (a cancel, or a can't-happen).  It
+		 * was raised while the client was cut off, so it would reach nobody:
+		 * raise it again now that it is not.
+		 */
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		if (whereToSendOutput == DestNone)
+			whereToSendOutput = save_dest;
+		emit_log_hook = save_hook;
+		ThrowErrorData(edata);
+	}
+	PG_END_TRY();
+
+	/* a lost connection may have set DestNone meanwhile: keep that */
+	if (whereToSendOutput == DestNone)
+		whereToSendOutput = save_dest;
+	emit_log_hook = save_hook;
+
+	AtEOXact_GUC(false, nest);
+}
+
+/*
+ * probe_emit_log
+ *		emit_log_hook while the probes run: a message below ERROR comes from
+ *		the probed code (the probes raise none), which may have put in it
+ *		what its role can read.  It is not written to the server log (the
+ *		client already gets nothing); errors are passed on.
+ */
+static void
+probe_emit_log(ErrorData *edata)
+{
+	if (edata->elevel < ERROR)
+	{
+		edata->output_to_server = false;
+		edata->output_to_client = false;
+		return;
+	}
+	if (prev_emit_log_hook != NULL)
+		prev_emit_log_hook(edata);
 }
 
 /*
  * probe_table
- *		Probe one table inside a subtransaction that is always rolled back,
- *		whatever happens inside.  An unexpected error makes the table
- *		not_probed; a cancel is re-thrown after the rollback.
+ *		Probe one table and undo what a rollback cannot.
+ *
+ * A guard subtransaction share-locks every sequence and records its state
+ * (seq_snapshot()); the probe itself runs in a subtransaction of its own
+ * inside it (probe_table_caught()), always rolled back; then the sequences
+ * it advanced are set back (seq_restore(), as the caller, not as an API
+ * role), and the guard is rolled back, which releases the sequence locks.
+ * Last, session advisory locks that were not held before the probes are
+ * released.  An unexpected error makes the table not_probed, reported by
+ * its SQLSTATE only; a cancel is re-thrown after the clean-up.
  */
 static void
-probe_table(AmRlsRun *run, List *actors, AmRlsTable *t)
+probe_table(AmRlsRun *run, List *actors, List *held_before, AmRlsTable *t)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	int			level;
+	ErrorData  *volatile probe_edata = NULL;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	level = GetCurrentTransactionNestLevel();
+
+	PG_TRY();
+	{
+		SeqSnapshot snap;
+
+		seq_snapshot(&snap);
+		probe_edata = probe_table_caught(run, actors, t);
+		seq_restore(&snap);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+
+	while (GetCurrentTransactionNestLevel() > level)
+		RollbackAndReleaseCurrentSubTransaction();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+
+	advisory_release_new(held_before);
+
+	if (edata == NULL)
+		edata = probe_edata;
+	if (edata != NULL)
+	{
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			throw_cancel(edata->sqlerrcode);
+		am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+						   "Fix the cause, or run check_rls(probes => false) to check the structure only.",
+						   "table \"%s\" was not probed: the probe failed with SQLSTATE %s",
+						   t->qualname, unpack_sql_state(edata->sqlerrcode));
+		FreeErrorData(edata);
+	}
+}
+
+/*
+ * probe_table_caught
+ *		Run probe_table_body() inside a subtransaction that is always rolled
+ *		back, whatever happens inside.  Returns the error that ended it, or
+ *		NULL.
+ */
+static ErrorData *
+probe_table_caught(AmRlsRun *run, List *actors, AmRlsTable *t)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -180,17 +368,7 @@ probe_table(AmRlsRun *run, List *actors, AmRlsTable *t)
 	MemoryContextSwitchTo(oldcxt);
 	CurrentResourceOwner = oldowner;
 
-	if (edata != NULL)
-	{
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
-			ReThrowError(edata);
-		am_rls_add_finding(run, "warning", "not_probed", t->qualname,
-						   "Fix the cause, or run check_rls(probes => false) to check the structure only.",
-						   "table \"%s\" was not probed: %s", t->qualname,
-						   edata->message);
-		FreeErrorData(edata);
-	}
+	return edata;
 }
 
 /*
@@ -223,9 +401,8 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 	}		   *parents;
 	int			nparents;
 
-	/* the probes see what the API roles see, and do not wait for long */
+	/* the probes see what the API roles see (lock_timeout: am_rls_probe()) */
 	set_local("row_security", "on");
-	set_local("lock_timeout", "5s");
 
 	users[0] = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
 	users[1] = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
@@ -235,7 +412,7 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 	if (SPI_execute("SELECT c.relowner FROM pg_catalog.pg_class c "
 					"WHERE c.oid = pg_catalog.to_regclass('auth.users')",
 					true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up auth.users");
+		elog(ERROR, "SPI_execute failed looking up auth.users");
 	if (SPI_processed == 1)
 	{
 		bool		isnull;
@@ -245,15 +422,15 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 
 		for (i = 0; i < 2; i++)
 		{
-			exec_caught(owner, true, NULL, NULL, NULL,
+			exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL,
 						"INSERT INTO auth.users (id) VALUES ($1)",
 						1, &uuidtype, &users[i], true, &res);
 			if (!res.ok)
 			{
 				am_rls_add_finding(run, "warning", "not_probed", t->qualname,
 								   "Make sure INSERT INTO auth.users (id) VALUES (...) works for the owner of auth.users.",
-								   "table \"%s\" was not probed: no auth.users row could be created for a synthetic user: %s",
-								   t->qualname, res.message);
+								   "table \"%s\" was not probed: no auth.users row could be created for a synthetic user: insert as the owner of auth.users failed with SQLSTATE %s",
+								   t->qualname, res.sqlstate);
 				return;
 			}
 		}
@@ -289,7 +466,8 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 							  "   AND NOT (rn.nspname = 'auth' AND rc.relname = 'users')"
 							  " ORDER BY 3",
 							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up the user tables of %s", t->qualname);
+		elog(ERROR, "SPI_execute_with_args failed looking up the user tables of %s",
+			 t->qualname);
 	nparents = (int) SPI_processed;
 	parents = palloc0(sizeof(*parents) * (nparents + 1));
 	for (i = 0; i < nparents; i++)
@@ -328,7 +506,7 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 				am_rls_add_finding(run, "warning", "not_probed", t->qualname,
 								   psprintf("Register a probe fixture for %s: SELECT aura_migrate.register_probe_fixture('%s', 'INSERT INTO %s ... VALUES ($1, ...)');",
 											parents[i].name, parents[i].name, parents[i].name),
-								   "table \"%s\" was not probed: no row of user table %s could be created for a synthetic user: %s",
+								   "table \"%s\" was not probed: no row of user table \"%s\" could be created for a synthetic user: %s",
 								   t->qualname, parents[i].name, reason.data);
 				return;
 			}
@@ -360,7 +538,8 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 		sql = psprintf("SELECT pg_catalog.row_to_json(probe_t)::text FROM %s probe_t "
 					   "WHERE probe_t.%s::text = $1::text LIMIT 1",
 					   t->qualname, t->owner_col);
-		exec_caught(t->relowner, true, NULL, NULL, NULL, sql, 1, types, &users[0],
+		exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL, sql, 1,
+					types, &users[0],
 					false, &res);
 		row_json = res.ok ? res.value : NULL;
 		if (pt.set_col != NULL)
@@ -368,7 +547,8 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 			sql = psprintf("SELECT probe_t.%s::text FROM %s probe_t "
 						   "WHERE probe_t.%s::text = $1::text LIMIT 1",
 						   pt.set_col, t->qualname, t->owner_col);
-			exec_caught(t->relowner, true, NULL, NULL, NULL, sql, 1, types, &users[0],
+			exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL, sql, 1,
+					types, &users[0],
 						false, &res);
 			set_value = res.ok ? res.value : NULL;
 		}
@@ -533,7 +713,8 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 							  " WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped"
 							  " ORDER BY a.attnum",
 							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the columns of relation %u", relid);
+		elog(ERROR, "SPI_execute_with_args failed reading the columns of relation %u",
+			 relid);
 
 	initStringInfo(&cols);
 	initStringInfo(&vals);
@@ -596,17 +777,21 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 		sql = psprintf("INSERT INTO %s (%s) VALUES (%s)", qualname, cols.data, vals.data);
 	else
 		sql = psprintf("INSERT INTO %s DEFAULT VALUES", qualname);
-	exec_caught(owner, true, NULL, NULL, NULL, sql, 1, &uuidtype, &user, true, &res);
+	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL, sql, 1, &uuidtype,
+				&user, true, &res);
 	if (res.ok && res.processed > 0)
 		return true;
-	appendStringInfo(reason, "synthesised row: %s",
-					 res.ok ? "no row inserted" : res.message);
+	if (res.ok)
+		appendStringInfoString(reason, "synthesised row: no row inserted");
+	else
+		appendStringInfo(reason, "synthesised row: insert as the table owner failed with SQLSTATE %s",
+						 res.sqlstate);
 
 	/* the probe fixture */
 	if (am_spi_owner("SELECT f.insert_sql FROM aura_migrate.probe_fixture f "
 					 "WHERE pg_catalog.to_regclass(f.table_name) = $1",
 					 1, argtypes, args, NULL, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read aura_migrate.probe_fixture");
+		elog(ERROR, "SPI_execute failed reading aura_migrate.probe_fixture");
 	if (SPI_processed == 1)
 		fixture = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
 	if (fixture == NULL)
@@ -614,11 +799,15 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 		appendStringInfoString(reason, "; no probe fixture is registered");
 		return false;
 	}
-	exec_caught(owner, true, NULL, NULL, NULL, fixture, 1, &uuidtype, &user, true, &res);
+	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL, fixture, 1,
+				&uuidtype, &user, true, &res);
 	if (res.ok && res.processed > 0)
 		return true;
-	appendStringInfo(reason, "; probe fixture: %s",
-					 res.ok ? "no row inserted" : res.message);
+	if (res.ok)
+		appendStringInfoString(reason, "; probe fixture: no row inserted");
+	else
+		appendStringInfo(reason, "; probe fixture: insert as the table owner failed with SQLSTATE %s",
+						 res.sqlstate);
 	(void) run;
 	return false;
 }
@@ -666,10 +855,14 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 	{
 		ExecResult	pre;
 
-		exec_caught(t->relowner, true, NULL, NULL, NULL, prelude, 1, argtypes,
+		exec_caught(SPI_OK_DELETE, t->relowner, true, NULL, NULL, NULL, prelude, 1,
+					argtypes,
 					&prelude_user, true, &pre);
 	}
-	exec_caught_nulls(a->roleid, false, claims, sub, a->role, sql, nargs,
+	exec_caught_nulls(strcmp(cmd, "SELECT") == 0 ? SPI_OK_SELECT :
+					  strcmp(cmd, "INSERT") == 0 ? SPI_OK_INSERT :
+					  strcmp(cmd, "UPDATE") == 0 ? SPI_OK_UPDATE : SPI_OK_DELETE,
+					  a->roleid, false, claims, sub, a->role, sql, nargs,
 					  argtypes, args, nulls, false, &res);
 	sub_end(&s, false);
 
@@ -696,34 +889,45 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 	else if (strcmp(res.sqlstate, "42501") != 0)
 		am_rls_add_finding(run, "warning", "not_probed", t->qualname,
 						   "Register a probe fixture whose rows satisfy the table's constraints and triggers, or check this command by hand.",
-						   "%s as role %s on table \"%s\" could not be probed: %s (SQLSTATE %s)",
-						   cmd, a->role, t->qualname, res.message, res.sqlstate);
+						   "%s as role %s on table \"%s\" could not be probed: it failed with SQLSTATE %s",
+						   cmd, a->role, t->qualname, res.sqlstate);
 }
 
 /*
  * exec_caught
  *		Run one statement in a subtransaction of its own as userid, with the
- *		JWT settings given (if claims is not NULL) set locally, and catch any
- *		error into *res.  keep releases the subtransaction on success (its
- *		rows stay for the enclosing probe); otherwise it is rolled back.  The
- *		user id is restored on every path: explicitly on success, by the
- *		subtransaction's abort on error.  A cancel is re-thrown.
+ *		JWT settings given (if claims is not NULL), and catch any error into
+ *		*res.  expect is the SPI_OK_* code the statement must return
+ *		(SPI_OK_INSERT also accepts SPI_OK_INSERT_RETURNING, for fixtures).
+ *		keep releases the subtransaction on success (its rows stay for the
+ *		enclosing probe); otherwise it is rolled back.  See
+ *		exec_caught_nulls().
  */
 static void
-exec_caught(Oid userid, bool noforce, const char *claims, const char *sub,
+exec_caught(int expect, Oid userid, bool noforce, const char *claims, const char *sub,
 			const char *role, const char *sql, int nargs, Oid *argtypes,
 			Datum *args, bool keep, ExecResult *res)
 {
-	exec_caught_nulls(userid, noforce, claims, sub, role, sql, nargs, argtypes,
-					  args, NULL, keep, res);
+	exec_caught_nulls(expect, userid, noforce, claims, sub, role, sql, nargs,
+					  argtypes, args, NULL, keep, res);
 }
 
 /*
  * exec_caught_nulls
  *		exec_caught() with SPI-style nulls for the arguments.
+ *
+ * The statement runs as userid under SECURITY_RESTRICTED_OPERATION (the
+ * amcheck pattern: no SET ROLE, no temporary objects, no cursors left
+ * open), with SECURITY_NOFORCE_RLS when noforce is set, inside a GUC nest
+ * level with search_path pinned to "pg_catalog, pg_temp" and the JWT
+ * settings, all reverted by AtEOXact_GUC(false) on success, by the
+ * subtransaction's abort on error; the abort also restores the user id and
+ * security context, which are restored explicitly on every path anyway.
+ * Only the SQLSTATE of an error is kept (never its text, which the probed
+ * code controls).  A cancel is re-thrown with a message of our own.
  */
 static void
-exec_caught_nulls(Oid userid, bool noforce, const char *claims, const char *sub,
+exec_caught_nulls(int expect, Oid userid, bool noforce, const char *claims, const char *sub,
 				  const char *role, const char *sql, int nargs, Oid *argtypes,
 				  Datum *args, const char *nulls, bool keep, ExecResult *res)
 {
@@ -731,7 +935,7 @@ exec_caught_nulls(Oid userid, bool noforce, const char *claims, const char *sub,
 	ResourceOwner oldowner = CurrentResourceOwner;
 	Oid			save_userid;
 	int			save_sec_context;
-	ErrorData  *volatile edata = NULL;
+	volatile int sqlerrcode = 0;
 	volatile bool ok = false;
 	volatile uint64 processed = 0;
 	char	   *volatile value = NULL;
@@ -745,20 +949,27 @@ exec_caught_nulls(Oid userid, bool noforce, const char *claims, const char *sub,
 	PG_TRY();
 	{
 		int			ret;
+		int			nest;
 
+		nest = NewGUCNestLevel();
+		set_saved("search_path", "pg_catalog, pg_temp");
 		if (claims != NULL)
 		{
-			set_local("request.jwt.claims", claims);
-			set_local("request.jwt.claim.sub", sub);
-			set_local("request.jwt.claim.role", role);
+			set_saved("request.jwt.claims", claims);
+			set_saved("request.jwt.claim.sub", sub);
+			set_saved("request.jwt.claim.role", role);
 		}
 		SetUserIdAndSecContext(userid, save_sec_context |
 							   SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION |
 							   (noforce ? SECURITY_NOFORCE_RLS : 0));
 		ret = SPI_execute_with_args(sql, nargs, argtypes, args, nulls, false, 0);
 		SetUserIdAndSecContext(save_userid, save_sec_context);
-		if (ret < 0)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+		AtEOXact_GUC(false, nest);
+		if (ret != expect &&
+			!(expect == SPI_OK_INSERT && ret == SPI_OK_INSERT_RETURNING))
+			elog(ERROR, "SPI_execute_with_args returned %s, expected %s",
+				 SPI_result_code_string(ret), SPI_result_code_string(expect));
 		processed = SPI_processed;
 		if (SPI_tuptable != NULL && SPI_processed > 0 && SPI_tuptable->tupdesc->natts > 0)
 		{
@@ -781,9 +992,13 @@ exec_caught_nulls(Oid userid, bool noforce, const char *claims, const char *sub,
 	}
 	PG_CATCH();
 	{
+		ErrorData  *edata;
+
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
 		FlushErrorState();
+		sqlerrcode = edata->sqlerrcode;
+		FreeErrorData(edata);
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -793,20 +1008,226 @@ exec_caught_nulls(Oid userid, bool noforce, const char *claims, const char *sub,
 	/* the abort restored the user id; make sure of it on every path */
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 
-	if (edata != NULL)
+	if (sqlerrcode != 0)
 	{
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
-			ReThrowError(edata);
+		if (sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			throw_cancel(sqlerrcode);
 		res->ok = false;
-		res->sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
-		res->message = pstrdup(edata->message ? edata->message : "unknown error");
-		FreeErrorData(edata);
+		res->sqlstate = pstrdup(unpack_sql_state(sqlerrcode));
 		return;
 	}
 	res->ok = ok;
 	res->processed = processed;
 	res->value = value;
+}
+
+/*
+ * throw_cancel
+ *		Re-throw a cancel (57014) or shutdown (57P01) caught from a probe, so
+ *		that it still cancels check_rls().  The probed code can raise these
+ *		SQLSTATEs itself, with a message of its own, so the message is ours.
+ */
+static void
+throw_cancel(int sqlerrcode)
+{
+	ereport(ERROR,
+			(errcode(sqlerrcode),
+			 errmsg("canceling the row level security probes"),
+			 errdetail("A statement run by the probes ended with SQLSTATE %s.",
+					   unpack_sql_state(sqlerrcode))));
+}
+
+/*
+ * advisory_held
+ *		The advisory locks this backend holds, one AdvisoryHold per tag and
+ *		mode, read from the lock manager (what pg_locks shows).
+ */
+static List *
+advisory_held(void)
+{
+	LockData   *ld = GetLockStatusData();
+	List	   *holds = NIL;
+	int			i;
+
+	for (i = 0; i < ld->nelements; i++)
+	{
+		LockInstanceData *inst = &ld->locks[i];
+		LOCKMODE	mode;
+
+		if (inst->pid != MyProcPid ||
+			inst->locktag.locktag_type != LOCKTAG_ADVISORY ||
+			inst->locktag.locktag_lockmethodid != USER_LOCKMETHOD)
+			continue;
+		for (mode = 1; mode <= MaxLockMode; mode++)
+		{
+			if (inst->holdMask & LOCKBIT_ON(mode))
+			{
+				AdvisoryHold *h = palloc(sizeof(AdvisoryHold));
+
+				h->tag = inst->locktag;
+				h->mode = mode;
+				holds = lappend(holds, h);
+			}
+		}
+	}
+	pfree(ld->locks);
+	pfree(ld);
+	return holds;
+}
+
+/*
+ * advisory_in
+ *		Whether holds has h's tag and mode.
+ */
+static bool
+advisory_in(List *holds, AdvisoryHold *h)
+{
+	ListCell   *lc;
+
+	foreach(lc, holds)
+	{
+		AdvisoryHold *o = (AdvisoryHold *) lfirst(lc);
+
+		if (o->mode == h->mode &&
+			memcmp(&o->tag, &h->tag, sizeof(LOCKTAG)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * advisory_release_new
+ *		Release every advisory lock held now that was not held in
+ *		held_before, however many times it was taken.  Called after a
+ *		probe's rollback, which released the transaction-level ones the
+ *		probe took, so what is left of a new tag is session-level: the
+ *		probed code's pg_advisory_lock(), which would otherwise outlive the
+ *		check.  A tag the caller already held keeps its holds.
+ */
+static void
+advisory_release_new(List *held_before)
+{
+	List	   *now = advisory_held();
+	ListCell   *lc;
+
+	foreach(lc, now)
+	{
+		AdvisoryHold *h = (AdvisoryHold *) lfirst(lc);
+		List	   *again;
+
+		if (advisory_in(held_before, h))
+			continue;
+		do
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (!LockRelease(&h->tag, h->mode, true))
+				break;
+			again = advisory_held();
+		} while (advisory_in(again, h));
+	}
+}
+
+/*
+ * seq_snapshot
+ *		Share-lock every sequence the probes could advance (all of the
+ *		database's, and this session's temporary ones) and record its
+ *		last_value and is_called in *snap.  SHARE conflicts with the ROW
+ *		EXCLUSIVE that nextval() and setval() take, so until the caller's
+ *		subtransaction ends no other session moves them, and any change
+ *		seq_restore() finds is the probe's.  Runs as the caller.
+ */
+static void
+seq_snapshot(SeqSnapshot *snap)
+{
+	StringInfoData sql;
+	uint64		i;
+
+	memset(snap, 0, sizeof(*snap));
+	if (SPI_execute("SELECT c.oid, n.nspname, c.relname"
+					"  FROM pg_catalog.pg_class c"
+					"  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+					" WHERE c.relkind = 'S'"
+					"   AND (c.relpersistence <> 't'"
+					"        OR n.oid = pg_catalog.pg_my_temp_schema())"
+					" ORDER BY c.oid", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed listing the sequences");
+	if (SPI_processed == 0)
+		return;
+
+	snap->n = (int) SPI_processed;
+	snap->seqs = palloc0(sizeof(SeqState) * snap->n);
+	initStringInfo(&sql);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		snap->seqs[i].relid = DatumGetObjectId(SPI_getbinval(tup, td, 1, &isnull));
+		appendStringInfo(&sql, "%sSELECT %d, s.last_value, s.is_called FROM %s s",
+						 i > 0 ? " UNION ALL " : "", (int) i,
+						 quote_qualified_identifier(SPI_getvalue(tup, td, 2),
+													SPI_getvalue(tup, td, 3)));
+	}
+	snap->read_sql = sql.data;
+
+	for (i = 0; i < snap->n; i++)
+		LockRelationOid(snap->seqs[i].relid, ShareLock);
+
+	if (SPI_execute(snap->read_sql, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed reading the sequences");
+	if (SPI_processed != (uint64) snap->n)
+		elog(ERROR, "read " UINT64_FORMAT " sequences, expected %d",
+			 SPI_processed, snap->n);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			k = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
+
+		snap->seqs[k].last_value = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
+		snap->seqs[k].is_called = DatumGetBool(SPI_getbinval(tup, td, 3, &isnull));
+	}
+}
+
+/*
+ * seq_restore
+ *		Set every sequence of *snap that moved back to its recorded state,
+ *		with setval(seq, last_value, is_called) semantics, as the caller
+ *		(not as an API role).  Sequences are not transactional: the probe's
+ *		rollback leaves their advance behind.
+ */
+static void
+seq_restore(SeqSnapshot *snap)
+{
+	uint64		i;
+
+	if (snap->n == 0)
+		return;
+	if (SPI_execute(snap->read_sql, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed reading the sequences");
+	if (SPI_processed != (uint64) snap->n)
+		elog(ERROR, "read " UINT64_FORMAT " sequences, expected %d",
+			 SPI_processed, snap->n);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			k = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
+		int64		last = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
+		bool		called = DatumGetBool(SPI_getbinval(tup, td, 3, &isnull));
+		SeqState   *before = &snap->seqs[k];
+
+		if (last == before->last_value && called == before->is_called)
+			continue;
+		(void) DirectFunctionCall3(setval3_oid,
+								   ObjectIdGetDatum(before->relid),
+								   Int64GetDatum(before->last_value),
+								   BoolGetDatum(before->is_called));
+	}
 }
 
 /*
@@ -844,6 +1265,18 @@ set_local(const char *name, const char *value)
 {
 	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/*
+ * set_saved
+ *		name = value until the current GUC nest level (NewGUCNestLevel())
+ *		is closed with AtEOXact_GUC(), the way a function's SET clause works.
+ */
+static void
+set_saved(const char *name, const char *value)
+{
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 }
 
 /*
