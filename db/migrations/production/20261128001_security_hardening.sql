@@ -130,10 +130,13 @@ GRANT UPDATE (scope, expires_at, revoked_at, max_uses, ciphertext, nonce, key_id
 	ON TABLE public.healthcare_share TO authenticated;
 
 -- Tokens are created only by public.create_share_token() (it measures the token
--- before hashing it); the owner may shorten or revoke a token, nothing else.
+-- before hashing it); the owner may shorten or revoke a token, nothing else.  A
+-- command no API role may run keeps no policy: granting INSERT again by mistake
+-- then still lets nothing in (RLS default deny).
 REVOKE INSERT, UPDATE ON TABLE public.share_token FROM authenticated;
 GRANT UPDATE (expires_at, revoked_at, created_at, updated_at)
 	ON TABLE public.share_token TO authenticated;
+DROP POLICY share_token_insert_own ON public.share_token;
 
 -- ---------------------------------------------------------------------------
 -- 2. Audit rows: written only by definer RPCs, kept anonymised
