@@ -58,7 +58,7 @@ t0=$(date +%s)
 echo "# seeding $USERS users, $((USERS * RECS)) cycle records, $SHARES shares, $TOKENS tokens"
 "${P[@]}" -v users="$USERS" -v recs="$RECS" -v shares="$SHARES" -v tokens="$TOKENS" \
 	-f "$HERE/rpc_seed.sql" >/dev/null
-"${P[@]}" -c "SELECT count(*) FROM aura_migrate.apply()" >/dev/null	# 20250909004: indexes
+"${P[@]}" -c "SELECT count(*) FROM aura_migrate.apply()" >/dev/null	# 20250909004: indexes, 20261128001: hardening
 "${P[@]}" -c "VACUUM (ANALYZE) public.users, public.encrypted_cycle_data, public.healthcare_share, public.share_token, auth.users"
 "${P[@]}" -f "$HERE/rpc_harness.sql" >/dev/null
 "${P[@]}" -c CHECKPOINT

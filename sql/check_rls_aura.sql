@@ -3,7 +3,7 @@
 -- the probes, and the probes leave the database exactly as they found it
 --
 -- A database of its own, so that what other tests leave in schema public
--- does not count; the Supabase compatibility layer and the four Aura
+-- does not count; the Supabase compatibility layer and the five Aura
 -- migrations are read straight from the tree.
 SET client_min_messages = warning;
 DROP DATABASE IF EXISTS regress_aura_rls;
@@ -18,6 +18,7 @@ SET client_min_messages = warning;
 \i db/migrations/production/20250909002_rls_policies.sql
 \i db/migrations/production/20250909003_rpc_functions.sql
 \i db/migrations/production/20250909004_performance_indexes.sql
+\i db/migrations/production/20261128001_security_hardening.sql
 RESET client_min_messages;
 \set ECHO all
 

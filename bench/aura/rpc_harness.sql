@@ -72,7 +72,7 @@ BEGIN
 	FOR i IN 1 .. p_n LOOP
 		k := 1 + floor(random() * p_tokens)::integer;
 		unknown := random() * 100 < p_unknown_pct;
-		tok := CASE WHEN unknown THEN 'aura-bench-unknown-tok-' || k ELSE bench.token(k) END;
+		tok := CASE WHEN unknown THEN 'aura-bench-unknown-tok-' || lpad(k::text, 10, '0') ELSE bench.token(k) END;
 		t0 := clock_timestamp();
 		PERFORM 1 FROM public.validate_share_token(tok);
 		got := FOUND;

@@ -16,7 +16,7 @@ AS $$ SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(u::bigint * 10000 + j), 
 CREATE FUNCTION bench.sid(s integer) RETURNS uuid LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT ('00000000-0000-4000-a000-' || lpad(to_hex(s), 12, '0'))::uuid $$;
 CREATE FUNCTION bench.token(k integer) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT 'aura-bench-share-token-' || k $$;
+AS $$ SELECT 'aura-bench-share-token-' || lpad(k::text, 10, '0') $$;
 CREATE FUNCTION bench.act_as(u integer) RETURNS void LANGUAGE sql VOLATILE
 AS $$
 	SELECT set_config('request.jwt.claims',

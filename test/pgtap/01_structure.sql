@@ -1,6 +1,6 @@
 -- test/pgtap/01_structure.sql
 --
--- Structure of the Aura schema after the four migrations: tables and exact
+-- Structure of the Aura schema after the five migrations: tables and exact
 -- columns (nothing that could hold plaintext), keys, foreign keys and their ON
 -- DELETE actions, CHECK constraints, triggers, RLS switched on, and the indexes of
 -- 20250909004 (every foreign key and every RLS predicate served by an index).
@@ -24,7 +24,7 @@ SELECT columns_are('public', 'healthcare_share', ARRAY['id', 'user_id', 'scope',
 SELECT columns_are('public', 'share_token', ARRAY['id', 'share_id', 'user_id', 'token_hash', 'expires_at', 'revoked_at', 'last_used_at', 'created_at', 'updated_at'], 'public.share_token has exactly its documented columns (nothing in plaintext)');
 SELECT columns_are('public', 'device_key', ARRAY['id', 'user_id', 'device_id_hash', 'public_key', 'key_algorithm', 'is_active', 'activated_at', 'retired_at', 'created_at', 'updated_at'], 'public.device_key has exactly its documented columns (nothing in plaintext)');
 SELECT columns_are('public', 'security_audit_log', ARRAY['id', 'user_id', 'event_type', 'outcome', 'device_key_id', 'ip_hash', 'device_hash', 'created_at'], 'public.security_audit_log has exactly its documented columns (nothing in plaintext)');
-SELECT columns_are('public', 'healthcare_share_audit', ARRAY['id', 'share_id', 'user_id', 'event', 'reason', 'ip_hash', 'device_hash', 'created_at'], 'public.healthcare_share_audit has exactly its documented columns (nothing in plaintext)');
+SELECT columns_are('public', 'healthcare_share_audit', ARRAY['id', 'share_id', 'user_id', 'event', 'reason', 'ip_hash', 'device_hash', 'created_at', 'attempts', 'window_start', 'last_attempt_at'], 'public.healthcare_share_audit has exactly its documented columns (nothing in plaintext; attempts, window_start and last_attempt_at from 20261128001)');
 SELECT col_is_pk('public', 'users', 'id', 'public.users.id is the primary key');
 SELECT col_type_is('public', 'users', 'id', 'uuid', 'public.users.id is a uuid');
 SELECT col_type_is('public', 'users', 'user_id', 'uuid', 'public.users is owned through user_id uuid');
@@ -119,13 +119,13 @@ SELECT is(
 	      'encrypted_user_prefs.encrypted_user_prefs_user_id_fkey c',
 	      'healthcare_share.healthcare_share_user_id_fkey c',
 	      'healthcare_share_audit.healthcare_share_audit_share_fkey n',
-	      'healthcare_share_audit.healthcare_share_audit_user_id_fkey c',
+	      'healthcare_share_audit.healthcare_share_audit_user_id_fkey n',
 	      'security_audit_log.security_audit_log_device_key_fkey n',
-	      'security_audit_log.security_audit_log_user_id_fkey c',
+	      'security_audit_log.security_audit_log_user_id_fkey n',
 	      'share_token.share_token_share_fkey c',
 	      'share_token.share_token_user_id_fkey c',
 	      'users.users_id_fkey c'],
-	'foreign keys: user data cascades with its owner; audit rows outlive a deleted share or key (SET NULL)');
+	'foreign keys: user data cascades with its owner; audit rows outlive a deleted share, key or user (SET NULL, 20261128001)');
 SELECT is(
 	(SELECT array_agg(a.attname ORDER BY a.attname)::text[] FROM pg_constraint c
 	   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.confdelsetcols)

@@ -7,7 +7,7 @@
 -- only where needed, pinned search_path; default privileges for future tables.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(131);
+SELECT plan(125);
 
 SELECT policies_are('public', 'users', ARRAY['users_select_own', 'users_insert_own', 'users_update_own', 'users_delete_own'], 'public.users has exactly one policy per allowed command');
 SELECT policy_roles_are('public', 'users', 'users_select_own', ARRAY['authenticated'], 'policy users_select_own applies TO authenticated only');
@@ -45,11 +45,9 @@ SELECT policy_roles_are('public', 'healthcare_share', 'healthcare_share_update_o
 SELECT policy_cmd_is('public', 'healthcare_share', 'healthcare_share_update_own', 'UPDATE', 'policy healthcare_share_update_own is FOR UPDATE');
 SELECT policy_roles_are('public', 'healthcare_share', 'healthcare_share_delete_own', ARRAY['authenticated'], 'policy healthcare_share_delete_own applies TO authenticated only');
 SELECT policy_cmd_is('public', 'healthcare_share', 'healthcare_share_delete_own', 'DELETE', 'policy healthcare_share_delete_own is FOR DELETE');
-SELECT policies_are('public', 'share_token', ARRAY['share_token_select_own', 'share_token_insert_own', 'share_token_update_own', 'share_token_delete_own'], 'public.share_token has exactly one policy per allowed command');
+SELECT policies_are('public', 'share_token', ARRAY['share_token_select_own', 'share_token_update_own', 'share_token_delete_own'], 'public.share_token has exactly one policy per allowed command (no INSERT: tokens come from create_share_token(), 20261128001)');
 SELECT policy_roles_are('public', 'share_token', 'share_token_select_own', ARRAY['authenticated'], 'policy share_token_select_own applies TO authenticated only');
 SELECT policy_cmd_is('public', 'share_token', 'share_token_select_own', 'SELECT', 'policy share_token_select_own is FOR SELECT');
-SELECT policy_roles_are('public', 'share_token', 'share_token_insert_own', ARRAY['authenticated'], 'policy share_token_insert_own applies TO authenticated only');
-SELECT policy_cmd_is('public', 'share_token', 'share_token_insert_own', 'INSERT', 'policy share_token_insert_own is FOR INSERT');
 SELECT policy_roles_are('public', 'share_token', 'share_token_update_own', ARRAY['authenticated'], 'policy share_token_update_own applies TO authenticated only');
 SELECT policy_cmd_is('public', 'share_token', 'share_token_update_own', 'UPDATE', 'policy share_token_update_own is FOR UPDATE');
 SELECT policy_roles_are('public', 'share_token', 'share_token_delete_own', ARRAY['authenticated'], 'policy share_token_delete_own applies TO authenticated only');
@@ -63,16 +61,12 @@ SELECT policy_roles_are('public', 'device_key', 'device_key_update_own', ARRAY['
 SELECT policy_cmd_is('public', 'device_key', 'device_key_update_own', 'UPDATE', 'policy device_key_update_own is FOR UPDATE');
 SELECT policy_roles_are('public', 'device_key', 'device_key_delete_own', ARRAY['authenticated'], 'policy device_key_delete_own applies TO authenticated only');
 SELECT policy_cmd_is('public', 'device_key', 'device_key_delete_own', 'DELETE', 'policy device_key_delete_own is FOR DELETE');
-SELECT policies_are('public', 'security_audit_log', ARRAY['security_audit_log_select_own', 'security_audit_log_insert_own'], 'public.security_audit_log has exactly one policy per allowed command');
+SELECT policies_are('public', 'security_audit_log', ARRAY['security_audit_log_select_own'], 'public.security_audit_log has exactly one policy per allowed command (SELECT: rows are written by definer RPCs only, 20261128001)');
 SELECT policy_roles_are('public', 'security_audit_log', 'security_audit_log_select_own', ARRAY['authenticated'], 'policy security_audit_log_select_own applies TO authenticated only');
 SELECT policy_cmd_is('public', 'security_audit_log', 'security_audit_log_select_own', 'SELECT', 'policy security_audit_log_select_own is FOR SELECT');
-SELECT policy_roles_are('public', 'security_audit_log', 'security_audit_log_insert_own', ARRAY['authenticated'], 'policy security_audit_log_insert_own applies TO authenticated only');
-SELECT policy_cmd_is('public', 'security_audit_log', 'security_audit_log_insert_own', 'INSERT', 'policy security_audit_log_insert_own is FOR INSERT');
-SELECT policies_are('public', 'healthcare_share_audit', ARRAY['healthcare_share_audit_select_own', 'healthcare_share_audit_insert_own'], 'public.healthcare_share_audit has exactly one policy per allowed command');
+SELECT policies_are('public', 'healthcare_share_audit', ARRAY['healthcare_share_audit_select_own'], 'public.healthcare_share_audit has exactly one policy per allowed command (SELECT: rows are written by definer RPCs only, 20261128001)');
 SELECT policy_roles_are('public', 'healthcare_share_audit', 'healthcare_share_audit_select_own', ARRAY['authenticated'], 'policy healthcare_share_audit_select_own applies TO authenticated only');
 SELECT policy_cmd_is('public', 'healthcare_share_audit', 'healthcare_share_audit_select_own', 'SELECT', 'policy healthcare_share_audit_select_own is FOR SELECT');
-SELECT policy_roles_are('public', 'healthcare_share_audit', 'healthcare_share_audit_insert_own', ARRAY['authenticated'], 'policy healthcare_share_audit_insert_own applies TO authenticated only');
-SELECT policy_cmd_is('public', 'healthcare_share_audit', 'healthcare_share_audit_insert_own', 'INSERT', 'policy healthcare_share_audit_insert_own is FOR INSERT');
 SELECT is_empty($$
 	SELECT tablename, policyname, qual, with_check FROM pg_policies
 	 WHERE schemaname = 'public'
@@ -93,8 +87,8 @@ SELECT is_empty($$
 SELECT is_empty($$
 	SELECT tablename, policyname FROM pg_policies
 	 WHERE schemaname = 'public' AND tablename IN ('security_audit_log', 'healthcare_share_audit')
-	   AND cmd NOT IN ('SELECT', 'INSERT')$$,
-	'audit tables have no UPDATE, DELETE or ALL policy');
+	   AND cmd <> 'SELECT'$$,
+	'audit tables have no INSERT, UPDATE, DELETE or ALL policy');
 SELECT table_privs_are('public', 'users', 'authenticated', ARRAY['DELETE', 'INSERT', 'SELECT', 'UPDATE'], 'authenticated holds exactly DELETE, INSERT, SELECT, UPDATE on public.users');
 SELECT table_privs_are('public', 'users', 'anon', ARRAY[]::text[], 'anon holds no privilege on public.users');
 SELECT table_privs_are('public', 'users', 'service_role', ARRAY[]::text[], 'service_role (BYPASSRLS) holds no privilege on public.users');
@@ -104,19 +98,19 @@ SELECT table_privs_are('public', 'encrypted_user_prefs', 'service_role', ARRAY[]
 SELECT table_privs_are('public', 'encrypted_cycle_data', 'authenticated', ARRAY['DELETE', 'INSERT', 'SELECT', 'UPDATE'], 'authenticated holds exactly DELETE, INSERT, SELECT, UPDATE on public.encrypted_cycle_data');
 SELECT table_privs_are('public', 'encrypted_cycle_data', 'anon', ARRAY[]::text[], 'anon holds no privilege on public.encrypted_cycle_data');
 SELECT table_privs_are('public', 'encrypted_cycle_data', 'service_role', ARRAY[]::text[], 'service_role (BYPASSRLS) holds no privilege on public.encrypted_cycle_data');
-SELECT table_privs_are('public', 'healthcare_share', 'authenticated', ARRAY['DELETE', 'INSERT', 'SELECT', 'UPDATE'], 'authenticated holds exactly DELETE, INSERT, SELECT, UPDATE on public.healthcare_share');
+SELECT table_privs_are('public', 'healthcare_share', 'authenticated', ARRAY['DELETE', 'INSERT', 'SELECT'], 'authenticated holds exactly DELETE, INSERT, SELECT on public.healthcare_share (UPDATE only on the columns it may change, 20261128001)');
 SELECT table_privs_are('public', 'healthcare_share', 'anon', ARRAY[]::text[], 'anon holds no privilege on public.healthcare_share');
 SELECT table_privs_are('public', 'healthcare_share', 'service_role', ARRAY[]::text[], 'service_role (BYPASSRLS) holds no privilege on public.healthcare_share');
-SELECT table_privs_are('public', 'share_token', 'authenticated', ARRAY['DELETE', 'INSERT', 'SELECT', 'UPDATE'], 'authenticated holds exactly DELETE, INSERT, SELECT, UPDATE on public.share_token');
+SELECT table_privs_are('public', 'share_token', 'authenticated', ARRAY['DELETE', 'SELECT'], 'authenticated holds exactly DELETE, SELECT on public.share_token (UPDATE of expiry and revocation only; tokens come from create_share_token(), 20261128001)');
 SELECT table_privs_are('public', 'share_token', 'anon', ARRAY[]::text[], 'anon holds no privilege on public.share_token');
 SELECT table_privs_are('public', 'share_token', 'service_role', ARRAY[]::text[], 'service_role (BYPASSRLS) holds no privilege on public.share_token');
 SELECT table_privs_are('public', 'device_key', 'authenticated', ARRAY['DELETE', 'INSERT', 'SELECT', 'UPDATE'], 'authenticated holds exactly DELETE, INSERT, SELECT, UPDATE on public.device_key');
 SELECT table_privs_are('public', 'device_key', 'anon', ARRAY[]::text[], 'anon holds no privilege on public.device_key');
 SELECT table_privs_are('public', 'device_key', 'service_role', ARRAY[]::text[], 'service_role (BYPASSRLS) holds no privilege on public.device_key');
-SELECT table_privs_are('public', 'security_audit_log', 'authenticated', ARRAY['INSERT', 'SELECT'], 'authenticated holds exactly INSERT, SELECT on public.security_audit_log');
+SELECT table_privs_are('public', 'security_audit_log', 'authenticated', ARRAY['SELECT'], 'authenticated holds exactly SELECT on public.security_audit_log (no INSERT since 20261128001)');
 SELECT table_privs_are('public', 'security_audit_log', 'anon', ARRAY[]::text[], 'anon holds no privilege on public.security_audit_log');
 SELECT table_privs_are('public', 'security_audit_log', 'service_role', ARRAY[]::text[], 'service_role (BYPASSRLS) holds no privilege on public.security_audit_log');
-SELECT table_privs_are('public', 'healthcare_share_audit', 'authenticated', ARRAY['INSERT', 'SELECT'], 'authenticated holds exactly INSERT, SELECT on public.healthcare_share_audit');
+SELECT table_privs_are('public', 'healthcare_share_audit', 'authenticated', ARRAY['SELECT'], 'authenticated holds exactly SELECT on public.healthcare_share_audit (no INSERT since 20261128001)');
 SELECT table_privs_are('public', 'healthcare_share_audit', 'anon', ARRAY[]::text[], 'anon holds no privilege on public.healthcare_share_audit');
 SELECT table_privs_are('public', 'healthcare_share_audit', 'service_role', ARRAY[]::text[], 'service_role (BYPASSRLS) holds no privilege on public.healthcare_share_audit');
 SELECT is_empty($$
@@ -149,7 +143,7 @@ SELECT function_privs_are('public', 'healthcare_access_audit', ARRAY['uuid', 'te
 SELECT function_privs_are('public', 'healthcare_access_audit', ARRAY['uuid', 'text', 'text', 'text'], 'authenticated', ARRAY['EXECUTE'], 'authenticated may execute public.healthcare_access_audit');
 SELECT function_privs_are('public', 'healthcare_access_audit', ARRAY['uuid', 'text', 'text', 'text'], 'service_role', ARRAY[]::text[], 'service_role may not execute public.healthcare_access_audit');
 SELECT has_function('public', 'rotate_device_key', ARRAY['bytea', 'bytea', 'text'], 'public.rotate_device_key(bytea, bytea, text) exists');
-SELECT isnt_definer('public', 'rotate_device_key', ARRAY['bytea', 'bytea', 'text'], 'public.rotate_device_key is SECURITY INVOKER');
+SELECT is_definer('public', 'rotate_device_key', ARRAY['bytea', 'bytea', 'text'], 'public.rotate_device_key is SECURITY DEFINER (it writes an audit row, 20261128001)');
 SELECT function_privs_are('public', 'rotate_device_key', ARRAY['bytea', 'bytea', 'text'], 'anon', ARRAY[]::text[], 'anon may not execute public.rotate_device_key');
 SELECT function_privs_are('public', 'rotate_device_key', ARRAY['bytea', 'bytea', 'text'], 'authenticated', ARRAY['EXECUTE'], 'authenticated may execute public.rotate_device_key');
 SELECT function_privs_are('public', 'rotate_device_key', ARRAY['bytea', 'bytea', 'text'], 'service_role', ARRAY[]::text[], 'service_role may not execute public.rotate_device_key');

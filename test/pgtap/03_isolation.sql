@@ -4,8 +4,10 @@
 -- request.jwt.claims / request.jwt.claim.sub and SET LOCAL ROLE.  Users A and B
 -- each get a row in every table through the API role; then each sees, changes and
 -- deletes only its own rows in every table, cannot write rows for the other (nor
--- point at the other's share or key), cannot change audit rows; anon and
--- service_role are refused (42501) on every table; deleting an account erases it.
+-- point at the other's share), cannot write or change audit rows; anon and
+-- service_role are refused (42501) on every table; deleting an account erases it
+-- (its audit rows stay, anonymised).  Tokens and audit rows are created through
+-- the RPCs, the only way since 20261128001.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(89);
@@ -31,28 +33,18 @@ INSERT INTO public.users (id) VALUES ('00000000-0000-4000-8000-00000000000a'::uu
 INSERT INTO public.encrypted_user_prefs (user_id, ciphertext, nonce, key_id, algorithm) VALUES ('00000000-0000-4000-8000-00000000000a'::uuid, decode(repeat('ab', 32), 'hex'), decode(repeat('cd', 24), 'hex'), 'k1', 'xchacha20poly1305-ietf');
 INSERT INTO public.encrypted_cycle_data (user_id, ciphertext, nonce, key_id, algorithm) VALUES ('00000000-0000-4000-8000-00000000000a'::uuid, decode(repeat('ab', 32), 'hex'), decode(repeat('cd', 24), 'hex'), 'k1', 'xchacha20poly1305-ietf');
 INSERT INTO public.healthcare_share (id, user_id, scope, expires_at, ciphertext, nonce, key_id, algorithm) VALUES ('10000000-0000-4000-8000-00000000000a'::uuid, '00000000-0000-4000-8000-00000000000a'::uuid, 'cycle_summary', now() + interval '1 day', decode(repeat('ab', 32), 'hex'), decode(repeat('cd', 24), 'hex'), 'k1', 'xchacha20poly1305-ietf');
-INSERT INTO public.share_token (share_id, user_id, token_hash, expires_at)
-	VALUES ('10000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000a'::uuid, sha256('token-a'::bytea), now() + interval '1 day');
-INSERT INTO public.device_key (id, user_id, device_id_hash, public_key, key_algorithm)
-	VALUES ('20000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000a'::uuid, sha256('device-a'::bytea), decode(repeat('11', 32), 'hex'), 'x25519');
-INSERT INTO public.security_audit_log (user_id, event_type, device_key_id, device_hash)
-	VALUES ('00000000-0000-4000-8000-00000000000a'::uuid, 'sign_in', '20000000-0000-4000-8000-00000000000a', sha256('device-a'::bytea));
-INSERT INTO public.healthcare_share_audit (share_id, user_id, event)
-	VALUES ('10000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000a'::uuid, 'share_created');
+SELECT public.create_share_token('10000000-0000-4000-8000-00000000000a', 'isolation-token-a-9f86d081884c7d65');
+SELECT public.rotate_device_key(sha256('device-a'::bytea), decode(repeat('11', 32), 'hex'), 'x25519');
+SELECT public.healthcare_access_audit('10000000-0000-4000-8000-00000000000a', 'share_created');
 RESET ROLE;
 SELECT pg_temp.act_as('authenticated', '00000000-0000-4000-8000-00000000000b'::uuid);
 INSERT INTO public.users (id) VALUES ('00000000-0000-4000-8000-00000000000b'::uuid);
 INSERT INTO public.encrypted_user_prefs (user_id, ciphertext, nonce, key_id, algorithm) VALUES ('00000000-0000-4000-8000-00000000000b'::uuid, decode(repeat('ab', 32), 'hex'), decode(repeat('cd', 24), 'hex'), 'k1', 'xchacha20poly1305-ietf');
 INSERT INTO public.encrypted_cycle_data (user_id, ciphertext, nonce, key_id, algorithm) VALUES ('00000000-0000-4000-8000-00000000000b'::uuid, decode(repeat('ab', 32), 'hex'), decode(repeat('cd', 24), 'hex'), 'k1', 'xchacha20poly1305-ietf');
 INSERT INTO public.healthcare_share (id, user_id, scope, expires_at, ciphertext, nonce, key_id, algorithm) VALUES ('10000000-0000-4000-8000-00000000000b'::uuid, '00000000-0000-4000-8000-00000000000b'::uuid, 'cycle_summary', now() + interval '1 day', decode(repeat('ab', 32), 'hex'), decode(repeat('cd', 24), 'hex'), 'k1', 'xchacha20poly1305-ietf');
-INSERT INTO public.share_token (share_id, user_id, token_hash, expires_at)
-	VALUES ('10000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000b'::uuid, sha256('token-b'::bytea), now() + interval '1 day');
-INSERT INTO public.device_key (id, user_id, device_id_hash, public_key, key_algorithm)
-	VALUES ('20000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000b'::uuid, sha256('device-b'::bytea), decode(repeat('11', 32), 'hex'), 'x25519');
-INSERT INTO public.security_audit_log (user_id, event_type, device_key_id, device_hash)
-	VALUES ('00000000-0000-4000-8000-00000000000b'::uuid, 'sign_in', '20000000-0000-4000-8000-00000000000b', sha256('device-b'::bytea));
-INSERT INTO public.healthcare_share_audit (share_id, user_id, event)
-	VALUES ('10000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000b'::uuid, 'share_created');
+SELECT public.create_share_token('10000000-0000-4000-8000-00000000000b', 'isolation-token-b-9f86d081884c7d65');
+SELECT public.rotate_device_key(sha256('device-b'::bytea), decode(repeat('11', 32), 'hex'), 'x25519');
+SELECT public.healthcare_access_audit('10000000-0000-4000-8000-00000000000b', 'share_created');
 RESET ROLE;
 SELECT pg_temp.act_as('authenticated', '00000000-0000-4000-8000-00000000000a'::uuid);
 SELECT is((SELECT array_agg(DISTINCT user_id) FROM public.users), ARRAY['00000000-0000-4000-8000-00000000000a'::uuid], 'user A sees exactly its own rows of public.users');
@@ -80,12 +72,12 @@ SELECT throws_ok($$INSERT INTO public.encrypted_user_prefs (user_id, ciphertext,
 SELECT throws_ok($$INSERT INTO public.encrypted_cycle_data (user_id, ciphertext, nonce, key_id, algorithm) VALUES ('00000000-0000-4000-8000-00000000000b'::uuid, decode(repeat('ab', 32), 'hex'), decode(repeat('cd', 24), 'hex'), 'k1', 'xchacha20poly1305-ietf')$$, '42501', NULL, 'A cannot insert cycle data owned by B');
 SELECT throws_ok($$INSERT INTO public.healthcare_share (id, user_id, scope, expires_at, ciphertext, nonce, key_id, algorithm) VALUES ('10000000-0000-4000-8000-0000000000ff'::uuid, '00000000-0000-4000-8000-00000000000b'::uuid, 'cycle_summary', now() + interval '1 day', decode(repeat('ab', 32), 'hex'), decode(repeat('cd', 24), 'hex'), 'k1', 'xchacha20poly1305-ietf')$$, '42501', NULL, 'A cannot insert a share owned by B');
 SELECT throws_ok($$INSERT INTO public.share_token (share_id, user_id, token_hash, expires_at) VALUES ('10000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000b'::uuid, sha256('x'::bytea), now() + interval '1 day')$$, '42501', NULL, 'A cannot insert a token owned by B');
-SELECT throws_ok($$INSERT INTO public.share_token (share_id, user_id, token_hash, expires_at) VALUES ('10000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000a'::uuid, sha256('x'::bytea), now() + interval '1 day')$$, '23503', NULL, 'A cannot attach its own token to B''s share (composite foreign key)');
+SELECT throws_ok($$SELECT public.create_share_token('10000000-0000-4000-8000-00000000000b', 'isolation-token-x-0123456789abcdef')$$, 'P0002', 'share not found', 'A cannot attach a token to B''s share');
 SELECT throws_ok($$INSERT INTO public.device_key (user_id, device_id_hash, public_key, key_algorithm) VALUES ('00000000-0000-4000-8000-00000000000b'::uuid, sha256('d'::bytea), decode(repeat('11', 32), 'hex'), 'x25519')$$, '42501', NULL, 'A cannot insert a device key owned by B');
 SELECT throws_ok($$INSERT INTO public.security_audit_log (user_id, event_type) VALUES ('00000000-0000-4000-8000-00000000000b'::uuid, 'sign_in')$$, '42501', NULL, 'A cannot write security events for B');
-SELECT throws_ok($$INSERT INTO public.security_audit_log (user_id, event_type, device_key_id) VALUES ('00000000-0000-4000-8000-00000000000a'::uuid, 'sign_in', '20000000-0000-4000-8000-00000000000b')$$, '23503', NULL, 'A cannot reference B''s device key in its own events');
+SELECT throws_ok($$INSERT INTO public.security_audit_log (user_id, event_type) VALUES ('00000000-0000-4000-8000-00000000000a'::uuid, 'sign_in')$$, '42501', NULL, 'A cannot write even its own security events directly (definer RPCs only)');
 SELECT throws_ok($$INSERT INTO public.healthcare_share_audit (share_id, user_id, event) VALUES ('10000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000b'::uuid, 'data_accessed')$$, '42501', NULL, 'A cannot write share audit rows for B');
-SELECT throws_ok($$INSERT INTO public.healthcare_share_audit (share_id, user_id, event) VALUES ('10000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000a'::uuid, 'data_accessed')$$, '23503', NULL, 'A cannot reference B''s share in its own audit rows');
+SELECT throws_ok($$SELECT public.healthcare_access_audit('10000000-0000-4000-8000-00000000000b', 'data_accessed')$$, 'P0002', 'share not found', 'A cannot reference B''s share in its own audit rows');
 WITH u AS (UPDATE public.users SET created_at = created_at WHERE user_id = '00000000-0000-4000-8000-00000000000b'::uuid RETURNING 1)
 	SELECT is(count(*), 0::bigint, 'A''s UPDATE of B''s public.users rows touches nothing') FROM u;
 WITH u AS (UPDATE public.users SET created_at = created_at WHERE user_id = '00000000-0000-4000-8000-00000000000a'::uuid RETURNING 1)
@@ -190,7 +182,7 @@ SELECT is((SELECT (SELECT count(*) FROM public.users WHERE user_id = '00000000-0
 	+ (SELECT count(*) FROM public.device_key WHERE user_id = '00000000-0000-4000-8000-00000000000b'::uuid)
 	+ (SELECT count(*) FROM public.security_audit_log WHERE user_id = '00000000-0000-4000-8000-00000000000b'::uuid)
 	+ (SELECT count(*) FROM public.healthcare_share_audit WHERE user_id = '00000000-0000-4000-8000-00000000000b'::uuid)), 0::bigint,
-	'deleting the auth.users row erases every row of that user');
+	'deleting the auth.users row leaves no row carrying that user''s id (audit rows stay, anonymised)');
 
 SELECT * FROM finish();
 ROLLBACK;

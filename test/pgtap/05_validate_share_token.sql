@@ -4,8 +4,10 @@
 -- stored.  A valid token returns one row (share id, scope, expiry, the encrypted
 -- payload) and counts the use; unknown, malformed, expired, revoked and used-up
 -- tokens all return the same nothing, while healthcare_share_audit keeps the real
--- reason, the share owner can read it, and no audit row holds the raw IP address
--- or the token.  (Concurrent validations: test/shell/aura_races.sh.)
+-- reason (rejections counted per share, reason and hour since 20261128001, which
+-- also made 32 characters the shortest token), the share owner can read it, and
+-- no audit row holds the raw IP address or the token.  (Concurrent validations:
+-- test/shell/aura_races.sh; repeated rejections: 11_security_hardening.sql.)
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(27);
@@ -53,15 +55,15 @@ SELECT pg_temp.share('40000000-0000-4000-8000-000000000003', 5, 0, now(), now() 
 SELECT pg_temp.share('40000000-0000-4000-8000-000000000004', 5, 0, now(), now() + interval '2 days', NULL);
 SELECT pg_temp.share('40000000-0000-4000-8000-000000000005', 1, 1, now(), now() + interval '2 days', NULL);
 SELECT pg_temp.share('40000000-0000-4000-8000-000000000006', 5, 0, now() - interval '2 days', now() + interval '2 days', NULL);
-SELECT pg_temp.token('40000000-0000-4000-8000-000000000001', 'tok-live-4f1c9a7e2b6d8035', now(), now() + interval '1 day', NULL);
-SELECT pg_temp.token('40000000-0000-4000-8000-000000000002', 'tok-expired-share-91ab3c', now() - interval '10 days', now() - interval '1 day', NULL);
-SELECT pg_temp.token('40000000-0000-4000-8000-000000000003', 'tok-revoked-share-77d0e1', now(), now() + interval '1 day', NULL);
-SELECT pg_temp.token('40000000-0000-4000-8000-000000000004', 'tok-revoked-token-0c2f5b', now(), now() + interval '1 day', now());
-SELECT pg_temp.token('40000000-0000-4000-8000-000000000005', 'tok-used-up-share-e3a991', now(), now() + interval '1 day', NULL);
-SELECT pg_temp.token('40000000-0000-4000-8000-000000000006', 'tok-expired-token-b5c27d', now() - interval '2 days', now() - interval '1 day', NULL);
+SELECT pg_temp.token('40000000-0000-4000-8000-000000000001', 'tok-live-4f1c9a7e2b6d8035-7c1e9b2d40a8f356', now(), now() + interval '1 day', NULL);
+SELECT pg_temp.token('40000000-0000-4000-8000-000000000002', 'tok-expired-share-91ab3c-7c1e9b2d40a8f356', now() - interval '10 days', now() - interval '1 day', NULL);
+SELECT pg_temp.token('40000000-0000-4000-8000-000000000003', 'tok-revoked-share-77d0e1-7c1e9b2d40a8f356', now(), now() + interval '1 day', NULL);
+SELECT pg_temp.token('40000000-0000-4000-8000-000000000004', 'tok-revoked-token-0c2f5b-7c1e9b2d40a8f356', now(), now() + interval '1 day', now());
+SELECT pg_temp.token('40000000-0000-4000-8000-000000000005', 'tok-used-up-share-e3a991-7c1e9b2d40a8f356', now(), now() + interval '1 day', NULL);
+SELECT pg_temp.token('40000000-0000-4000-8000-000000000006', 'tok-expired-token-b5c27d-7c1e9b2d40a8f356', now() - interval '2 days', now() - interval '1 day', NULL);
 
 SELECT is((SELECT count(*) FROM public.share_token
-	WHERE token_hash = sha256(convert_to('tok-live-4f1c9a7e2b6d8035', 'UTF8'))), 1::bigint,
+	WHERE token_hash = sha256(convert_to('tok-live-4f1c9a7e2b6d8035-7c1e9b2d40a8f356', 'UTF8'))), 1::bigint,
 	'share_token holds sha256(token), found by hash');
 
 -- The provider's request, as PostgREST runs it (anon, with the request headers).
@@ -69,27 +71,27 @@ SELECT set_config('request.headers', '{"x-forwarded-for": "203.0.113.7, 10.0.0.1
 SELECT pg_temp.act_as('anon', NULL);
 
 SELECT results_eq(
-	$$SELECT share_id, scope FROM public.validate_share_token('tok-live-4f1c9a7e2b6d8035')$$,
+	$$SELECT share_id, scope FROM public.validate_share_token('tok-live-4f1c9a7e2b6d8035-7c1e9b2d40a8f356')$$,
 	$$VALUES ('40000000-0000-4000-8000-000000000001'::uuid, 'cycle_history'::text)$$,
 	'anon with a valid token gets the share id and scope');
 SELECT results_eq(
 	$$SELECT ciphertext, key_id, algorithm, octet_length(nonce)
-	    FROM public.validate_share_token('tok-live-4f1c9a7e2b6d8035')$$,
+	    FROM public.validate_share_token('tok-live-4f1c9a7e2b6d8035-7c1e9b2d40a8f356')$$,
 	$$VALUES (decode(repeat('5a', 40), 'hex'), 'share-k1'::text, 'xchacha20poly1305-ietf'::text, 24)$$,
 	'... and the payload, still encrypted (second use)');
-SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-live-4f1c9a7e2b6d8035')$$,
+SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-live-4f1c9a7e2b6d8035-7c1e9b2d40a8f356')$$,
 	'a third use of a two-use share gets nothing');
-SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-expired-share-91ab3c')$$,
+SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-expired-share-91ab3c-7c1e9b2d40a8f356')$$,
 	'expired share: nothing');
-SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-revoked-share-77d0e1')$$,
+SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-revoked-share-77d0e1-7c1e9b2d40a8f356')$$,
 	'revoked share: nothing');
-SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-revoked-token-0c2f5b')$$,
+SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-revoked-token-0c2f5b-7c1e9b2d40a8f356')$$,
 	'revoked token: nothing');
-SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-used-up-share-e3a991')$$,
+SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-used-up-share-e3a991-7c1e9b2d40a8f356')$$,
 	'used-up share: nothing');
-SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-expired-token-b5c27d')$$,
+SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-expired-token-b5c27d-7c1e9b2d40a8f356')$$,
 	'expired token: nothing');
-SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-never-issued-000000000')$$,
+SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-never-issued-000000000-7c1e9b2d40a8f356')$$,
 	'unknown token: nothing');
 SELECT is_empty($$SELECT * FROM public.validate_share_token('short')$$,
 	'malformed token: nothing');
@@ -102,7 +104,7 @@ RESET ROLE;
 SELECT is((SELECT use_count FROM public.healthcare_share WHERE id = '40000000-0000-4000-8000-000000000001'),
 	2, 'each successful validation counted one use, the refused one none');
 SELECT isnt((SELECT last_used_at FROM public.share_token
-	WHERE token_hash = sha256(convert_to('tok-live-4f1c9a7e2b6d8035', 'UTF8'))), NULL,
+	WHERE token_hash = sha256(convert_to('tok-live-4f1c9a7e2b6d8035-7c1e9b2d40a8f356', 'UTF8'))), NULL,
 	'the token records when it was last used');
 SELECT is((SELECT sum(use_count) FROM public.healthcare_share WHERE id <> '40000000-0000-4000-8000-000000000001'),
 	1::bigint, 'refused tokens counted no use');
@@ -111,12 +113,12 @@ SELECT is(
 	(SELECT array_agg(x ORDER BY x) FROM (SELECT event || ':' || reason AS x FROM public.healthcare_share_audit) a),
 	ARRAY['token_rejected:exhausted', 'token_rejected:exhausted', 'token_rejected:expired',
 	      'token_rejected:expired', 'token_rejected:revoked', 'token_rejected:revoked',
-	      'token_rejected:unknown_token', 'token_rejected:unknown_token', 'token_rejected:unknown_token',
+	      'token_rejected:unknown_token',
 	      'token_validated:ok', 'token_validated:ok'],
-	'every attempt is audited with its real reason');
-SELECT is((SELECT count(*) FROM public.healthcare_share_audit
-	WHERE reason = 'unknown_token' AND user_id IS NULL AND share_id IS NULL), 3::bigint,
-	'unknown tokens are audited without an owner or share');
+	'every attempt is audited with its real reason (rejections: one row per share, reason and hour)');
+SELECT is((SELECT count(*) || '/' || sum(attempts) FROM public.healthcare_share_audit
+	WHERE reason = 'unknown_token' AND user_id IS NULL AND share_id IS NULL), '1/3',
+	'the three unknown tokens (unknown, malformed, NULL) are counted in one row without an owner or share');
 SELECT is((SELECT count(*) FROM public.healthcare_share_audit
 	WHERE reason <> 'unknown_token' AND user_id = '00000000-0000-4000-8000-00000000000a' AND share_id IS NOT NULL),
 	8::bigint, 'known tokens are audited against their share and its owner');
@@ -127,10 +129,10 @@ SELECT is((SELECT DISTINCT ip_hash FROM public.healthcare_share_audit), aura_pri
 SELECT isnt((SELECT DISTINCT ip_hash FROM public.healthcare_share_audit), sha256('203.0.113.7'::bytea),
 	'... and not a bare sha256 anyone could recompute');
 SELECT is_empty($$
-	WITH tokens(t) AS (VALUES ('tok-live-4f1c9a7e2b6d8035'), ('tok-expired-share-91ab3c'),
-	                          ('tok-revoked-share-77d0e1'), ('tok-revoked-token-0c2f5b'),
-	                          ('tok-used-up-share-e3a991'), ('tok-expired-token-b5c27d'),
-	                          ('tok-never-issued-000000000')),
+	WITH tokens(t) AS (VALUES ('tok-live-4f1c9a7e2b6d8035-7c1e9b2d40a8f356'), ('tok-expired-share-91ab3c-7c1e9b2d40a8f356'),
+	                          ('tok-revoked-share-77d0e1-7c1e9b2d40a8f356'), ('tok-revoked-token-0c2f5b-7c1e9b2d40a8f356'),
+	                          ('tok-used-up-share-e3a991-7c1e9b2d40a8f356'), ('tok-expired-token-b5c27d-7c1e9b2d40a8f356'),
+	                          ('tok-never-issued-000000000-7c1e9b2d40a8f356')),
 	     raw(s) AS (SELECT unnest(ARRAY['203.0.113.7', '10.0.0.1', 'Provider', 'tok-',
 	                                    encode(convert_to('203.0.113.7', 'UTF8'), 'hex')])
 	                UNION ALL SELECT encode(convert_to(t, 'UTF8'), 'hex') FROM tokens
@@ -146,11 +148,11 @@ RESET ROLE;
 SELECT pg_temp.act_as('authenticated', '00000000-0000-4000-8000-00000000000b');
 SELECT is((SELECT count(*) FROM public.healthcare_share_audit), 0::bigint,
 	'another user reads none of it');
-SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-used-up-share-e3a991')$$,
+SELECT is_empty($$SELECT * FROM public.validate_share_token('tok-used-up-share-e3a991-7c1e9b2d40a8f356')$$,
 	'authenticated may call the token RPC too');
 RESET ROLE;
 SELECT pg_temp.act_as('service_role', NULL);
-SELECT throws_ok($$SELECT * FROM public.validate_share_token('tok-live-4f1c9a7e2b6d8035')$$, '42501', NULL,
+SELECT throws_ok($$SELECT * FROM public.validate_share_token('tok-live-4f1c9a7e2b6d8035-7c1e9b2d40a8f356')$$, '42501', NULL,
 	'service_role may not execute the token RPC');
 RESET ROLE;
 

@@ -9,7 +9,7 @@
 #     pg_virtualenv -v 15 bash test/pgtap/run.sh
 #
 # Steps: create database $AURA_TEST_DB (default aura_pgtap_<pid>), run
-# db/init/00_supabase_compat.sql twice (it must be idempotent), apply the four
+# db/init/00_supabase_compat.sql twice (it must be idempotent), apply the five
 # migrations (apply_migrations below: the one place to change when applying through
 # the extension), then prove: db/init is a no-op on an existing auth layer
 # (test/shell/compat_noop.sh), the reference copies match (test/shell/
@@ -26,6 +26,7 @@ MIGRATIONS=(
 	"$ROOT/db/migrations/production/20250909002_rls_policies.sql"
 	"$ROOT/db/migrations/production/20250909003_rpc_functions.sql"
 	"$ROOT/db/migrations/production/20250909004_performance_indexes.sql"
+	"$ROOT/db/migrations/production/20261128001_security_hardening.sql"
 )
 
 say() { printf '== %s\n' "$*"; }
@@ -38,18 +39,18 @@ cleanup() {
 trap cleanup EXIT
 
 # --------------------------------------------------------------------------
-# apply_migrations DB: apply the four Aura migrations to DB through the
+# apply_migrations DB: apply the five Aura migrations to DB through the
 # extension: CREATE EXTENSION registers them (bundled from
 # db/migrations/production at build time) and apply() runs them.  The
-# result must list all four: the suite proves what the extension builds.
+# result must list all five: the suite proves what the extension builds.
 # --------------------------------------------------------------------------
 apply_migrations() {
 	local applied
 	psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c 'CREATE EXTENSION IF NOT EXISTS aura_migrate'
 	applied=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" \
 		-c "SELECT string_agg(version, ',' ORDER BY version) FROM aura_migrate.apply()")
-	if [ "$applied" != "20250909001,20250909002,20250909003,20250909004" ]; then
-		echo "apply() applied '$applied', expected the four bundled Aura migrations" >&2
+	if [ "$applied" != "20250909001,20250909002,20250909003,20250909004,20261128001" ]; then
+		echo "apply() applied '$applied', expected the five bundled Aura migrations" >&2
 		return 1
 	fi
 	# the bundled files are the ones in the tree

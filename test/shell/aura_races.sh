@@ -13,7 +13,7 @@
 #      gets the share, the use count is 1, the audit has 1 ok and 7 exhausted.
 #
 # Runnable alone against the standard PG* variables, on a database where
-# db/init and the four migrations have been applied, as a superuser (to set up
+# db/init and the five migrations have been applied, as a superuser (to set up
 # and remove its own test user):
 #
 #     PGDATABASE=aura bash test/shell/aura_races.sh
@@ -76,7 +76,7 @@ INSERT INTO public.healthcare_share (id, user_id, scope, expires_at, max_uses, c
 VALUES ('$UID_A', '$UID_A', 'cycle_summary', now() + interval '1 day', 1,
 	decode(repeat('5a', 40), 'hex'), decode(repeat('cd', 24), 'hex'), 'k1', 'xchacha20poly1305-ietf');
 INSERT INTO public.share_token (share_id, user_id, token_hash, expires_at)
-VALUES ('$UID_A', '$UID_A', sha256(convert_to('race-token-$TAG', 'UTF8')), now() + interval '1 day');
+VALUES ('$UID_A', '$UID_A', sha256(convert_to('race-token-$TAG-5f0c2a9e7b41d836', 'UTF8')), now() + interval '1 day');
 SQL
 CYCLE_ID="$("${PSQL[@]}" -c "INSERT INTO public.encrypted_cycle_data (user_id, ciphertext, nonce, key_id, algorithm)
 	VALUES ('$UID_A', decode(repeat('ab', 32), 'hex'), decode(repeat('cd', 24), 'hex'), 'k1',
@@ -170,7 +170,7 @@ check "key rotation x8: 11 keys in all, 10 retired, each rotation audited" \
 # ---------------------------------------------------------------------------
 PIDS=()
 for i in 1 2 3 4 5 6 7 8; do
-	as_anon "SELECT share_id FROM public.validate_share_token('race-token-$TAG');" \
+	as_anon "SELECT share_id FROM public.validate_share_token('race-token-$TAG-5f0c2a9e7b41d836');" \
 		| "${PSQL[@]}" >"$TMP/t$i" 2>&1 &
 	PIDS+=($!)
 done
@@ -179,8 +179,8 @@ check "share token x8: exactly one provider gets the share" "$(cat "$TMP"/t? | g
 check "share token x8: the others get nothing and no error" "$(cat "$TMP"/t? | grep -vc "^$UID_A\$" || true)" "0"
 check "share token x8: use_count is exactly max_uses (1)" \
 	"$("${PSQL[@]}" -c "SELECT use_count FROM public.healthcare_share WHERE id = '$UID_A'")" "1"
-check "share token x8: audit has 1 ok and 7 exhausted" \
-	"$("${PSQL[@]}" -c "SELECT count(*) FILTER (WHERE reason = 'ok') || '/' || count(*) FILTER (WHERE reason = 'exhausted')
+check "share token x8: audit counts 1 ok and 7 exhausted attempts" \
+	"$("${PSQL[@]}" -c "SELECT coalesce(sum(attempts) FILTER (WHERE reason = 'ok'), 0) || '/' || coalesce(sum(attempts) FILTER (WHERE reason = 'exhausted'), 0)
 		FROM public.healthcare_share_audit WHERE share_id = '$UID_A'")" "1/7"
 
 if [ "$FAILED" -ne 0 ]; then

@@ -349,7 +349,7 @@ else
 	mkdb aura development aura
 	PGDATABASE="${P}_aura" run "$WORK/a.out" "$ROOT" development
 	check "aura: run-migration.sh development (repository files) exits 0" 0 "$rc"
-	check "aura: the four migrations are applied" 4 "$(sql aura "SELECT count(*) FROM aura_migrate.history")"
+	check "aura: the five migrations are applied" 5 "$(sql aura "SELECT count(*) FROM aura_migrate.history")"
 	PGDATABASE="${P}_aura" bash "$VAL" development >"$WORK/a2.out" 2>&1
 	check "aura: validate-rls.sh development (with probes) exits 0" 0 "$?"
 	has "aura: with probes" "$WORK/a2.out" "# probes:      on"
