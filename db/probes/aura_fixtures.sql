@@ -11,8 +11,8 @@
  * fixtures never create those.  share_token needs a healthcare_share row of
  * the same owner (composite foreign key): its fixture creates one in a CTE.
  * Fixtures run as the table's owner inside a subtransaction that is always
- * rolled back.  Everything is schema-qualified: the probes run under the
- * caller's search_path.
+ * rolled back.  Everything is schema-qualified: the probes run with
+ * search_path pinned to pg_catalog, pg_temp.
  */
 
 INSERT INTO aura_migrate.probe_fixture (table_name, insert_sql, note, source) VALUES

@@ -79,7 +79,7 @@ check "the primary streams to it over loopback (pg_stat_replication)" 1 \
 	"$(pri -d postgres -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND client_addr = '127.0.0.1'")"
 
 # the migrations
-check "apply() of the 4 bundled Aura migrations" 4 "$(pri -d "$DB" -c "SELECT count(*) FROM aura_migrate.apply()")"
+check "apply() of the 5 bundled Aura migrations" 5 "$(pri -d "$DB" -c "SELECT count(*) FROM aura_migrate.apply()")"
 pri -d "$DB" >/dev/null <<'SQL' || notok "registering the user migrations failed"
 SELECT aura_migrate.register('20260301001', 'sb_notes', $m$
 CREATE TABLE sb_notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id uuid NOT NULL, body bytea);
@@ -136,7 +136,7 @@ compare "SELECT l::text FROM aura_migrate.log l ORDER BY id" "log rows (includin
 compare "SELECT version, checksum, source, md5(up_sql) FROM aura_migrate.migration ORDER BY version" "registry rows"
 compare "SELECT version, state, checksum FROM aura_migrate.status() ORDER BY version" "status()"
 compare "SELECT severity, code, object FROM aura_migrate.check_rls('{public}', false) ORDER BY 1, 2, 3 UNION ALL SELECT 'end', '', ''" "check_rls(probes => false) findings"
-check "standby: history holds the 4 Aura and 3 user migrations" 7 "$(stb -d "$DB" -c "SELECT count(*) FROM aura_migrate.history")"
+check "standby: history holds the 5 Aura and 3 user migrations" 8 "$(stb -d "$DB" -c "SELECT count(*) FROM aura_migrate.history")"
 stb -d "$DB" -c "SELECT count(*) FROM aura_migrate.verify()" >/dev/null 2>"$CL/verify.err"
 check "standby: verify() answers" "" "$(cat "$CL/verify.err")"
 
