@@ -8,7 +8,7 @@
 SET client_min_messages = warning;
 DROP EXTENSION aura_migrate CASCADE;
 DROP SCHEMA aura_migrate CASCADE;
-CREATE ROLE to_owner SUPERUSER;
+CREATE ROLE to_owner SUPERUSER LOGIN;
 SET SESSION AUTHORIZATION to_owner;
 CREATE EXTENSION aura_migrate;
 RESET SESSION AUTHORIZATION;
@@ -22,11 +22,11 @@ SELECT r.rolname AS owner, r.rolsuper
 -- and records whom it ran as (the bundled Aura migrations are not needed)
 SET ROLE to_owner;
 DELETE FROM aura_migrate.migration;
-CREATE TABLE aura_migrate.seen (who name, super boolean, path text);
+CREATE TABLE aura_migrate.seen (who name, session_who name, super boolean, path text);
 CREATE FUNCTION aura_migrate.escalate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	INSERT INTO aura_migrate.seen
-	SELECT current_user, r.rolsuper, current_setting('search_path')
+	SELECT current_user, session_user, r.rolsuper, current_setting('search_path')
 	  FROM pg_roles r WHERE r.rolname = current_user;
 	BEGIN
 		EXECUTE 'ALTER ROLE to_owner SUPERUSER';
@@ -44,8 +44,15 @@ RESET ROLE;
 SELECT aura_migrate.register('20260801001', 'fails', 'SELECT 1/0;');
 SELECT * FROM aura_migrate.apply();
 SELECT rolsuper AS owner_became_superuser FROM pg_roles WHERE rolname = 'to_owner';
-SELECT who, super, path FROM aura_migrate.seen;
+SELECT who, session_who, super, path FROM aura_migrate.seen;
 SELECT event, sqlstate FROM aura_migrate.log WHERE version = '20260801001';
+
+-- an owner that cannot log in: the worker still writes as it, restricted
+ALTER ROLE to_owner NOLOGIN;
+SELECT * FROM aura_migrate.apply();
+ALTER ROLE to_owner LOGIN;
+SELECT who, session_who = who AS connected_as_owner, super, path FROM aura_migrate.seen;
+SELECT rolsuper AS owner_became_superuser FROM pg_roles WHERE rolname = 'to_owner';
 
 -- a trigger that fails makes the record fail: the caller is warned, and
 -- still gets its own error

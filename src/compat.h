@@ -15,6 +15,7 @@
 #ifndef AURA_MIGRATE_COMPAT_H
 #define AURA_MIGRATE_COMPAT_H
 
+#include "catalog/pg_database.h"
 #include "storage/proc.h"
 
 /* the local transaction id of this backend's current transaction */
@@ -31,6 +32,15 @@
 #else
 #define AM_DATABASE_OWNERCHECK(dboid, roleid) \
 	pg_database_ownercheck((dboid), (roleid))
+#endif
+
+/* privilege checks on a database */
+#if PG_VERSION_NUM >= 160000
+#define AM_DATABASE_ACLCHECK(dboid, roleid, mode) \
+	object_aclcheck(DatabaseRelationId, (dboid), (roleid), (mode))
+#else
+#define AM_DATABASE_ACLCHECK(dboid, roleid, mode) \
+	pg_database_aclcheck((dboid), (roleid), (mode))
 #endif
 
 /* a type's OID from its name as SQL writes it, InvalidOid when unknown */

@@ -27,6 +27,8 @@
 
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
+#include "utils/acl.h"
+#include "utils/syscache.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -44,6 +46,7 @@
 #include "utils/timestamp.h"
 
 #include "aura_migrate.h"
+#include "compat.h"
 #include "eventlog.h"
 #include "registry.h"
 
@@ -59,6 +62,7 @@ typedef struct AmLogShared
 {
 	Oid			dboid;
 	Oid			owner;			/* the extension's owner: the worker writes as it */
+	Oid			connect_as;		/* the owner, or the bootstrap superuser */
 	int64		run_id;
 	double		duration_ms;
 	int			statement_no;
@@ -209,6 +213,25 @@ am_log_insert(const AmLogEntry *e)
 }
 
 /*
+ * owner_can_connect
+ *		Whether a background worker can connect to this database as role:
+ *		it has LOGIN, no connection limit and CONNECT on the database.
+ */
+static bool
+owner_can_connect(Oid role)
+{
+	HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(role));
+	bool		ok;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	ok = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin &&
+		((Form_pg_authid) GETSTRUCT(tup))->rolconnlimit < 0;
+	ReleaseSysCache(tup);
+	return ok && AM_DATABASE_ACLCHECK(MyDatabaseId, role, ACL_CONNECT) == ACLCHECK_OK;
+}
+
+/*
  * am_log_durable
  *		Write one log row in a transaction of its own, through a dynamic
  *		background worker, and wait for it.
@@ -254,6 +277,8 @@ am_log_durable(const AmLogEntry *e)
 	shared = dsm_segment_address(seg);
 	shared->dboid = MyDatabaseId;
 	shared->owner = am_extension_owner();
+	shared->connect_as = owner_can_connect(shared->owner) ?
+		shared->owner : BOOTSTRAP_SUPERUSERID;
 	shared->run_id = e->run_id;
 	shared->duration_ms = e->duration_ms;
 	shared->statement_no = e->statement_no;
@@ -328,14 +353,15 @@ am_log_durable(const AmLogEntry *e)
  * aura_migrate_log_worker_main
  *		Entry point of the background worker started by am_log_durable().
  *
- * Connects to the caller's database, then writes the row as the
- * extension's owner under SECURITY_RESTRICTED_OPERATION with search_path
- * pinned, exactly as the bookkeeping in the caller's backend does: the
- * log table belongs to that owner, and anything attached to it (a trigger,
- * a default, a check, an index expression) runs with the owner's rights
- * and no more.  The connection itself is made as the bootstrap superuser
- * only because a background worker cannot connect as a role without LOGIN
- * on PostgreSQL 15; nothing runs with that role's rights.  Any error here
+ * Connects to the caller's database as the extension's owner, then
+ * writes the row as that owner under SECURITY_RESTRICTED_OPERATION with
+ * search_path pinned, exactly as the bookkeeping in the caller's backend
+ * does: the log table belongs to that owner, and anything attached to it
+ * (a trigger, a default, a check, an index expression) runs with the
+ * owner's rights and no more.  Only when the owner cannot connect (no
+ * LOGIN, a connection limit, no CONNECT; a background worker is held to
+ * those) is the connection made as the bootstrap superuser, and the
+ * worker switches to the owner before it runs anything.  Any error here
  * ends the worker; the caller then warns.
  */
 void
@@ -359,7 +385,7 @@ aura_migrate_log_worker_main(Datum main_arg)
 				 errmsg("could not map the log row's shared memory segment")));
 	shared = dsm_segment_address(seg);
 
-	BackgroundWorkerInitializeConnectionByOid(shared->dboid, BOOTSTRAP_SUPERUSERID,
+	BackgroundWorkerInitializeConnectionByOid(shared->dboid, shared->connect_as,
 											  BGWORKER_BYPASS_ALLOWCONN);
 
 	for (i = 0; i < AM_LOG_NSTR; i++)
