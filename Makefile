@@ -1,61 +1,86 @@
-# Makefile for aura_migrate (PGXS)
+# Makefile for aura_migrate and aura_schema (PGXS)
 #
-# The install script aura_migrate--$(EXTVERSION).sql is generated from the
-# readable sources in src/sql/ and the bundled Aura migrations in
-# db/migrations/production/ (scripts/gen-register-sql.sh).  The control file is
-# the single source of the version.
+# Two extensions from one tree:
+#  - aura_migrate, the engine (C).  Its install script for the current
+#    version, aura_migrate--$(EXTVERSION).sql, is generated from the readable
+#    sources in src/sql/.  Released versions' scripts and the upgrade scripts
+#    between them live in ext/ and are never edited after release.
+#  - aura_schema, the Aura app's schema (SQL only, requires aura_migrate).
+#    Its scripts register the Aura migrations; they are generated from
+#    db/aura_schema.versions and db/migrations/production by
+#    scripts/gen-aura-schema.sh.
+# Each control file is the single source of its extension's version.
+#
+# The shipped build uses PostgreSQL's own flags; the test command and CI add
+# warnings as errors with PG_WERROR=1 (make PG_WERROR=1).
 
-EXTENSION = aura_migrate
-EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+EXTENSION = aura_migrate aura_schema
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" aura_migrate.control)
 
 MODULE_big = aura_migrate
 OBJS = \
-	src/aura_migrate.o \
 	src/apply.o \
+	src/aura_migrate.o \
 	src/authority.o \
 	src/checksum.o \
 	src/environment.o \
 	src/eventlog.o \
 	src/guard.o \
+	src/lint.o \
 	src/objects.o \
 	src/registry.o \
 	src/requires.o \
+	src/rls.o \
+	src/rls_gate.o \
+	src/rls_expr.o \
+	src/rls_objects.o \
+	src/rls_probe.o \
 	src/rollback.o \
-	src/toplevel.o \
-	src/validate.o \
 	src/sqlsplit.o \
-	src/lint.o \
-	$(patsubst %.c,%.o,$(EXTRA_SRCS))
+	src/toplevel.o \
+	src/validate.o
 
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+# every object depends on the headers: a struct that grows must never be
+# seen at two sizes by two objects
+HEADERS = src/apply.h src/aura_migrate.h src/authority.h src/compat.h src/eventlog.h \
+	src/lint.h src/registry.h src/requires.h src/rls.h src/rls_gate.h src/sqlsplit.h \
+	src/validate.h
 
+ENGINE_SQL = src/sql/aura_migrate.sql src/sql/lint.sql src/sql/check_rls.sql
+AURA_SCHEMA_SCRIPTS = $(shell sh $(srcdir)/scripts/gen-aura-schema.sh --list)
 BUNDLED = $(sort $(wildcard db/migrations/production/*.sql))
-SQL_EXTRA ?= $(wildcard src/sql/check_rls.sql)
-SQL_SOURCES = src/sql/aura_migrate.sql src/sql/lint.sql $(SQL_EXTRA)
 PROBE_FIXTURES = $(sort $(wildcard db/probes/*.sql))
 
-REGRESS_ENGINE = registry register_bad apply failure migrate status safety environments notransaction
+DATA = ext/aura_migrate--0.1.sql ext/aura_migrate--0.1--0.2.sql
+DATA_built = aura_migrate--$(EXTVERSION).sql $(AURA_SCHEMA_SCRIPTS)
+
+REGRESS_ENGINE = registry register_bad apply failure migrate status safety environments notransaction settings
 REGRESS_LINT = lint
-REGRESS_RLS = check_rls_aura check_rls check_rls_probes
+REGRESS_RLS = check_rls_aura check_rls check_rls_probes rls_gate
 # trust_owner last: it re-creates the extension under another owner and back
 REGRESS_TRUST = trust_guard trust_migrator trust_environment trust_recorder trust_privacy trust_owner
-REGRESS = $(REGRESS_ENGINE) $(REGRESS_LINT) $(REGRESS_RLS) $(REGRESS_TRUST)
+REGRESS_UPGRADE = upgrade
+REGRESS = $(REGRESS_ENGINE) $(REGRESS_LINT) $(REGRESS_RLS) $(REGRESS_TRUST) $(REGRESS_UPGRADE)
 REGRESS_OPTS = --inputdir=. --load-extension=aura_migrate
 
-PG_CPPFLAGS = -I$(srcdir)/src
-PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Werror
+PG_CPPFLAGS = -I$(srcdir)/src -DAM_EXTVERSION=\"$(EXTVERSION)\"
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+ifeq ($(PG_WERROR),1)
+PG_CFLAGS += -Werror
+endif
 
-EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
-
-EXTRA_SRCS ?= $(wildcard src/rls*.c)
+EXTRA_CLEAN = aura_migrate--$(EXTVERSION).sql $(AURA_SCHEMA_SCRIPTS)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(BUNDLED) $(PROBE_FIXTURES) scripts/gen-register-sql.sh $(EXTENSION).control
-	cat $(SQL_SOURCES) > $@.tmp
-	printf '\n/* Bundled migrations, generated from db/migrations/production by\n * scripts/gen-register-sql.sh: do not edit here. */\n' >> $@.tmp
-	sh scripts/gen-register-sql.sh aura_migrate._register_bundled $(BUNDLED) >> $@.tmp
-	$(if $(PROBE_FIXTURES),cat $(PROBE_FIXTURES) >> $@.tmp)
+$(OBJS): $(HEADERS)
+
+aura_migrate--$(EXTVERSION).sql: $(ENGINE_SQL) aura_migrate.control
+	cat $(ENGINE_SQL) > $@.tmp
 	mv $@.tmp $@
+
+$(AURA_SCHEMA_SCRIPTS) &: db/aura_schema.versions aura_schema.control $(BUNDLED) $(PROBE_FIXTURES) \
+		scripts/gen-aura-schema.sh scripts/gen-register-sql.sh
+	sh scripts/gen-aura-schema.sh

@@ -60,8 +60,8 @@ aura_db_setup() {
 	"${PSQL[@]}" -d "$db" -f "$AURA_ROOT/db/init/00_supabase_compat.sql" >/dev/null
 	# another session may be re-installing the extension: retry briefly
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		if "${PSQL[@]}" -d "$db" -c 'CREATE EXTENSION aura_migrate' 2>/dev/null; then break; fi
-		[ "$i" = 10 ] && { echo "CREATE EXTENSION aura_migrate failed" >&2; return 1; }
+		if "${PSQL[@]}" -d "$db" -c 'CREATE EXTENSION aura_schema CASCADE' 2>/dev/null; then break; fi
+		[ "$i" = 10 ] && { echo "CREATE EXTENSION aura_schema CASCADE failed" >&2; return 1; }
 		sleep 3
 	done
 	if [ "${APPLY:-1}" = 1 ]; then

@@ -7,8 +7,8 @@ PSQL="psql -X -v ON_ERROR_STOP=1 -d aura_demo"
 createdb aura_demo
 echo "== Supabase compatibility layer (db/init)"
 $PSQL -q -f "$ROOT/db/init/00_supabase_compat.sql"
-echo "== CREATE EXTENSION aura_migrate"
-$PSQL -q -c "CREATE EXTENSION aura_migrate"
+echo "== CREATE EXTENSION aura_schema CASCADE (the engine, aura_migrate, and the Aura migrations)"
+$PSQL -q -c "CREATE EXTENSION aura_schema CASCADE"
 echo "== registering the example migrations"
 sh "$ROOT/scripts/gen-register-sql.sh" aura_migrate.register_file "$ROOT"/examples/migrations/*.sql |
 	$PSQL -q -f -

@@ -31,6 +31,6 @@ ensure_deps() {
 # build_install: compile with warnings as errors and install into PostgreSQL
 build_install() {
 	echo "== building and installing aura_migrate"
-	make -C "$ROOT" -s
+	make -C "$ROOT" -s PG_WERROR=1
 	as_root make -C "$ROOT" -s install >/dev/null
 }

@@ -10,7 +10,7 @@ DROP DATABASE IF EXISTS regress_aura_rls;
 RESET client_min_messages;
 CREATE DATABASE regress_aura_rls;
 \c regress_aura_rls
-CREATE EXTENSION aura_migrate;
+CREATE EXTENSION aura_schema CASCADE;
 \set ECHO none
 SET client_min_messages = warning;
 \i db/init/00_supabase_compat.sql

@@ -58,6 +58,7 @@
 #include "eventlog.h"
 #include "registry.h"
 #include "requires.h"
+#include "rls_gate.h"
 #include "sqlsplit.h"
 
 PG_FUNCTION_INFO_V1(aura_migrate_apply);
@@ -589,6 +590,7 @@ attempt_migration(AmRun *run, AmMigration *m, MemoryContext mcxt, AmAttempt *out
 		{
 			checking = true;
 			am_post_check(m->version, run->run_id);
+			am_rls_gate_check(run, m);
 			checking = false;
 		}
 
@@ -854,6 +856,8 @@ am_start_run(AmRun *run, MemoryContext parent, bool nonatomic)
 				 errmsg("cannot apply or roll back migrations on a standby"),
 				 errhint("Run it on the primary; the standby replays what it does.")));
 
+	am_require_current_version();
+
 	memset(run, 0, sizeof(AmRun));
 	run->cxt = AllocSetContextCreate(parent, "aura_migrate run",
 									 ALLOCSET_DEFAULT_SIZES);
@@ -1011,10 +1015,12 @@ aura_migrate_apply(PG_FUNCTION_ARGS)
 	if (am_prepare_run(&run, target) && run.npending > 0)
 	{
 		run.run_id = am_next_run_id();
+		am_rls_gate_begin(&run);
 		if (dry_run)
 			dry_run_all(&run, rsinfo);
 		else
 			am_run_all(&run, rsinfo);
+		am_rls_gate_summary(&run);
 		pgstat_report_activity(STATE_RUNNING, debug_query_string);
 	}
 
@@ -1059,6 +1065,7 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 	if (am_prepare_run(&run, target) && run.npending > 0)
 	{
 		run.run_id = am_next_run_id();
+		am_rls_gate_begin(&run);
 		for (i = 0; i < run.npending; i++)
 		{
 			AmMigration *m = &run.pending[i];
@@ -1090,6 +1097,7 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 					 errdetail("It took %.1f ms and was committed.", ms)));
 			SPI_commit();
 		}
+		am_rls_gate_summary(&run);
 		pgstat_report_activity(STATE_RUNNING, debug_query_string);
 	}
 

@@ -44,6 +44,8 @@ typedef struct AmRun
 	bool		nonatomic;		/* migrate(): commits after each migration */
 	bool		down;			/* rollback(), reset(): running down SQL */
 	bool		dry_run;		/* apply(dry_run => true): all rolled back */
+	List	   *rls_baseline;	/* rls_gate.c: findings before the run */
+	bool		rls_baseline_taken;
 	int64		run_id;
 	const char *environment;
 	char	   *username;

@@ -18,8 +18,12 @@
 
 #include <limits.h>
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/varlena.h"
 
 #include "aura_migrate.h"
 #include "rls.h"
@@ -37,6 +41,7 @@ int			am_lock_retry_delay_ms = 500;
 bool		am_record_failures = true;
 char	   *am_checked_schemas = NULL;
 bool		am_record_ddl = true;
+bool		am_rls_gate = true;
 
 static const struct config_enum_entry environment_options[] = {
 	{"development", AM_ENV_DEVELOPMENT, false},
@@ -53,6 +58,31 @@ const char *
 am_environment_name(void)
 {
 	return am_environment_name_of(am_environment);
+}
+
+/*
+ * am_checked_schemas_array
+ *		aura_migrate.checked_schemas as a name[] Datum, for lint() at
+ *		registration and for the row level security gate.
+ */
+Datum
+am_checked_schemas_array(void)
+{
+	char	   *raw = pstrdup(am_checked_schemas ? am_checked_schemas : "");
+	List	   *names;
+	ListCell   *lc;
+	Datum	   *elems;
+	int			n = 0;
+
+	if (!SplitIdentifierString(raw, ',', &names))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid list syntax in \"aura_migrate.checked_schemas\"")));
+	elems = palloc(sizeof(Datum) * Max(list_length(names), 1));
+	foreach(lc, names)
+		elems[n++] = DirectFunctionCall1(namein, CStringGetDatum((char *) lfirst(lc)));
+	return PointerGetDatum(construct_array(elems, n, NAMEOID, NAMEDATALEN,
+										   false, TYPALIGN_CHAR));
 }
 
 /*
@@ -146,6 +176,15 @@ _PG_init(void)
 							 "made outside migrations.  The post-migration checks and verify() "
 							 "read them.",
 							 &am_record_ddl,
+							 true,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("aura_migrate.rls_gate",
+							 "Runs the row level security checks around apply() and migrate().",
+							 "Outside development a migration that adds an error finding of "
+							 "check_rls() fails; in development the run reports what it added.",
+							 &am_rls_gate,
 							 true,
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);

@@ -33,12 +33,14 @@ extern int	am_lock_retry_delay_ms;
 extern bool am_record_failures;
 extern char *am_checked_schemas;
 extern bool am_record_ddl;
+extern bool am_rls_gate;
 
 /* apply.c: the migration being applied, if any */
 extern const char *am_current_version;
 extern int64 am_current_run_id;
 
 extern const char *am_environment_name(void);
+extern Datum am_checked_schemas_array(void);
 
 /* environment.c */
 extern int	am_environment_from_name(const char *name);

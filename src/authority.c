@@ -20,8 +20,9 @@
  * runs as must also be one whose privileges the owner holds.
  *
  * Bundled migrations are shipped code: they run as the caller, provided
- * their SQL is byte for byte in one of the extension's installed script
- * files (which only the file system's owner can change).  A "bundled" row
+ * their SQL is byte for byte in one of the installed script files of
+ * aura_migrate or of an extension that requires it, such as aura_schema
+ * (files only the file system's owner can change).  A "bundled" row
  * whose SQL is not there was written by the registry's owner, and is
  * treated as registered by it.
  *
@@ -36,10 +37,17 @@
 
 #include <sys/stat.h>
 
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/memutils.h"
 
 #include "apply.h"
@@ -71,9 +79,73 @@ read_script(const char *path)
 }
 
 /*
+ * dependent_extensions
+ *		aura_migrate and every installed extension that requires it (such as
+ *		aura_schema), as a list of names: the extensions whose scripts may
+ *		ship migrations.
+ */
+static List *
+dependent_extensions(void)
+{
+	Oid			self = get_extension_oid("aura_migrate", true);
+	List	   *names = list_make1(pstrdup("aura_migrate"));
+	Relation	rel;
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	if (!OidIsValid(self))
+		return names;
+	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(ExtensionRelationId));
+	ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(self));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, keys);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		char	   *name;
+
+		if (dep->classid != ExtensionRelationId)
+			continue;
+		name = get_extension_name(dep->objid);
+		if (name != NULL)
+			names = lappend(names, name);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return names;
+}
+
+/*
+ * am_may_register_bundled
+ *		Whether the running script is allowed to register bundled
+ *		migrations: that of aura_migrate itself or of an extension that
+ *		requires it, during CREATE EXTENSION or ALTER EXTENSION UPDATE.
+ */
+bool
+am_may_register_bundled(void)
+{
+	ListCell   *lc;
+	char	   *current;
+
+	if (!creating_extension)
+		return false;
+	current = get_extension_name(CurrentExtensionObject);
+	if (current == NULL)
+		return false;
+	foreach(lc, dependent_extensions())
+		if (strcmp((char *) lfirst(lc), current) == 0)
+			return true;
+	return false;
+}
+
+/*
  * am_sql_is_shipped
  *		Whether sql occurs, byte for byte, in one of the installed script
- *		files of extension aura_migrate (SHAREDIR/extension/aura_migrate--*.sql).
+ *		files (SHAREDIR/extension/NAME--*.sql) of aura_migrate or of an
+ *		installed extension that requires it.
  */
 bool
 am_sql_is_shipped(const char *sql)
@@ -83,6 +155,7 @@ am_sql_is_shipped(const char *sql)
 	DIR		   *dir;
 	struct dirent *de;
 	bool		found = false;
+	List	   *exts = dependent_extensions();
 
 	get_share_path(my_exec_path, sharepath);
 	dirname = psprintf("%s/extension", sharepath);
@@ -92,10 +165,22 @@ am_sql_is_shipped(const char *sql)
 	while (!found && (de = ReadDir(dir, dirname)) != NULL)
 	{
 		size_t		len = strlen(de->d_name);
+		bool		ours = false;
+		ListCell   *lc;
 		char	   *contents;
 
-		if (strncmp(de->d_name, "aura_migrate--", 14) != 0 || len < 5 ||
-			strcmp(de->d_name + len - 4, ".sql") != 0)
+		if (len < 5 || strcmp(de->d_name + len - 4, ".sql") != 0)
+			continue;
+		foreach(lc, exts)
+		{
+			const char *ext = (const char *) lfirst(lc);
+			size_t		elen = strlen(ext);
+
+			if (strncmp(de->d_name, ext, elen) == 0 &&
+				strncmp(de->d_name + elen, "--", 2) == 0)
+				ours = true;
+		}
+		if (!ours)
 			continue;
 		contents = read_script(psprintf("%s/%s", dirname, de->d_name));
 		if (contents != NULL && strstr(contents, sql) != NULL)

@@ -22,6 +22,7 @@ typedef struct AmExecutorSave
 	int			sec_context;
 } AmExecutorSave;
 
+extern bool am_may_register_bundled(void);
 extern bool am_sql_is_shipped(const char *sql);
 extern void am_choose_executor(AmMigration *m, bool shipped, bool down);
 extern void am_executor_enter(AmMigration *m, AmExecutorSave *save);

@@ -25,6 +25,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/indexing.h"
@@ -43,6 +44,7 @@
 #include "utils/memutils.h"
 
 #include "aura_migrate.h"
+#include "authority.h"
 #include "compat.h"
 #include "registry.h"
 #include "validate.h"
@@ -71,20 +73,21 @@ static void check_depends_on(const char *version, ArrayType *arr);
 static char *arg_text(FunctionCallInfo fcinfo, int argno, const char *argname,
 					  bool required);
 
+/* the extension's row in pg_extension, read once per transaction */
+static Oid	cached_owner = InvalidOid;
+static char cached_version[NAMEDATALEN];
+static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+
 /*
- * am_extension_owner
- *		The role that owns the extension and so its tables.
- *
- * Read from the catalogs, never through SQL: a caller's search_path (an
- * operator or function of its own shadowing a built-in one) must not be
- * able to choose the role the bookkeeping runs as.  One look-up per
- * transaction.
+ * read_extension_row
+ *		Read the owner and installed version of extension aura_migrate from
+ *		the catalogs, never through SQL: a caller's search_path (an
+ *		operator or function of its own shadowing a built-in one) must not
+ *		be able to choose the role the bookkeeping runs as.
  */
-Oid
-am_extension_owner(void)
+static void
+read_extension_row(void)
 {
-	static Oid	cached_owner = InvalidOid;
-	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
 	Oid			extoid;
 	Relation	rel;
 	ScanKeyData key;
@@ -93,7 +96,7 @@ am_extension_owner(void)
 	Oid			owner = InvalidOid;
 
 	if (OidIsValid(cached_owner) && cached_lxid == AM_MY_LXID())
-		return cached_owner;
+		return;
 
 	extoid = get_extension_oid("aura_migrate", true);
 	if (OidIsValid(extoid))
@@ -104,7 +107,15 @@ am_extension_owner(void)
 		scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
 		tup = systable_getnext(scan);
 		if (HeapTupleIsValid(tup))
+		{
+			bool		isnull;
+			Datum		v = heap_getattr(tup, Anum_pg_extension_extversion,
+										 RelationGetDescr(rel), &isnull);
+
 			owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+			strlcpy(cached_version, isnull ? "" : TextDatumGetCString(v),
+					sizeof(cached_version));
+		}
 		systable_endscan(scan);
 		table_close(rel, AccessShareLock);
 	}
@@ -115,7 +126,36 @@ am_extension_owner(void)
 				 errhint("Run CREATE EXTENSION aura_migrate.")));
 	cached_owner = owner;
 	cached_lxid = AM_MY_LXID();
+}
+
+/*
+ * am_extension_owner
+ *		The role that owns the extension and so its tables.
+ */
+Oid
+am_extension_owner(void)
+{
+	read_extension_row();
 	return cached_owner;
+}
+
+/*
+ * am_require_current_version
+ *		Refuse to run migrations while the installed SQL objects are of
+ *		another version than this library (new binaries installed, ALTER
+ *		EXTENSION ... UPDATE not yet run).
+ */
+void
+am_require_current_version(void)
+{
+	read_extension_row();
+	if (strcmp(cached_version, AM_EXTVERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"aura_migrate\" is at version %s, but its library is version %s",
+						cached_version, AM_EXTVERSION),
+				 errdetail("The library was updated and the extension's objects were not; nothing was done."),
+				 errhint("Run ALTER EXTENSION aura_migrate UPDATE.")));
 }
 
 /*
@@ -309,11 +349,11 @@ register_migration(AmMigrationInput *in)
 	bool		no_tx;
 	ArrayType  *requires;
 	const char *result;
-	Oid			argtypes[14] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	Oid			argtypes[15] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTOID, INT4OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-	TEXTOID, BOOLOID, TEXTOID, OIDOID};
-	Datum		values[14];
-	char		nulls[14];
+	TEXTOID, BOOLOID, TEXTOID, OIDOID, NAMEARRAYOID};
+	Datum		values[15];
+	char		nulls[15];
 
 	am_check_version(in->version, "version");
 	am_check_name(in->name);
@@ -366,6 +406,7 @@ register_migration(AmMigrationInput *in)
 	values[11] = BoolGetDatum(no_tx);
 	values[12] = CStringGetTextDatum(in->source);
 	values[13] = ObjectIdGetDatum(GetUserId());	/* the caller */
+	values[14] = am_checked_schemas_array();	/* what lint() checks */
 
 	/* what is there already, and was it applied? */
 	if (am_spi_owner("SELECT m.version IS NOT NULL AS registered, "
@@ -379,7 +420,7 @@ register_migration(AmMigrationInput *in)
 					 "FROM (SELECT $1::text AS v) arg "
 					 "LEFT JOIN aura_migrate.migration m ON m.version = arg.v "
 					 "LEFT JOIN aura_migrate.history h ON h.version = arg.v",
-					 14, argtypes, values, nulls, 0) != SPI_OK_SELECT ||
+					 15, argtypes, values, nulls, 0) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "could not look up migration %s", in->version);
 	else
@@ -412,12 +453,12 @@ register_migration(AmMigrationInput *in)
 							 "checksum = $6, statements = $7, environments = $8, "
 							 "depends_on = $9, requires = $10, requires_hint = $11, "
 							 "no_transaction = $12, source = $13, "
-							 "findings = ARRAY(SELECT f FROM aura_migrate.lint($4) AS f), "
+							 "findings = ARRAY(SELECT f FROM aura_migrate.lint($4, $15) AS f), "
 							 "registered_at = pg_catalog.now(), "
 							 "registered_by = (SELECT rolname FROM pg_catalog.pg_roles "
 							 "WHERE oid = $14) "
 							 "WHERE version = $1",
-							 14, argtypes, values, nulls, 0) != SPI_OK_UPDATE ||
+							 15, argtypes, values, nulls, 0) != SPI_OK_UPDATE ||
 				SPI_processed != 1)
 				elog(ERROR, "could not replace migration %s", in->version);
 			result = "replaced";
@@ -431,8 +472,8 @@ register_migration(AmMigrationInput *in)
 							 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
 							 "$12, $13, (SELECT rolname FROM pg_catalog.pg_roles "
 							 "WHERE oid = $14), "
-							 "ARRAY(SELECT f FROM aura_migrate.lint($4) AS f))",
-							 14, argtypes, values, nulls, 0) != SPI_OK_INSERT)
+							 "ARRAY(SELECT f FROM aura_migrate.lint($4, $15) AS f))",
+							 15, argtypes, values, nulls, 0) != SPI_OK_INSERT)
 				elog(ERROR, "could not register migration %s", in->version);
 			result = "registered";
 		}
@@ -591,9 +632,9 @@ aura_migrate_register_file(PG_FUNCTION_ARGS)
  *		SQL: aura_migrate._register_bundled(filename text, sql text,
  *			 down_sql text) RETURNS text
  *
- * Internal: the install script registers the migrations shipped with the
- * extension through this (source "bundled").  EXECUTE is revoked from
- * PUBLIC.
+ * Internal: the scripts of an extension that requires aura_migrate (such
+ * as aura_schema) register the migrations they ship through this (source
+ * "bundled"), and nothing else may.  EXECUTE is revoked from PUBLIC.
  */
 Datum
 aura_migrate_register_bundled(PG_FUNCTION_ARGS)
@@ -603,8 +644,7 @@ aura_migrate_register_bundled(PG_FUNCTION_ARGS)
 	 * code), so only the extension's own install or update script may
 	 * register one: never a role that can merely call this function.
 	 */
-	if (!creating_extension ||
-		CurrentExtensionObject != get_extension_oid("aura_migrate", true))
+	if (!am_may_register_bundled())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("bundled migrations can only be registered by the extension's install or update script"),

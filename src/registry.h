@@ -18,6 +18,7 @@
 #include "validate.h"
 
 extern Oid	am_extension_owner(void);
+extern void am_require_current_version(void);
 extern int	am_spi_owner(const char *sql, int nargs, Oid *argtypes,
 						 Datum *values, const char *nulls, long count);
 extern char *am_spi_getstr(int row, int col);

@@ -121,6 +121,99 @@ am_rls_add_finding(AmRlsRun *run, const char *severity, const char *code,
 }
 
 /*
+ * am_rls_collect
+ *		Run every check of check_rls() on the given schemas (a name[]
+ *		Datum), the probes too when probes is set, and return the findings
+ *		(AmRlsFinding *) in run->findings, allocated in run->cxt, which the
+ *		caller deletes.  allow_definer is a text[] Datum or 0.  Runs with
+ *		search_path pinned; the caller's identity is restored on return.
+ */
+void
+am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
+{
+	AuthFuncs	fns;
+	List	   *tables = NIL;
+	HTAB	   *byoid;
+	ListCell   *lc;
+	MemoryContext oldcxt;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			nest;
+
+	memset(run, 0, sizeof(AmRlsRun));
+	run->cxt = AllocSetContextCreate(CurrentMemoryContext, "check_rls",
+									 ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(run->cxt);
+	run->anon = get_role_oid("anon", true);
+	run->authenticated = get_role_oid("authenticated", true);
+	if (zero_knowledge_roles != NULL)
+	{
+		char	   *raw = pstrdup(zero_knowledge_roles);
+		List	   *names;
+
+		if (!SplitIdentifierString(raw, ',', &names))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid list syntax in \"aura_migrate.zero_knowledge_roles\"")));
+		foreach(lc, names)
+		{
+			char	   *name = (char *) lfirst(lc);
+			Oid			roleid = get_role_oid(name, true);
+
+			if (OidIsValid(roleid))
+			{
+				run->zk_roles = lappend_oid(run->zk_roles, roleid);
+				run->zk_names = lappend(run->zk_names, pstrdup(name));
+			}
+		}
+	}
+	MemoryContextSwitchTo(oldcxt);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+
+	/*
+	 * Nothing check_rls() runs resolves names through the caller's
+	 * search_path (an operator of someone else's in a schema the caller
+	 * lists before pg_catalog would run with the caller's rights).
+	 */
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	read_auth_funcs(&fns);
+	byoid = read_tables(run, schemas, &tables);
+	read_policies(run, schemas, byoid);
+	foreach(lc, tables)
+		check_table(run, &fns, (TableInfo *) lfirst(lc));
+	am_rls_check_views(run, schemas);
+	am_rls_check_functions(run, schemas, allow_definer, allow_definer == (Datum) 0);
+
+	if (probes && !superuser())
+		am_rls_add_finding(run, "info", "probes_skipped", NULL,
+						   "Run check_rls() as a superuser to probe, or pass probes => false to silence this.",
+						   "behavioural probes were skipped: they need a superuser");
+	else if (probes)
+		am_rls_probe(run);
+
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	AtEOXact_GUC(false, nest);
+
+	/* whatever happened above, the caller's identity is back */
+	{
+		Oid			userid;
+		int			sec_context;
+
+		GetUserIdAndSecContext(&userid, &sec_context);
+		if (userid != save_userid || sec_context != save_sec_context)
+			elog(ERROR, "check_rls() did not restore the current user");
+	}
+}
+
+/*
  * aura_migrate_check_rls
  *		SQL: aura_migrate.check_rls(schemas name[] DEFAULT '{public}',
  *									probes boolean DEFAULT NULL,
@@ -138,16 +231,10 @@ aura_migrate_check_rls(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	AmRlsRun	run;
-	AuthFuncs	fns;
 	Datum		schemas;
 	bool		probes_auto = PG_ARGISNULL(1);
 	bool		probes;
-	List	   *tables = NIL;
-	HTAB	   *byoid;
 	ListCell   *lc;
-	MemoryContext oldcxt;
-	Oid			save_userid;
-	int			save_sec_context;
 
 	InitMaterializedSRF(fcinfo, 0);
 
@@ -169,68 +256,7 @@ aura_migrate_check_rls(PG_FUNCTION_ARGS)
 				 errdetail("The probes act as anon, authenticated and the zero-knowledge roles and insert rows as each table's owner."),
 				 errhint("Run check_rls() as a superuser, or pass probes => false.")));
 
-	memset(&run, 0, sizeof(run));
-	run.cxt = AllocSetContextCreate(CurrentMemoryContext, "check_rls",
-									ALLOCSET_DEFAULT_SIZES);
-	oldcxt = MemoryContextSwitchTo(run.cxt);
-	run.anon = get_role_oid("anon", true);
-	run.authenticated = get_role_oid("authenticated", true);
-	if (zero_knowledge_roles != NULL)
-	{
-		char	   *raw = pstrdup(zero_knowledge_roles);
-		List	   *names;
-
-		if (!SplitIdentifierString(raw, ',', &names))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid list syntax in \"aura_migrate.zero_knowledge_roles\"")));
-		foreach(lc, names)
-		{
-			char	   *name = (char *) lfirst(lc);
-			Oid			roleid = get_role_oid(name, true);
-
-			if (OidIsValid(roleid))
-			{
-				run.zk_roles = lappend_oid(run.zk_roles, roleid);
-				run.zk_names = lappend(run.zk_names, pstrdup(name));
-			}
-		}
-	}
-	MemoryContextSwitchTo(oldcxt);
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-
-	read_auth_funcs(&fns);
-	byoid = read_tables(&run, schemas, &tables);
-	read_policies(&run, schemas, byoid);
-	foreach(lc, tables)
-		check_table(&run, &fns, (TableInfo *) lfirst(lc));
-	am_rls_check_views(&run, schemas);
-	am_rls_check_functions(&run, schemas, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
-					PG_ARGISNULL(2));
-
-	if (probes && !superuser())
-		am_rls_add_finding(&run, "info", "probes_skipped", NULL,
-						   "Run check_rls() as a superuser to probe, or pass probes => false to silence this.",
-						   "behavioural probes were skipped: they need a superuser");
-	else if (probes)
-		am_rls_probe(&run);
-
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "SPI_finish failed");
-
-	/* whatever happened above, the caller's identity is back */
-	{
-		Oid			userid;
-		int			sec_context;
-
-		GetUserIdAndSecContext(&userid, &sec_context);
-		if (userid != save_userid || sec_context != save_sec_context)
-			elog(ERROR, "check_rls() did not restore the current user");
-	}
+	am_rls_collect(&run, schemas, probes, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2));
 
 	foreach(lc, run.findings)
 	{

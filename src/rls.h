@@ -54,6 +54,8 @@ typedef struct AmRlsRun
 	List	   *probe_tables;	/* of AmRlsTable *, filled by rls.c */
 } AmRlsRun;
 
+extern void am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer);
+
 /*
  * What the rls*.c files share: the tables and policies read from the
  * catalogs, and the state of a walk over one policy expression.

@@ -48,6 +48,7 @@
 #include "apply.h"
 #include "aura_migrate.h"
 #include "registry.h"
+#include "rls_gate.h"
 
 /*
  * run_top_level
@@ -259,6 +260,7 @@ am_apply_no_transaction(AmRun *run, AmMigration *m)
 
 		checking = true;
 		am_post_check(m->version, run->run_id);
+		am_rls_gate_check(run, m);
 		checking = false;
 
 		INSTR_TIME_SET_CURRENT(elapsed);

@@ -213,7 +213,8 @@ filter_messages() {
 		sub(/^psql:[^ ]*: /, "", kind)
 		sub(/:$/, "", kind)
 		if (mode == "full") {
-			if (kind == "LOCATION") { drop = 1; next }
+			# a LOCATION line is one line: what follows it is output again
+			if (kind == "LOCATION") { drop = 0; next }
 			if (kind != "") drop = 0
 			if (!drop) print
 			next

@@ -539,6 +539,14 @@ elif grep -q '^@@stop norls' "$WORK/raw"; then
 	status=$EXIT_FAILED
 elif grep -q '^@@stop ' "$WORK/raw"; then
 	status=$EXIT_FINDINGS
+elif grep -q 'post-migration check failed: row level security finding' "$WORK/raw"; then
+	# the engine's own row level security gate stopped a migration
+	status=$EXIT_FINDINGS
+	if [ "$CONF_APPLY_MODE" = apply ] || [ "$DRY_RUN" = yes ]; then
+		say "== stopped: a migration added a check_rls() error finding (above); the run was rolled back"
+	else
+		say "== stopped: a migration added a check_rls() error finding (above); it was rolled back, the ones before it stay committed"
+	fi
 elif [ "$rc" -eq 2 ]; then
 	status=$EXIT_UNREACHABLE
 	say "== the connection to the database was lost during the '$last_phase' step; check status() before running again"

@@ -3,9 +3,10 @@
  *		The engine's catalog: registry, history and log tables, and the SQL
  *		declarations of the C entry points.
  *
- * This file is the readable source of the install script.  The Makefile
- * concatenates it with the generated registration of the bundled Aura
- * migrations (see scripts/gen-register-sql.sh) into aura_migrate--VERSION.sql.
+ * This file is the readable source of the install script: the Makefile
+ * concatenates it with lint.sql and check_rls.sql into
+ * aura_migrate--VERSION.sql.  The engine registers no migration of its own;
+ * the Aura migrations come with extension aura_schema.
  *
  * Privileges: the tables belong to the extension's owner and nobody else
  * can read or write them directly; every function that changes schema or
@@ -298,8 +299,10 @@ AS $$
 		   m.source, h.applied_at, h.applied_by, h.environment, h.duration_ms,
 		   m.checksum,
 		   CASE WHEN h.version IS NULL AND le.event IN ('failed', 'check_failed')
-				THEN format('statement %s, line %s: %s (SQLSTATE %s)',
-							le.statement_no, le.line,
+				THEN format('%s%s (SQLSTATE %s)',
+							CASE WHEN le.statement_no IS NOT NULL
+								 THEN format('statement %s, line %s: ', le.statement_no, le.line)
+								 ELSE '' END,
 							CASE WHEN env.name = 'development' THEN le.message
 								 ELSE aura_migrate._redact(le.message, le.sqlstate) END,
 							le.sqlstate)

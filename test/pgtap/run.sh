@@ -40,13 +40,13 @@ trap cleanup EXIT
 
 # --------------------------------------------------------------------------
 # apply_migrations DB: apply the five Aura migrations to DB through the
-# extension: CREATE EXTENSION registers them (bundled from
-# db/migrations/production at build time) and apply() runs them.  The
+# extension: CREATE EXTENSION aura_schema CASCADE registers them (its scripts
+# are generated from db/migrations/production) and apply() runs them.  The
 # result must list all five: the suite proves what the extension builds.
 # --------------------------------------------------------------------------
 apply_migrations() {
 	local applied
-	psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c 'CREATE EXTENSION IF NOT EXISTS aura_migrate'
+	psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c 'CREATE EXTENSION IF NOT EXISTS aura_schema CASCADE'
 	applied=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" \
 		-c "SELECT string_agg(version, ',' ORDER BY version) FROM aura_migrate.apply()")
 	if [ "$applied" != "20250909001,20250909002,20250909003,20250909004,20261128001" ]; then

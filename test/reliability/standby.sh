@@ -57,7 +57,7 @@ stb() { $PSQL -h "$STB" -p "$P2" "$@"; }
 DB=am_sb
 createdb -h "$PRI" -p "$P1" "$DB" || bail "createdb failed"
 pri -d "$DB" -f "$ROOT/db/init/00_supabase_compat.sql" >/dev/null || bail "db/init failed"
-pri -d "$DB" -c "CREATE EXTENSION aura_migrate" >/dev/null || bail "CREATE EXTENSION failed"
+pri -d "$DB" -c "CREATE EXTENSION aura_schema CASCADE" >/dev/null || bail "CREATE EXTENSION failed"
 
 # the standby, taken before the migrations so that they arrive by streaming
 mkdir -p "$STB"

@@ -3,7 +3,7 @@
 # test/shell/dump_restore.sh: pg_dump and restore keep the registry, the
 # history and the log.
 #
-# Source database: CREATE EXTENSION, the bundled migrations deleted, three user
+# Source database: CREATE EXTENSION aura_schema CASCADE, the bundled migrations deleted, three user
 # migrations registered (the first with a quote, a backslash and a $$ body in
 # its SQL), two applied, the third failed (so the log has a 'failed' row).
 # Then pg_dump -Fc | pg_restore into a new database, and pg_dump (plain) | psql
@@ -15,7 +15,7 @@
 #   - the objects the migrations created came along (table, function with the
 #     $$ body returning the same value);
 #   - what happened to the bundled migrations, said plainly: they were deleted
-#     in the source, CREATE EXTENSION (run by the restore) registers them again,
+#     in the source, CREATE EXTENSION aura_schema (run by the restore) registers them again,
 #     and the dump only carries source = 'user' rows, so they reappear, pending,
 #     identical to a fresh CREATE EXTENSION's;
 #   - a further apply() applies the third migration once (after its missing
@@ -50,7 +50,7 @@ bail() { notok "$*"; echo "$pass passed, $fail failed"; exit 1; }
 
 # ---- a fresh extension, for what CREATE EXTENSION registers ---------------
 createdb "$FRESH" || bail "createdb failed"
-$PSQL -d "$FRESH" -c "CREATE EXTENSION aura_migrate" || bail "CREATE EXTENSION failed"
+$PSQL -d "$FRESH" -c "CREATE EXTENSION aura_schema CASCADE" || bail "CREATE EXTENSION failed"
 BUNDLED_FRESH=$($PSQL -d "$FRESH" -c "SELECT string_agg(version || ':' || checksum, ',' ORDER BY version) FROM aura_migrate.migration WHERE source = 'bundled'")
 
 # ---- the source database ---------------------------------------------------
@@ -64,7 +64,7 @@ INSERT INTO dr_notes (id) VALUES (1);
 EOF
 )
 $PSQL -d "$SRC" -v m1="$M1" >"$WORK/src.out" <<'SQL' || bail "source set-up failed"
-CREATE EXTENSION aura_migrate;
+CREATE EXTENSION aura_schema CASCADE;
 DELETE FROM aura_migrate.migration WHERE source = 'bundled';
 SELECT aura_migrate.register('20240101001', 'dr_quotes', :'m1',
                              'DROP FUNCTION dr_echo(text); DROP TABLE dr_notes;');

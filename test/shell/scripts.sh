@@ -87,10 +87,14 @@ mkdb() {
 	DBS="$DBS $db"
 	createdb "$db" || return 1
 	$PSQL -d "$db" -f "$ROOT/db/init/00_supabase_compat.sql" >/dev/null || return 1
-	$PSQL -d "$db" -c "CREATE EXTENSION aura_migrate" || return 1
+	if [ "${3:-}" = aura ]; then
+		$PSQL -d "$db" -c "CREATE EXTENSION aura_schema CASCADE" || return 1
+	else
+		$PSQL -d "$db" -c "CREATE EXTENSION aura_migrate" || return 1
+	fi
 	[ "$2" = development ] || $PSQL -d "$db" -c "ALTER DATABASE $db SET aura_migrate.environment = '$2'" || return 1
 	if [ "${3:-}" != aura ]; then
-		$PSQL -d "$db" -c "DELETE FROM aura_migrate.migration WHERE source = 'bundled'; CREATE SCHEMA app" || return 1
+		$PSQL -d "$db" -c "CREATE SCHEMA app" || return 1
 	fi
 }
 

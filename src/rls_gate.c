@@ -1,0 +1,245 @@
+/*-------------------------------------------------------------------------
+ *
+ * rls_gate.c
+ *	  The row level security gate of apply() and migrate().
+ *
+ * Before a run's first migration the structural checks of check_rls() are
+ * taken over the checked schemas (aura_migrate.checked_schemas): that is the
+ * baseline.  Outside development, after each migration (inside its
+ * subtransaction, with the other post-migration checks) they are taken
+ * again, and an error finding the baseline did not have fails the
+ * migration, unless the migration acknowledges it with a comment
+ * "-- aura:allow <code>" (table_without_rls also covers rls_disabled); what
+ * a migration was allowed to add joins the baseline for the ones after it.
+ * The SQL editor has the gate the scripts have.  In
+ * development the run ends with a NOTICE summing up what it added.  The
+ * probes are not run here (they need a superuser and take time); a
+ * finding already there before the run never blocks it.
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/rls_gate.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/varlena.h"
+
+#include "aura_migrate.h"
+#include "rls.h"
+#include "rls_gate.h"
+
+/*
+ * finding_key
+ *		"code|object": what makes two findings the same one.
+ */
+static char *
+finding_key(AmRlsFinding *f)
+{
+	return psprintf("%s|%s", f->code, f->object ? f->object : "");
+}
+
+/*
+ * collect
+ *		The structural findings of the checked schemas now.  The caller
+ *		deletes run->cxt.
+ */
+static List *
+collect(AmRlsRun *rr)
+{
+	/*
+	 * check_rls() reads with the active snapshot, which here is that of
+	 * the statement that called apply(): take one that sees what the
+	 * migration just did.
+	 */
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	am_rls_collect(rr, am_checked_schemas_array(), false, (Datum) 0);
+	PopActiveSnapshot();
+	return rr->findings;
+}
+
+/*
+ * sql_allows
+ *		Whether a comment "aura:allow <codes>" anywhere in sql lists code.
+ */
+static bool
+sql_allows(const char *sql, const char *code)
+{
+	size_t		clen = strlen(code);
+	const char *p = sql;
+
+	while ((p = strstr(p, "aura:allow")) != NULL)
+	{
+		p += 10;
+		while (*p != '\0' && *p != '\n')
+		{
+			while (*p == ' ' || *p == '\t' || *p == ',')
+				p++;
+			if (strncmp(p, code, clen) == 0 &&
+				!(isalnum((unsigned char) p[clen]) || p[clen] == '_'))
+				return true;
+			while (*p != '\0' && *p != '\n' && *p != ' ' && *p != '\t' && *p != ',')
+				p++;
+		}
+	}
+	return false;
+}
+
+/*
+ * acknowledged
+ *		Whether migration SQL acknowledges a finding: "aura:allow <code>",
+ *		or for rls_disabled also the post-migration check's and lint's name
+ *		for the same fact, table_without_rls.
+ */
+static bool
+acknowledged(const char *sql, const char *code)
+{
+	if (sql == NULL)
+		return false;
+	if (sql_allows(sql, code))
+		return true;
+	return strcmp(code, "rls_disabled") == 0 && sql_allows(sql, "table_without_rls");
+}
+
+/*
+ * am_rls_gate_begin
+ *		Take the baseline of a run: the keys of the error and warning
+ *		findings before its first migration, kept in run->cxt.
+ */
+void
+am_rls_gate_begin(AmRun *run)
+{
+	AmRlsRun	rr;
+	ListCell   *lc;
+	MemoryContext oldcxt;
+
+	run->rls_baseline = NIL;
+	run->rls_baseline_taken = false;
+	if (!am_rls_gate)
+		return;
+	foreach(lc, collect(&rr))
+	{
+		AmRlsFinding *f = (AmRlsFinding *) lfirst(lc);
+
+		if (strcmp(f->severity, "info") == 0)
+			continue;
+		oldcxt = MemoryContextSwitchTo(run->cxt);
+		run->rls_baseline = lappend(run->rls_baseline, finding_key(f));
+		MemoryContextSwitchTo(oldcxt);
+	}
+	MemoryContextDelete(rr.cxt);
+	run->rls_baseline_taken = true;
+}
+
+/*
+ * is_new
+ *		Whether a finding was not in the run's baseline.
+ */
+static bool
+is_new(AmRun *run, AmRlsFinding *f)
+{
+	char	   *key = finding_key(f);
+	ListCell   *lc;
+
+	foreach(lc, run->rls_baseline)
+		if (strcmp((char *) lfirst(lc), key) == 0)
+			return false;
+	return true;
+}
+
+/*
+ * am_rls_gate_check
+ *		Outside development: fail migration m (raise, inside its
+ *		subtransaction) when it added an error finding it does not
+ *		acknowledge.  Called after its other post-migration checks.
+ */
+void
+am_rls_gate_check(AmRun *run, AmMigration *m)
+{
+	AmRlsRun	rr;
+	ListCell   *lc;
+	AmRlsFinding *first = NULL;
+	int			nnew = 0;
+	List	   *accepted = NIL;
+
+	if (!run->rls_baseline_taken || am_environment == AM_ENV_DEVELOPMENT || run->down)
+		return;
+	foreach(lc, collect(&rr))
+	{
+		AmRlsFinding *f = (AmRlsFinding *) lfirst(lc);
+
+		if (strcmp(f->severity, "info") == 0 || !is_new(run, f))
+			continue;
+		if (strcmp(f->severity, "error") != 0 || acknowledged(m->up_sql, f->code))
+		{
+			accepted = lappend(accepted, f);
+			continue;
+		}
+		if (first == NULL)
+			first = f;
+		nnew++;
+	}
+	if (first == NULL)
+	{
+		/* what this migration was allowed to add does not block the next */
+		MemoryContext oldcxt = MemoryContextSwitchTo(run->cxt);
+
+		foreach(lc, accepted)
+			run->rls_baseline = lappend(run->rls_baseline,
+										finding_key((AmRlsFinding *) lfirst(lc)));
+		MemoryContextSwitchTo(oldcxt);
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("post-migration check failed: row level security finding %s on %s",
+						first->code, first->object ? first->object : "the schema"),
+				 errdetail("%s.  Error findings the migration added: %d; outside development they fail it (SELECT * FROM aura_migrate.check_rls() lists them).",
+						   first->message, nnew),
+				 errhint("%s  Or acknowledge it with a comment \"-- aura:allow %s\" in the migration.",
+						 first->hint ? first->hint : "", first->code)));
+	MemoryContextDelete(rr.cxt);
+}
+
+/*
+ * am_rls_gate_summary
+ *		In development, after a run: a NOTICE when the run added findings.
+ */
+void
+am_rls_gate_summary(AmRun *run)
+{
+	AmRlsRun	rr;
+	ListCell   *lc;
+	int			nerrors = 0;
+	int			nwarnings = 0;
+
+	if (!run->rls_baseline_taken || am_environment != AM_ENV_DEVELOPMENT || run->down)
+		return;
+	foreach(lc, collect(&rr))
+	{
+		AmRlsFinding *f = (AmRlsFinding *) lfirst(lc);
+
+		if (!is_new(run, f))
+			continue;
+		if (strcmp(f->severity, "error") == 0)
+			nerrors++;
+		else if (strcmp(f->severity, "warning") == 0)
+			nwarnings++;
+	}
+	MemoryContextDelete(rr.cxt);
+	if (nerrors + nwarnings > 0)
+		ereport(NOTICE,
+				(errmsg("row level security check: the run added %d error and %d warning findings",
+						nerrors, nwarnings),
+				 errdetail("In development they are reported; in staging and production error findings fail the migration that adds them."),
+				 errhint("SELECT * FROM aura_migrate.check_rls() lists them.")));
+}
