@@ -36,14 +36,15 @@ OBJS = \
 	src/rls_objects.o \
 	src/rls_probe.o \
 	src/rollback.o \
+	src/settings.o \
 	src/sqlsplit.o \
 	src/toplevel.o \
 	src/validate.o
 
 # every object depends on the headers: a struct that grows must never be
 # seen at two sizes by two objects
-HEADERS = src/apply.h src/aura_migrate.h src/authority.h src/compat.h src/eventlog.h \
-	src/lint.h src/registry.h src/requires.h src/rls.h src/rls_gate.h src/sqlsplit.h \
+HEADERS = src/apply.h src/authority.h src/checksum.h src/compat.h src/guard.h src/eventlog.h \
+	src/lint.h src/registry.h src/requires.h src/rls.h src/rls_gate.h src/settings.h src/sqlsplit.h \
 	src/validate.h
 
 ENGINE_SQL = src/sql/aura_migrate.sql src/sql/lint.sql src/sql/check_rls.sql

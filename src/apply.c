@@ -52,7 +52,8 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "aura_migrate.h"
+#include "settings.h"
+#include "guard.h"
 #include "apply.h"
 #include "authority.h"
 #include "eventlog.h"

@@ -74,6 +74,16 @@ extern void am_record_done(AmRun *run, AmMigration *m, int nstmts, double durati
 extern void am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
 			pg_attribute_noreturn();
 
+/* the advisory lock every apply(), migrate(), rollback() and register() takes */
+#define AM_ADVISORY_LOCK_KEY	INT64CONST(0x417572614d696772)	/* "AuraMigr" */
+
+/* the migration being applied, if any */
+extern const char *am_current_version;
+extern int64 am_current_run_id;
+
+/* objects.c */
+extern void am_post_check(const char *version, int64 run_id);
+
 /* toplevel.c */
 extern double am_apply_no_transaction(AmRun *run, AmMigration *m);
 

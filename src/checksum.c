@@ -27,7 +27,8 @@
 #include "utils/builtins.h"
 #include "utils/rel.h"
 
-#include "aura_migrate.h"
+#include "settings.h"
+#include "checksum.h"
 
 PG_FUNCTION_INFO_V1(aura_migrate_checksum);
 PG_FUNCTION_INFO_V1(aura_migrate_checksum_trigger);

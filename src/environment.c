@@ -42,7 +42,8 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 
-#include "aura_migrate.h"
+#include "settings.h"
+#include "apply.h"
 #include "compat.h"
 #include "eventlog.h"
 
@@ -52,122 +53,6 @@ PG_FUNCTION_INFO_V1(aura_migrate_environment);
 #define ENV_SETTING "aura_migrate.environment"
 
 static const char *const env_names[] = {"development", "staging", "production"};
-
-/*
- * am_environment_from_name
- *		The environment called name, or -1.
- */
-int
-am_environment_from_name(const char *name)
-{
-	int			i;
-
-	for (i = 0; i < lengthof(env_names); i++)
-		if (pg_strcasecmp(name, env_names[i]) == 0)
-			return i;
-	return -1;
-}
-
-/*
- * am_environment_name_of
- *		The name of environment env.
- */
-const char *
-am_environment_name_of(int env)
-{
-	if (env < 0 || env >= lengthof(env_names))
-		return "development";
-	return env_names[env];
-}
-
-/*
- * am_database_environment
- *		The environment stored for the current database (set_environment()
- *		or ALTER DATABASE ... SET), or -1 when none is stored.  Reads
- *		pg_db_role_setting directly; needs a transaction.
- */
-int
-am_database_environment(void)
-{
-	Relation	rel;
-	ScanKeyData keys[2];
-	SysScanDesc scan;
-	HeapTuple	tup;
-	int			result = -1;
-	size_t		plen = strlen(ENV_SETTING "=");
-
-	rel = table_open(DbRoleSettingRelationId, AccessShareLock);
-	ScanKeyInit(&keys[0], Anum_pg_db_role_setting_setdatabase,
-				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(MyDatabaseId));
-	ScanKeyInit(&keys[1], Anum_pg_db_role_setting_setrole,
-				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(InvalidOid));
-	scan = systable_beginscan(rel, DbRoleSettingDatidRolidIndexId, true,
-							  NULL, 2, keys);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-	{
-		bool		isnull;
-		Datum		d = heap_getattr(tup, Anum_pg_db_role_setting_setconfig,
-									 RelationGetDescr(rel), &isnull);
-
-		if (!isnull)
-		{
-			ArrayType  *arr = DatumGetArrayTypeP(d);
-			Datum	   *elems;
-			bool	   *nulls;
-			int			n,
-						i;
-
-			deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
-							  &elems, &nulls, &n);
-			for (i = 0; i < n; i++)
-			{
-				char	   *item;
-
-				if (nulls[i])
-					continue;
-				item = TextDatumGetCString(elems[i]);
-				if (pg_strncasecmp(item, ENV_SETTING "=", plen) == 0)
-					result = am_environment_from_name(item + plen);
-			}
-		}
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return result;
-}
-
-/*
- * am_check_environment
- *		Check hook of aura_migrate.environment: refuse a value weaker than
- *		the database's own from any source above the database's setting.
- *
- * Outside a transaction (reading postgresql.conf) the catalogs cannot be
- * read; those sources rank below the database's setting anyway.  When
- * the library is loaded after a session already SET the variable, the
- * value is re-applied through this hook, so it is refused then.
- */
-bool
-am_check_environment(int *newval, void **extra, GucSource source)
-{
-	int			dbenv;
-
-	if (source <= PGC_S_DATABASE || source == PGC_S_TEST ||
-		!IsTransactionState() || !OidIsValid(MyDatabaseId))
-		return true;
-
-	dbenv = am_database_environment();
-	if (dbenv < 0 || *newval >= dbenv)
-		return true;
-
-	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
-	GUC_check_errmsg("a session cannot weaken the environment of its database");
-	GUC_check_errdetail("The database's environment is \"%s\"; a session may choose a stricter one, not \"%s\".",
-						am_environment_name_of(dbenv), am_environment_name_of(*newval));
-	GUC_check_errhint("The database owner changes it with SELECT aura_migrate.set_environment('%s').",
-					  am_environment_name_of(*newval));
-	return false;
-}
 
 /*
  * aura_migrate_set_environment

@@ -45,7 +45,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "aura_migrate.h"
+#include "settings.h"
 #include "compat.h"
 #include "eventlog.h"
 #include "registry.h"
@@ -80,7 +80,6 @@ static const char *const log_insert_sql =
 static Oid	log_argtypes[AM_LOG_NARGS] = {INT8OID, TEXTOID, TEXTOID, FLOAT8OID,
 	TEXTOID, TEXTOID, TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID, NAMEOID, TEXTOID};
 
-static int	log_worker_timeout_ms = 10000;
 
 /*
  * fill_args
@@ -319,7 +318,7 @@ am_log_durable(const AmLogEntry *e)
 	}
 
 	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-										   log_worker_timeout_ms);
+										   am_log_worker_timeout_ms);
 	for (;;)
 	{
 		pid_t		pid;
@@ -439,22 +438,4 @@ aura_migrate_log_worker_main(Datum main_arg)
 	proc_exit(0);
 }
 
-/*
- * am_worker_init
- *		Define the worker's setting.
- */
-void
-am_worker_init(void)
-{
-	DefineCustomIntVariable("aura_migrate.log_worker_timeout",
-							"Sets how long a failed apply() waits for the failure to be logged durably.",
-							"The failure is written by a background worker in its own transaction; "
-							"past this time apply() warns and raises its error without it.",
-							&log_worker_timeout_ms,
-							10000,
-							100,
-							600000,
-							PGC_SUSET,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
-}
+

@@ -51,7 +51,9 @@
 #include "utils/rel.h"
 #include "utils/relcache.h"
 
-#include "aura_migrate.h"
+#include "settings.h"
+#include "apply.h"
+#include "guard.h"
 #include "registry.h"
 
 static bool guard_active = false;

@@ -44,7 +44,7 @@
 #include "utils/varlena.h"
 #include "tcop/utility.h"
 
-#include "aura_migrate.h"
+#include "settings.h"
 #include "lint.h"
 #include "sqlsplit.h"
 
@@ -77,29 +77,6 @@ static const char *const volatile_functions[] = {
 	"random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v4",
 	"clock_timestamp", "timeofday", "txid_current", "nextval", NULL
 };
-
-/*
- * am_zero_knowledge_roles
- *		The roles named by aura_migrate.zero_knowledge_roles (default
- *		service_role): roles that must hold no privilege on user data.
- */
-List *
-am_zero_knowledge_roles(void)
-{
-	const char *value = GetConfigOption("aura_migrate.zero_knowledge_roles", true, false);
-	char	   *copy = pstrdup(value ? value : "service_role");	/* empty: none */
-	List	   *names = NIL;
-	List	   *result = NIL;
-	ListCell   *lc;
-
-	if (!SplitIdentifierString(copy, ',', &names))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid list syntax in aura_migrate.zero_knowledge_roles")));
-	foreach(lc, names)
-		result = lappend(result, pstrdup((char *) lfirst(lc)));
-	return result;
-}
 
 /*
  * qualified

@@ -34,7 +34,9 @@
 #include "utils/builtins.h"
 #include "utils/rls.h"
 
-#include "aura_migrate.h"
+#include "settings.h"
+#include "apply.h"
+#include "guard.h"
 #include "registry.h"
 
 PG_FUNCTION_INFO_V1(aura_migrate_record_ddl);

@@ -43,7 +43,10 @@
 #include "utils/fmgroids.h"
 #include "utils/memutils.h"
 
-#include "aura_migrate.h"
+#include "settings.h"
+#include "apply.h"
+#include "guard.h"
+#include "checksum.h"
 #include "authority.h"
 #include "compat.h"
 #include "registry.h"

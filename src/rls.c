@@ -41,13 +41,11 @@
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
-#include "aura_migrate.h"
+#include "settings.h"
 #include "rls.h"
 
 PG_FUNCTION_INFO_V1(aura_migrate_check_rls);
 
-/* aura_migrate.zero_knowledge_roles */
-static char *zero_knowledge_roles = NULL;
 
 /* The commands a policy can be for, in report order. */
 #define NCMDS 4
@@ -61,28 +59,6 @@ static void check_table(AmRlsRun *run, AuthFuncs *fns, TableInfo *t);
 static void check_owner_commands(AmRlsRun *run, AuthFuncs *fns, TableInfo *t);
 static void check_multiple_permissive(AmRlsRun *run, TableInfo *t);
 static char *policy_object(TableInfo *t, PolicyInfo *p);
-
-/*
- * am_rls_init
- *		Define the settings of the RLS checker.  Called from _PG_init.
- */
-void
-am_rls_init(void)
-{
-	DefineCustomStringVariable("aura_migrate.zero_knowledge_roles",
-							   "Sets the roles that must never reach per-user rows.",
-							   "A comma-separated list of role names.  check_rls() "
-							   "reports an error when one of these roles holds any "
-							   "privilege on a table with an owner column, directly, "
-							   "through role membership or through PUBLIC, and probes "
-							   "them as it probes anon.  Roles that do not exist "
-							   "are ignored.",
-							   &zero_knowledge_roles,
-							   "service_role",
-							   PGC_SUSET,
-							   GUC_LIST_INPUT,
-							   NULL, NULL, NULL);
-}
 
 /*
  * am_rls_add_finding
@@ -146,25 +122,15 @@ am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
 	oldcxt = MemoryContextSwitchTo(run->cxt);
 	run->anon = get_role_oid("anon", true);
 	run->authenticated = get_role_oid("authenticated", true);
-	if (zero_knowledge_roles != NULL)
+	foreach(lc, am_zero_knowledge_roles())
 	{
-		char	   *raw = pstrdup(zero_knowledge_roles);
-		List	   *names;
+		char	   *name = (char *) lfirst(lc);
+		Oid			roleid = get_role_oid(name, true);
 
-		if (!SplitIdentifierString(raw, ',', &names))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid list syntax in \"aura_migrate.zero_knowledge_roles\"")));
-		foreach(lc, names)
+		if (OidIsValid(roleid))
 		{
-			char	   *name = (char *) lfirst(lc);
-			Oid			roleid = get_role_oid(name, true);
-
-			if (OidIsValid(roleid))
-			{
-				run->zk_roles = lappend_oid(run->zk_roles, roleid);
-				run->zk_names = lappend(run->zk_names, pstrdup(name));
-			}
+			run->zk_roles = lappend_oid(run->zk_roles, roleid);
+			run->zk_names = lappend(run->zk_names, pstrdup(name));
 		}
 	}
 	MemoryContextSwitchTo(oldcxt);

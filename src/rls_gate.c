@@ -33,7 +33,8 @@
 #include "utils/snapmgr.h"
 #include "utils/varlena.h"
 
-#include "aura_migrate.h"
+#include "settings.h"
+#include "apply.h"
 #include "rls.h"
 #include "rls_gate.h"
 

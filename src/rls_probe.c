@@ -53,7 +53,7 @@
 #include "utils/resowner.h"
 #include "utils/uuid.h"
 
-#include "aura_migrate.h"
+#include "settings.h"
 #include "registry.h"
 #include "rls.h"
 

@@ -33,7 +33,7 @@
 #include "utils/tuplestore.h"
 
 #include "apply.h"
-#include "aura_migrate.h"
+#include "settings.h"
 #include "authority.h"
 #include "registry.h"
 

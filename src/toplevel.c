@@ -46,7 +46,8 @@
 #include "utils/snapmgr.h"
 
 #include "apply.h"
-#include "aura_migrate.h"
+#include "settings.h"
+#include "guard.h"
 #include "registry.h"
 #include "rls_gate.h"
 

@@ -28,7 +28,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "aura_migrate.h"
+#include "settings.h"
+#include "guard.h"
 #include "validate.h"
 
 static void check_self_modification(const char *version, AmStatement *st,
