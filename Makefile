@@ -28,6 +28,7 @@ OBJS = \
 	src/guard.o \
 	src/lint.o \
 	src/objects.o \
+	src/owner.o \
 	src/registry.o \
 	src/requires.o \
 	src/rls.o \
@@ -44,7 +45,7 @@ OBJS = \
 # every object depends on the headers: a struct that grows must never be
 # seen at two sizes by two objects
 HEADERS = src/apply.h src/authority.h src/checksum.h src/compat.h src/guard.h src/eventlog.h \
-	src/lint.h src/registry.h src/requires.h src/rls.h src/rls_gate.h src/settings.h src/sqlsplit.h \
+	src/lint.h src/owner.h src/requires.h src/rls.h src/rls_gate.h src/settings.h src/sqlsplit.h \
 	src/validate.h
 
 ENGINE_SQL = src/sql/aura_migrate.sql src/sql/lint.sql src/sql/check_rls.sql

@@ -52,7 +52,8 @@
 
 #include "apply.h"
 #include "authority.h"
-#include "registry.h"
+#include "owner.h"
+#include "validate.h"
 
 /*
  * read_script

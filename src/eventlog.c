@@ -48,7 +48,8 @@
 #include "settings.h"
 #include "compat.h"
 #include "eventlog.h"
-#include "registry.h"
+#include "owner.h"
+#include "validate.h"
 
 PGDLLEXPORT void aura_migrate_log_worker_main(Datum main_arg);
 

@@ -54,7 +54,8 @@
 #include "settings.h"
 #include "apply.h"
 #include "guard.h"
-#include "registry.h"
+#include "owner.h"
+#include "validate.h"
 
 static bool guard_active = false;
 static int	guard_level = 0;		/* transaction nest level that set it */

@@ -37,7 +37,8 @@
 #include "settings.h"
 #include "apply.h"
 #include "guard.h"
-#include "registry.h"
+#include "owner.h"
+#include "validate.h"
 
 PG_FUNCTION_INFO_V1(aura_migrate_record_ddl);
 

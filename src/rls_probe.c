@@ -54,7 +54,8 @@
 #include "utils/uuid.h"
 
 #include "settings.h"
-#include "registry.h"
+#include "owner.h"
+#include "validate.h"
 #include "rls.h"
 
 /* One identity the probes act as. */

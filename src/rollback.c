@@ -35,7 +35,8 @@
 #include "apply.h"
 #include "settings.h"
 #include "authority.h"
-#include "registry.h"
+#include "owner.h"
+#include "validate.h"
 
 PG_FUNCTION_INFO_V1(aura_migrate_rollback);
 PG_FUNCTION_INFO_V1(aura_migrate_reset);

@@ -48,7 +48,8 @@
 #include "apply.h"
 #include "settings.h"
 #include "guard.h"
-#include "registry.h"
+#include "owner.h"
+#include "validate.h"
 #include "rls_gate.h"
 
 /*

@@ -1,21 +1,19 @@
 /*-------------------------------------------------------------------------
  *
- * registry.h
- *	  The migration registry: validation, storage, and bookkeeping SPI.
+ * owner.h
+ *	  Running bookkeeping as the extension's owner (owner.c).
  *
  * Copyright (c) 2026, aura_migrate developers
  *
  * IDENTIFICATION
- *	  src/registry.h
+ *	  src/owner.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef AURA_MIGRATE_REGISTRY_H
-#define AURA_MIGRATE_REGISTRY_H
+#ifndef AURA_MIGRATE_OWNER_H
+#define AURA_MIGRATE_OWNER_H
 
 #include "executor/spi.h"
-
-#include "validate.h"
 
 extern Oid	am_extension_owner(void);
 extern void am_require_current_version(void);
@@ -23,4 +21,4 @@ extern int	am_spi_owner(const char *sql, int nargs, Oid *argtypes,
 						 Datum *values, const char *nulls, long count);
 extern char *am_spi_getstr(int row, int col);
 
-#endif							/* AURA_MIGRATE_REGISTRY_H */
+#endif							/* AURA_MIGRATE_OWNER_H */
