@@ -32,11 +32,13 @@ OBJS = \
 	src/registry.o \
 	src/requires.o \
 	src/rls.o \
-	src/rls_gate.o \
+	src/rls_common.o \
 	src/rls_expr.o \
+	src/rls_gate.o \
 	src/rls_objects.o \
 	src/rls_probe.o \
 	src/rollback.o \
+	src/run.o \
 	src/settings.o \
 	src/sqlsplit.o \
 	src/toplevel.o \
@@ -45,8 +47,8 @@ OBJS = \
 # every object depends on the headers: a struct that grows must never be
 # seen at two sizes by two objects
 HEADERS = src/apply.h src/authority.h src/checksum.h src/compat.h src/guard.h src/eventlog.h \
-	src/lint.h src/owner.h src/requires.h src/rls.h src/rls_gate.h src/settings.h src/sqlsplit.h \
-	src/validate.h
+	src/lint.h src/objects.h src/owner.h src/requires.h src/rls.h src/rls_gate.h src/run.h src/settings.h src/sqlsplit.h \
+	src/toplevel.h src/validate.h
 
 ENGINE_SQL = src/sql/aura_migrate.sql src/sql/lint.sql src/sql/check_rls.sql
 AURA_SCHEMA_SCRIPTS = $(shell sh $(srcdir)/scripts/gen-aura-schema.sh --list)

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * apply.h
- *	  The run machinery shared by apply(), migrate(), rollback() and reset().
+ *	  The transactional executor: apply() and migrate() (apply.c).
  *
  * Copyright (c) 2026, aura_migrate developers
  *
@@ -13,78 +13,11 @@
 #ifndef AURA_MIGRATE_APPLY_H
 #define AURA_MIGRATE_APPLY_H
 
-#include "fmgr.h"
 #include "nodes/execnodes.h"
 
-#include "sqlsplit.h"
+#include "run.h"
 
-/* One pending migration, as loaded from the registry. */
-typedef struct AmMigration
-{
-	char	   *version;
-	char	   *name;
-	char	   *up_sql;
-	char	   *down_sql;		/* rollback() and reset(): what to run */
-	char	   *checksum;
-	int			statements;
-	bool		no_transaction;
-	bool		has_requires;
-	char	   *requires_hint;
-	char	   *source;			/* "bundled" or "user" */
-	char	   *registered_by;	/* who registered (or last replaced) it */
-	bool		synthesized;	/* reset(): the engine wrote its down SQL */
-	Oid			run_as;			/* authority.c: InvalidOid = the caller */
-	double		duration_ms;	/* set once applied */
-} AmMigration;
-
-/* One call of apply() or migrate(). */
-typedef struct AmRun
-{
-	MemoryContext cxt;			/* lives as long as the call, across commits */
-	bool		nonatomic;		/* migrate(): commits after each migration */
-	bool		down;			/* rollback(), reset(): running down SQL */
-	bool		dry_run;		/* apply(dry_run => true): all rolled back */
-	List	   *rls_baseline;	/* rls_gate.c: findings before the run */
-	bool		rls_baseline_taken;
-	int64		run_id;
-	const char *environment;
-	char	   *username;
-	int			npending;
-	AmMigration *pending;
-} AmRun;
-
-/* The outcome of one attempt at a migration. */
-typedef struct AmAttempt
-{
-	ErrorData  *edata;			/* NULL when it succeeded */
-	AmParsed   *parsed;
-	int			stmtno;			/* statement that failed, 0 = none */
-	bool		check_failed;	/* the post-migration checks failed */
-	double		duration_ms;
-} AmAttempt;
-
-extern void am_lock_registry(void);
-extern void am_require_read_committed(const char *what);
-extern void am_start_run(AmRun *run, MemoryContext parent, bool nonatomic);
-extern int64 am_next_run_id(void);
-extern bool am_prepare_run(AmRun *run, const char *target);
 extern double am_apply_one(AmRun *run, AmMigration *m);
 extern void am_run_all(AmRun *run, ReturnSetInfo *rsinfo);
-extern void am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms);
-extern void am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
-			pg_attribute_noreturn();
-
-/* the advisory lock every apply(), migrate(), rollback() and register() takes */
-#define AM_ADVISORY_LOCK_KEY	INT64CONST(0x417572614d696772)	/* "AuraMigr" */
-
-/* the migration being applied, if any */
-extern const char *am_current_version;
-extern int64 am_current_run_id;
-
-/* objects.c */
-extern void am_post_check(const char *version, int64 run_id);
-
-/* toplevel.c */
-extern double am_apply_no_transaction(AmRun *run, AmMigration *m);
 
 #endif							/* AURA_MIGRATE_APPLY_H */

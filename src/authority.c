@@ -50,7 +50,7 @@
 #include "utils/fmgroids.h"
 #include "utils/memutils.h"
 
-#include "apply.h"
+#include "run.h"
 #include "authority.h"
 #include "owner.h"
 #include "validate.h"

@@ -13,7 +13,7 @@
 #ifndef AURA_MIGRATE_AUTHORITY_H
 #define AURA_MIGRATE_AUTHORITY_H
 
-#include "apply.h"
+#include "run.h"
 
 /* the caller's identity while a migration runs as another role */
 typedef struct AmExecutorSave

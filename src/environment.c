@@ -43,7 +43,7 @@
 #include "utils/guc.h"
 
 #include "settings.h"
-#include "apply.h"
+#include "run.h"
 #include "compat.h"
 #include "eventlog.h"
 

@@ -52,7 +52,6 @@
 #include "utils/relcache.h"
 
 #include "settings.h"
-#include "apply.h"
 #include "guard.h"
 #include "owner.h"
 #include "validate.h"
@@ -522,9 +521,6 @@ static void
 guard_xact_callback(XactEvent event, void *arg)
 {
 	guard_active = false;
-	/* a no-transaction migration spans commits, but never an abort */
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		am_current_version = NULL;
 }
 
 static void

@@ -35,8 +35,9 @@
 #include "utils/rls.h"
 
 #include "settings.h"
-#include "apply.h"
+#include "run.h"
 #include "guard.h"
+#include "objects.h"
 #include "owner.h"
 #include "validate.h"
 
@@ -81,6 +82,7 @@ aura_migrate_record_ddl(PG_FUNCTION_ARGS)
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 	bool		dropping;
 	bool		guard_was;
+	const char *version;
 	int			ret;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
@@ -97,15 +99,16 @@ aura_migrate_record_ddl(PG_FUNCTION_ARGS)
 	 * restore's own DDL is not a change made outside migrations, and its
 	 * rows would collide with the object_change rows it restores.
 	 */
-	if (am_current_version == NULL && !row_security)
+	version = am_run_current_version();
+	if (version == NULL && !row_security)
 		PG_RETURN_VOID();
 
 	dropping = strcmp(trigdata->event, "sql_drop") == 0;
 
-	values[0] = am_current_version ? CStringGetTextDatum(am_current_version) : (Datum) 0;
-	nulls[0] = am_current_version ? ' ' : 'n';
-	values[1] = Int64GetDatum(am_current_run_id);
-	nulls[1] = am_current_version ? ' ' : 'n';
+	values[0] = version ? CStringGetTextDatum(version) : (Datum) 0;
+	nulls[0] = version ? ' ' : 'n';
+	values[1] = Int64GetDatum(am_run_current_run_id());
+	nulls[1] = version ? ' ' : 'n';
 	values[2] = DirectFunctionCall1(namein,
 									CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
 	values[3] = CStringGetTextDatum(GetCommandTagName(trigdata->tag));

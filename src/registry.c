@@ -44,7 +44,7 @@
 #include "utils/memutils.h"
 
 #include "settings.h"
-#include "apply.h"
+#include "run.h"
 #include "guard.h"
 #include "checksum.h"
 #include "authority.h"

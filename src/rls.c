@@ -61,42 +61,6 @@ static void check_multiple_permissive(AmRlsRun *run, TableInfo *t);
 static char *policy_object(TableInfo *t, PolicyInfo *p);
 
 /*
- * am_rls_add_finding
- *		Append a finding to the run; strings are copied into the run's
- *		context, so callers may pass transient ones.
- */
-void
-am_rls_add_finding(AmRlsRun *run, const char *severity, const char *code,
-				   const char *object, const char *hint, const char *fmt,...)
-{
-	MemoryContext old = MemoryContextSwitchTo(run->cxt);
-	AmRlsFinding *f = palloc0(sizeof(AmRlsFinding));
-	StringInfoData buf;
-
-	f->severity = severity;
-	f->code = code;
-	f->object = object ? pstrdup(object) : NULL;
-	f->hint = hint ? pstrdup(hint) : NULL;
-
-	initStringInfo(&buf);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
-	f->message = buf.data;
-	run->findings = lappend(run->findings, f);
-	MemoryContextSwitchTo(old);
-}
-
-/*
  * am_rls_collect
  *		Run every check of check_rls() on the given schemas (a name[]
  *		Datum), the probes too when probes is set, and return the findings

@@ -5,9 +5,10 @@
  *	  probes.
  *
  * rls.c reads the catalogs and the policy expression trees and reports
- * structural findings; rls_probe.c acts as the real API roles inside
- * subtransactions that are always rolled back.  Both report through
- * am_rls_add_finding().
+ * structural findings (rls_expr.c walks policy expressions, rls_objects.c
+ * checks views and functions); rls_probe.c acts as the real API roles
+ * inside subtransactions that are always rolled back.  All report through
+ * am_rls_add_finding() of rls_common.c, a leaf.
  *
  * Copyright (c) 2026, aura_migrate developers
  *
@@ -136,17 +137,16 @@ extern bool am_rls_always_true(Node *n);
 extern void am_rls_check_views(AmRlsRun *run, Datum schemas);
 extern void am_rls_check_functions(AmRlsRun *run, Datum schemas, Datum allow,
 								   bool allow_null);
-extern char *am_rls_spi_str(HeapTuple tup, int col);
-extern bool am_rls_spi_bool(HeapTuple tup, int col);
-extern int16 *am_rls_spi_int2_array(HeapTuple tup, int col, int *n);
-extern char **am_rls_spi_text_array(HeapTuple tup, int col, int *n);
 
-/* rls.c */
-extern void am_rls_init(void);
+/* rls_common.c */
 extern void am_rls_add_finding(AmRlsRun *run, const char *severity,
 							   const char *code, const char *object,
 							   const char *hint, const char *fmt,...)
 			pg_attribute_printf(6, 7);
+extern char *am_rls_spi_str(HeapTuple tup, int col);
+extern bool am_rls_spi_bool(HeapTuple tup, int col);
+extern int16 *am_rls_spi_int2_array(HeapTuple tup, int col, int *n);
+extern char **am_rls_spi_text_array(HeapTuple tup, int col, int *n);
 
 /* rls_probe.c */
 extern void am_rls_probe(AmRlsRun *run);

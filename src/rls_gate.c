@@ -34,7 +34,7 @@
 #include "utils/varlena.h"
 
 #include "settings.h"
-#include "apply.h"
+#include "run.h"
 #include "rls.h"
 #include "rls_gate.h"
 

@@ -13,7 +13,7 @@
 #ifndef AURA_MIGRATE_RLS_GATE_H
 #define AURA_MIGRATE_RLS_GATE_H
 
-#include "apply.h"
+#include "run.h"
 
 extern void am_rls_gate_begin(AmRun *run);
 extern void am_rls_gate_check(AmRun *run, AmMigration *m);

@@ -47,7 +47,10 @@
 
 #include "apply.h"
 #include "settings.h"
+#include "toplevel.h"
 #include "guard.h"
+#include "run.h"
+#include "objects.h"
 #include "owner.h"
 #include "validate.h"
 #include "rls_gate.h"
@@ -200,8 +203,7 @@ am_apply_no_transaction(AmRun *run, AmMigration *m)
 								   psprintf("aura_migrate: applying migration %s (%s), statement %d of %d (%s, line %d, outside a transaction)",
 											m->version, m->name, i + 1, parsed->nstmts,
 											am_statement_tag(st), st->line));
-			am_current_version = m->version;
-			am_current_run_id = run->run_id;
+			am_run_enter(run, m);
 
 			/* an earlier failed attempt may have left its index INVALID */
 			leftover = invalid_index_of(st);
@@ -269,7 +271,7 @@ am_apply_no_transaction(AmRun *run, AmMigration *m)
 		INSTR_TIME_SUBTRACT(elapsed, start);
 		duration_ms = INSTR_TIME_GET_MILLISEC(elapsed);
 		am_record_done(run, m, parsed->nstmts, duration_ms);
-		am_current_version = NULL;
+		am_run_leave();
 		SPI_commit();
 	}
 	PG_CATCH();
@@ -282,7 +284,7 @@ am_apply_no_transaction(AmRun *run, AmMigration *m)
 		 * one, as SPI_commit() does when a commit fails.
 		 */
 		am_guard_leave();
-		am_current_version = NULL;
+		am_run_leave();
 		MemoryContextSwitchTo(mcxt);
 		edata = CopyErrorData();
 		FlushErrorState();

@@ -1,0 +1,662 @@
+/*-------------------------------------------------------------------------
+ *
+ * run.c
+ *	  One run of the engine: apply(), migrate(), rollback() or reset().
+ *
+ * The run core owns what every executor shares: the registry lock, the
+ * selection of pending migrations and the checks made before any is
+ * applied, the migration being applied now (for the DDL recorder and to
+ * refuse a nested run), the error context of its statements, the record
+ * of each migration done, and the report of a failure (recorded durably,
+ * then raised with its original SQLSTATE).  The transactional executor
+ * (apply.c), the no-transaction executor (toplevel.c) and rollback.c use
+ * only this API; the current-migration state is private here and is
+ * cleared by a reset callback on the run's memory context, so no error can
+ * leave it behind.
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/run.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
+
+#include "authority.h"
+#include "eventlog.h"
+#include "owner.h"
+#include "requires.h"
+#include "run.h"
+#include "settings.h"
+#include "validate.h"
+
+/* the run and the migration being applied in this backend, if any */
+static AmRun *current_run = NULL;
+static AmMigration *current_migration = NULL;
+
+static void precheck(AmRun *run);
+
+/*
+ * run_context_reset
+ *		Memory context reset callback of a run: its migration is no longer
+ *		being applied, whatever ended the run.  arg is only compared, never
+ *		followed.
+ */
+static void
+run_context_reset(void *arg)
+{
+	if (current_run == (AmRun *) arg)
+	{
+		current_run = NULL;
+		current_migration = NULL;
+	}
+}
+
+/*
+ * am_run_enter, am_run_leave
+ *		Mark migration m of run as the one being applied now, and no longer.
+ */
+void
+am_run_enter(AmRun *run, AmMigration *m)
+{
+	current_run = run;
+	current_migration = m;
+}
+
+void
+am_run_leave(void)
+{
+	current_run = NULL;
+	current_migration = NULL;
+}
+
+/*
+ * am_run_current_version, am_run_current_run_id
+ *		The version and run id of the migration being applied, or NULL and 0.
+ */
+const char *
+am_run_current_version(void)
+{
+	return current_migration ? current_migration->version : NULL;
+}
+
+int64
+am_run_current_run_id(void)
+{
+	return current_run ? current_run->run_id : 0;
+}
+
+/*
+ * am_lock_registry
+ *		Take the transaction-level advisory lock that serialises apply(),
+ *		migrate(), rollback() and register().
+ */
+void
+am_lock_registry(void)
+{
+	DirectFunctionCall1(pg_advisory_xact_lock_int8,
+						Int64GetDatum(AM_ADVISORY_LOCK_KEY));
+}
+
+/*
+ * am_require_read_committed
+ *		Refuse a transaction snapshot taken before the registry lock: it
+ *		would not see migrations applied (or rolled back) concurrently.
+ */
+void
+am_require_read_committed(const char *what)
+{
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("aura_migrate.%s() must run at READ COMMITTED isolation", what),
+				 errdetail("A transaction snapshot taken before the migration lock would not see migrations applied concurrently."),
+				 errhint("Call it outside an explicit transaction, or in one started with BEGIN ISOLATION LEVEL READ COMMITTED.")));
+}
+
+/*
+ * am_start_run
+ *		Common set-up of apply() and migrate().
+ */
+void
+am_start_run(AmRun *run, MemoryContext parent, bool nonatomic)
+{
+	MemoryContextCallback *cb;
+
+	/* a migration that calls apply() would recurse until the stack gives */
+	if (current_migration != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("aura_migrate cannot apply or roll back migrations from inside migration %s",
+						current_migration->version),
+				 errhint("A migration's SQL must not call apply(), migrate(), rollback() or reset().")));
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot apply or roll back migrations on a standby"),
+				 errhint("Run it on the primary; the standby replays what it does.")));
+
+	am_require_current_version();
+
+	memset(run, 0, sizeof(AmRun));
+	run->cxt = AllocSetContextCreate(parent, "aura_migrate run",
+									 ALLOCSET_DEFAULT_SIZES);
+	run->nonatomic = nonatomic;
+	run->environment = am_environment_name();
+	run->username = MemoryContextStrdup(run->cxt,
+										GetUserNameFromId(GetUserId(), false));
+
+	/*
+	 * The run's state goes with its memory, whatever ends it.  The
+	 * callback lives in that memory (the AmRun itself is on the caller's
+	 * stack, gone by the time an abort deletes the context).
+	 */
+	cb = MemoryContextAlloc(run->cxt, sizeof(MemoryContextCallback));
+	cb->func = run_context_reset;
+	cb->arg = run;
+	MemoryContextRegisterResetCallback(run->cxt, cb);
+}
+
+/*
+ * am_next_run_id
+ *		A new run id from aura_migrate.run_seq.
+ */
+int64
+am_next_run_id(void)
+{
+	bool		isnull;
+
+	if (am_spi_owner("SELECT pg_catalog.nextval('aura_migrate.run_seq')",
+					 0, NULL, NULL, NULL, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not allocate a run id");
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * am_prepare_run
+ *		Load the pending migrations up to target and check them all.
+ *
+ * Called connected to SPI, holding the advisory lock.  Returns false when
+ * there is nothing to do because target is already applied (a NOTICE says
+ * so); raises an error for an unknown target or a failed pre-check.
+ */
+bool
+am_prepare_run(AmRun *run, const char *target)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	MemoryContext oldcxt;
+	uint64		i;
+
+	values[0] = target ? CStringGetTextDatum(target) : (Datum) 0;
+	nulls[0] = target ? ' ' : 'n';
+	values[1] = CStringGetTextDatum(run->environment);
+
+	if (target != NULL)
+	{
+		if (am_spi_owner("SELECT EXISTS (SELECT 1 FROM aura_migrate.migration WHERE version = $1), "
+						 "EXISTS (SELECT 1 FROM aura_migrate.history WHERE version = $1), "
+						 "(SELECT max(version) FROM aura_migrate.migration WHERE version < $1), "
+						 "(SELECT min(version) FROM aura_migrate.migration WHERE version > $1)",
+						 1, argtypes, values, nulls, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
+			elog(ERROR, "could not look up target %s", target);
+		else
+		{
+			bool		isnull;
+			bool		registered = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+																SPI_tuptable->tupdesc, 1, &isnull));
+			bool		applied = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+															 SPI_tuptable->tupdesc, 2, &isnull));
+			char	   *before = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+			char	   *after = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
+
+			if (!registered)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("migration %s is not registered", target),
+						 (before || after) ?
+						 errdetail("The nearest registered versions are %s and %s.",
+								   before ? before : "(none before)",
+								   after ? after : "(none after)") :
+						 errdetail("No migration is registered."),
+						 errhint("SELECT * FROM aura_migrate.status() lists the registered migrations.")));
+			if (applied)
+			{
+				ereport(NOTICE,
+						(errmsg("migration %s is already applied", target),
+						 errdetail("Nothing was done.")));
+				return false;
+			}
+		}
+	}
+
+	/* the pending set, in version order */
+	if (am_spi_owner("SELECT m.version, m.name, m.up_sql, m.checksum, m.statements, "
+					 "m.no_transaction, m.requires IS NOT NULL, m.requires_hint, "
+					 "m.source, m.registered_by "
+					 "FROM aura_migrate.migration m "
+					 "WHERE NOT EXISTS (SELECT 1 FROM aura_migrate.history h "
+					 "                  WHERE h.version = m.version) "
+					 "AND ($1::text IS NULL OR m.version <= $1) "
+					 "AND (m.environments IS NULL OR $2 = ANY (m.environments)) "
+					 "ORDER BY m.version",
+					 2, argtypes, values, nulls, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the pending migrations");
+
+	oldcxt = MemoryContextSwitchTo(run->cxt);
+	run->npending = (int) SPI_processed;
+	run->pending = palloc0(sizeof(AmMigration) * Max(run->npending, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		AmMigration *m = &run->pending[i];
+		bool		isnull;
+
+		m->version = SPI_getvalue(tup, td, 1);
+		m->name = SPI_getvalue(tup, td, 2);
+		m->up_sql = SPI_getvalue(tup, td, 3);
+		m->checksum = SPI_getvalue(tup, td, 4);
+		m->statements = DatumGetInt32(SPI_getbinval(tup, td, 5, &isnull));
+		m->no_transaction = DatumGetBool(SPI_getbinval(tup, td, 6, &isnull));
+		m->has_requires = DatumGetBool(SPI_getbinval(tup, td, 7, &isnull));
+		m->requires_hint = SPI_getvalue(tup, td, 8);
+		m->source = SPI_getvalue(tup, td, 9);
+		m->registered_by = SPI_getvalue(tup, td, 10);
+	}
+	MemoryContextSwitchTo(oldcxt);
+
+	precheck(run);
+	return true;
+}
+
+/*
+ * precheck
+ *		Check every pending migration before any is applied: applied
+ *		migrations unchanged, SQL still valid,
+ *		dependencies applied or earlier in this run, requirements present,
+ *		and no migration that needs top level inside apply().
+ */
+static void
+precheck(AmRun *run)
+{
+	Oid			argtypes[2] = {TEXTARRAYOID, TEXTOID};
+	Datum		values[2];
+	Datum	   *versions;
+	MemoryContext checkcxt;
+	MemoryContext oldcxt;
+	int			i;
+
+	/* applied migrations whose registered SQL changed since (drift) */
+	if (am_spi_owner("SELECT h.version FROM aura_migrate.history h "
+					 "JOIN aura_migrate.migration m ON m.version = h.version "
+					 "WHERE h.checksum <> m.checksum "
+					 "ORDER BY h.version LIMIT 1",
+					 0, NULL, NULL, NULL, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not compare checksums");
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration %s has changed since it was applied",
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+				 errdetail("Its registered SQL no longer matches the checksum recorded when it was applied; nothing was applied."),
+				 errhint("Restore the migration's original SQL, and write the change as a new migration.")));
+
+	if (run->npending == 0)
+		return;
+
+	checkcxt = AllocSetContextCreate(CurrentMemoryContext,
+									 "aura_migrate precheck",
+									 ALLOCSET_DEFAULT_SIZES);
+	versions = palloc(sizeof(Datum) * run->npending);
+	for (i = 0; i < run->npending; i++)
+	{
+		AmMigration *m = &run->pending[i];
+
+		versions[i] = CStringGetTextDatum(m->version);
+
+		if (m->no_transaction && !run->nonatomic)
+			ereport(ERROR,
+					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+					 errmsg("migration %s cannot run inside a transaction", m->version),
+					 errdetail("It is marked \"-- aura:no-transaction\"; nothing was applied."),
+					 errhint("Apply it with CALL aura_migrate.migrate().")));
+
+		/* who it runs as: never more privileged than who wrote it */
+		am_choose_executor(m, strcmp(m->source, "bundled") == 0 &&
+						   am_sql_is_shipped(m->up_sql), false);
+		if (m->no_transaction && OidIsValid(m->run_as))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("migration %s must be applied by role \"%s\", which registered it",
+							m->version, m->registered_by),
+					 errdetail("It is marked \"-- aura:no-transaction\", and such a migration runs only as its caller; nothing was applied."),
+					 errhint("Run CALL aura_migrate.migrate() as role \"%s\".", m->registered_by)));
+
+		/* the SQL is valid still (the table may have been edited by hand) */
+		oldcxt = MemoryContextSwitchTo(checkcxt);
+		(void) am_validate_sql(m->version, m->up_sql, false, m->no_transaction);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(checkcxt);
+	}
+	MemoryContextDelete(checkcxt);
+
+	values[0] = PointerGetDatum(construct_array(versions, run->npending, TEXTOID,
+												-1, false, TYPALIGN_INT));
+
+	/* dependencies: applied, or pending earlier in this run */
+	if (am_spi_owner("SELECT m.version, d.dep, "
+					 "EXISTS (SELECT 1 FROM aura_migrate.migration x WHERE x.version = d.dep) "
+					 "FROM aura_migrate.migration m, unnest(m.depends_on) AS d(dep) "
+					 "WHERE m.version = ANY ($1) "
+					 "AND NOT EXISTS (SELECT 1 FROM aura_migrate.history h WHERE h.version = d.dep) "
+					 "AND NOT (d.dep = ANY ($1) AND d.dep < m.version) "
+					 "ORDER BY 1, 2 LIMIT 1",
+					 1, argtypes, values, NULL, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not check dependencies");
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+		bool		registered = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+															SPI_tuptable->tupdesc, 3, &isnull));
+
+		ereport(ERROR,
+				(errcode(registered ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE : ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("migration %s depends on migration %s, which is not applied",
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)),
+				 registered ?
+				 errdetail("It is not pending before it in this environment; nothing was applied.") :
+				 errdetail("It is not registered; nothing was applied.")));
+	}
+
+	/*
+	 * lint errors the migration did not allow: a warning in development,
+	 * a refusal elsewhere
+	 */
+	if (am_spi_owner("SELECT m.version, f.code, f.line, f.message "
+					 "FROM aura_migrate.migration m, unnest(m.findings) AS f "
+					 "WHERE m.version = ANY ($1) AND f.severity = 'error' "
+					 "AND NOT f.allowed ORDER BY m.version, f.line",
+					 1, argtypes, values, NULL, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read lint findings");
+	if (SPI_processed > 0)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+
+		ereport(am_environment == AM_ENV_DEVELOPMENT ? WARNING : ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migration %s has lint error %s at line %s",
+						SPI_getvalue(tup, td, 1), SPI_getvalue(tup, td, 2),
+						SPI_getvalue(tup, td, 3)),
+				 errdetail("The %s: %s.  Lint errors in the pending migrations: %lu, listed by aura_migrate.findings().%s",
+						   "finding", SPI_getvalue(tup, td, 4), (unsigned long) SPI_processed,
+						   am_environment == AM_ENV_DEVELOPMENT ? "" :
+						   "  Outside development they stop apply(): nothing was applied."),
+				 errhint("Fix the migration, or acknowledge the finding with a comment \"-- aura:allow %s\" above the statement.",
+						 SPI_getvalue(tup, td, 2))));
+	}
+
+	/* requirements outside the migration set: schemas, roles, functions */
+	for (i = 0; i < run->npending; i++)
+	{
+		AmMigration *m = &run->pending[i];
+		Datum		v[1];
+		uint64		r;
+
+		if (!m->has_requires)
+			continue;
+		v[0] = CStringGetTextDatum(m->version);
+		if (am_spi_owner("SELECT r FROM aura_migrate.migration m, "
+						 "pg_catalog.unnest(m.requires) AS r WHERE m.version = $1",
+						 1, &argtypes[1], v, NULL, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the requirements of migration %s", m->version);
+		for (r = 0; r < SPI_processed; r++)
+		{
+			char	   *item = SPI_getvalue(SPI_tuptable->vals[r],
+											SPI_tuptable->tupdesc, 1);
+
+			if (!am_requirement_exists(item))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("migration %s requires %s, which does not exist",
+								m->version, item),
+						 errdetail("Nothing was applied."),
+						 m->requires_hint ? errhint("%s", m->requires_hint) : 0));
+		}
+	}
+}
+
+/*
+ * run_error_callback
+ *		Adds "while applying migration ..." to errors and notices raised by
+ *		a migration's statements.
+ */
+static void
+run_error_callback(void *arg)
+{
+	AmRunErrorContext *ec = (AmRunErrorContext *) arg;
+
+	if (ec->stmtno > 0)
+		errcontext("while applying migration %s (%s), statement %d, line %d",
+				   ec->m->version, ec->m->name, ec->stmtno, ec->line);
+	else
+		errcontext("while applying migration %s (%s)", ec->m->version, ec->m->name);
+}
+
+/*
+ * am_run_push_error_context, am_run_error_context_at, am_run_pop_error_context
+ *		The error context of a migration's statements: pushed before its
+ *		first statement, told which statement runs, popped after its last
+ *		(an error unwinds it with the PG_TRY that caught it).
+ */
+void
+am_run_push_error_context(AmRunErrorContext *ec, AmMigration *m)
+{
+	ec->m = m;
+	ec->stmtno = 0;
+	ec->line = 0;
+	ec->cb.callback = run_error_callback;
+	ec->cb.arg = ec;
+	ec->cb.previous = error_context_stack;
+	error_context_stack = &ec->cb;
+}
+
+void
+am_run_error_context_at(AmRunErrorContext *ec, int stmtno, int line)
+{
+	ec->stmtno = stmtno;
+	ec->line = line;
+}
+
+void
+am_run_pop_error_context(AmRunErrorContext *ec)
+{
+	if (error_context_stack == &ec->cb)
+		error_context_stack = ec->cb.previous;
+}
+
+/*
+ * am_record_done
+ *		Record a migration applied (history row, "applied" event) or, for a
+ *		run going down, taken back (history row removed, "rolled_back"), in
+ *		the current (sub)transaction.  Called connected to SPI.
+ */
+void
+am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms)
+{
+	Oid			argtypes[10] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID,
+	TEXTOID, TEXTOID, FLOAT8OID, TEXTOID, TEXTOID};
+	Datum		values[10];
+	char		nulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	AmLogEntry	e;
+
+	values[0] = CStringGetTextDatum(m->version);
+	values[1] = CStringGetTextDatum(m->name);
+	values[2] = CStringGetTextDatum(m->checksum ? m->checksum : "");
+	values[3] = Int32GetDatum(nstmts);
+	values[4] = Int64GetDatum(run->run_id);
+	values[5] = CStringGetTextDatum(run->username);
+	values[6] = CStringGetTextDatum(run->environment);
+	values[7] = Float8GetDatum(duration_ms);
+	values[8] = m->registered_by ? CStringGetTextDatum(m->registered_by) : (Datum) 0;
+	nulls[8] = m->registered_by ? ' ' : 'n';
+	values[9] = CStringGetTextDatum(GetUserNameFromId(OidIsValid(m->run_as) ?
+													  m->run_as : GetUserId(), false));
+	if (run->down)
+	{
+		if (am_spi_owner("DELETE FROM aura_migrate.history WHERE version = $1",
+						 1, argtypes, values, NULL, 0) != SPI_OK_DELETE ||
+			SPI_processed != 1)
+			elog(ERROR, "could not remove migration %s from history", m->version);
+	}
+	else if (am_spi_owner("INSERT INTO aura_migrate.history (version, name, checksum, "
+						  "statements, run_id, applied_by, environment, duration_ms, "
+						  "registered_by, executed_as) "
+						  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+						  10, argtypes, values, nulls, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not record migration %s in history", m->version);
+
+	memset(&e, 0, sizeof(e));
+	e.run_id = run->run_id;
+	e.version = m->version;
+	e.event = run->down ? "rolled_back" : "applied";
+	e.duration_ms = duration_ms;
+	e.environment = run->environment;
+	e.username = run->username;
+	e.checksum = m->checksum;
+	am_log_insert(&e);
+}
+
+/*
+ * am_report_failure
+ *		Record a failed migration durably and raise its error again, with
+ *		the original SQLSTATE, naming the migration, statement and line.
+ *
+ * Outside development, the log keeps no statement text and no DETAIL (a
+ * DETAIL can carry row values), and neither does the raised error; the
+ * message and hint keep their words with every quoted literal elided
+ * (am_redact()).  The engine's own post-migration check messages name
+ * objects only and are kept whole.  A dry run records its failure as
+ * event dry_run.
+ */
+void
+am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
+{
+	ErrorData  *edata = att->edata;
+	AmParsed   *parsed = att->parsed;
+	int			stmtno = att->stmtno;
+	bool		full = (am_environment == AM_ENV_DEVELOPMENT);
+	AmStatement *st = NULL;
+	AmLogEntry	e;
+	int			line = 0;
+	char	   *message;
+	char	   *hint;
+
+	if (parsed != NULL && stmtno > 0 && stmtno <= parsed->nstmts)
+	{
+		st = &parsed->stmts[stmtno - 1];
+		line = st->line;
+		/* a position inside the statement refines the line */
+		if (edata->internalquery != NULL && edata->internalpos > 0 &&
+			strcmp(edata->internalquery, st->text) == 0)
+		{
+			int			l,
+						c;
+
+			am_position_to_line_col(st->text, edata->internalpos, &l, &c);
+			line = st->line + l - 1;
+		}
+	}
+
+	/* outside development no value from a row may leave: see am_redact() */
+	message = (full || att->check_failed) ? edata->message :
+		am_redact_error(edata->sqlerrcode, edata->message);
+	hint = (full || att->check_failed) ? edata->hint :
+		ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_PLPGSQL_ERROR ? NULL :
+		am_redact(edata->hint);
+
+	memset(&e, 0, sizeof(e));
+	e.run_id = run->run_id;
+	e.version = m->version;
+	e.event = run->dry_run ? "dry_run" :
+		att->check_failed ? "check_failed" : "failed";
+	e.duration_ms = att->duration_ms;
+	e.sqlstate = unpack_sql_state(edata->sqlerrcode);
+	e.message = message;
+	e.detail = full ? edata->detail : NULL;
+	e.statement_no = stmtno;
+	e.line = line;
+	e.statement_text = (full && st) ? st->text : NULL;
+	e.environment = run->environment;
+	e.username = run->username;
+	e.checksum = m->checksum;
+
+	pgstat_report_activity(STATE_RUNNING, debug_query_string);
+
+	if (!am_record_failures)
+		;						/* a superuser turned the record off */
+	else if (run->nonatomic)
+	{
+		/* migrate(): commit the failure; the migration is rolled back */
+		am_log_insert(&e);
+		SPI_commit();
+	}
+	else
+		(void) am_log_durable(&e);
+
+	if (stmtno > 0 && run->down)
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("rolling back migration %s (%s) failed at statement %d, line %d",
+						m->version, m->name, stmtno, line),
+				 (full && edata->detail) ?
+				 errdetail("%s\n%s", message, edata->detail) :
+				 errdetail("%s", message),
+				 hint ? errhint("%s", hint) : 0));
+	else if (stmtno > 0)
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("migration %s (%s) failed at statement %d, line %d",
+						m->version, m->name, stmtno, line),
+				 (full && edata->detail) ?
+				 errdetail("%s\n%s", message, edata->detail) :
+				 errdetail("%s", message),
+				 hint ? errhint("%s", hint) : 0));
+	else if (att->check_failed)
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("migration %s (%s) failed its post-migration checks",
+						m->version, m->name),
+				 edata->detail ? errdetail("%s\n%s", message, edata->detail) :
+				 errdetail("%s", message),
+				 hint ? errhint("%s", hint) : 0));
+	else
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("migration %s (%s) failed", m->version, m->name),
+				 (full && edata->detail) ?
+				 errdetail("%s\n%s", message, edata->detail) :
+				 errdetail("%s", message),
+				 hint ? errhint("%s", hint) : 0));
+}
+

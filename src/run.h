@@ -1,0 +1,99 @@
+/*-------------------------------------------------------------------------
+ *
+ * run.h
+ *	  One run of the engine, shared by its executors (run.c).
+ *
+ * Copyright (c) 2026, aura_migrate developers
+ *
+ * IDENTIFICATION
+ *	  src/run.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AURA_MIGRATE_RUN_H
+#define AURA_MIGRATE_RUN_H
+
+#include "fmgr.h"
+#include "nodes/pg_list.h"
+#include "utils/elog.h"
+#include "utils/palloc.h"
+
+#include "sqlsplit.h"
+
+/* the advisory lock every apply(), migrate(), rollback() and register() takes */
+#define AM_ADVISORY_LOCK_KEY	INT64CONST(0x417572614d696772)	/* "AuraMigr" */
+
+/* One pending migration, as loaded from the registry. */
+typedef struct AmMigration
+{
+	char	   *version;
+	char	   *name;
+	char	   *up_sql;
+	char	   *down_sql;		/* rollback() and reset(): what to run */
+	char	   *checksum;
+	int			statements;
+	bool		no_transaction;
+	bool		has_requires;
+	char	   *requires_hint;
+	char	   *source;			/* "bundled" or "user" */
+	char	   *registered_by;	/* who registered (or last replaced) it */
+	bool		synthesized;	/* reset(): the engine wrote its down SQL */
+	Oid			run_as;			/* authority.c: InvalidOid = the caller */
+	double		duration_ms;	/* set once applied */
+} AmMigration;
+
+/* One call of apply(), migrate(), rollback() or reset(). */
+typedef struct AmRun
+{
+	MemoryContext cxt;			/* lives as long as the call, across commits */
+	bool		nonatomic;		/* migrate(): commits after each migration */
+	bool		down;			/* rollback(), reset(): running down SQL */
+	bool		dry_run;		/* apply(dry_run => true): all rolled back */
+	List	   *rls_baseline;	/* rls_gate.c: findings before the run */
+	bool		rls_baseline_taken;
+	int64		run_id;
+	const char *environment;
+	char	   *username;
+	int			npending;
+	AmMigration *pending;
+} AmRun;
+
+/* The outcome of one attempt at a migration. */
+typedef struct AmAttempt
+{
+	ErrorData  *edata;			/* NULL when it succeeded */
+	AmParsed   *parsed;
+	int			stmtno;			/* statement that failed, 0 = none */
+	bool		check_failed;	/* the post-migration checks failed */
+	double		duration_ms;
+} AmAttempt;
+
+/* The error context of a migration's statements. */
+typedef struct AmRunErrorContext
+{
+	ErrorContextCallback cb;
+	AmMigration *m;
+	int			stmtno;
+	int			line;
+} AmRunErrorContext;
+
+extern void am_lock_registry(void);
+extern void am_require_read_committed(const char *what);
+extern void am_start_run(AmRun *run, MemoryContext parent, bool nonatomic);
+extern int64 am_next_run_id(void);
+extern bool am_prepare_run(AmRun *run, const char *target);
+
+extern void am_run_enter(AmRun *run, AmMigration *m);
+extern void am_run_leave(void);
+extern const char *am_run_current_version(void);
+extern int64 am_run_current_run_id(void);
+
+extern void am_run_push_error_context(AmRunErrorContext *ec, AmMigration *m);
+extern void am_run_error_context_at(AmRunErrorContext *ec, int stmtno, int line);
+extern void am_run_pop_error_context(AmRunErrorContext *ec);
+
+extern void am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms);
+extern void am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
+			pg_attribute_noreturn();
+
+#endif							/* AURA_MIGRATE_RUN_H */
