@@ -56,7 +56,7 @@
 #include "toplevel.h"
 #include "guard.h"
 #include "apply.h"
-#include "objects.h"
+#include "postcheck.h"
 #include "run.h"
 #include "authority.h"
 #include "eventlog.h"

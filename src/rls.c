@@ -52,13 +52,13 @@ PG_FUNCTION_INFO_V1(aura_migrate_check_rls);
 static const char cmd_chars[NCMDS] = {'r', 'a', 'w', 'd'};
 static const char *const cmd_names[NCMDS] = {"SELECT", "INSERT", "UPDATE", "DELETE"};
 
-static void read_auth_funcs(AuthFuncs *fns);
+static void read_auth_funcs(AmRlsAuthFuncs *fns);
 static HTAB *read_tables(AmRlsRun *run, Datum schemas, List **tables);
 static void read_policies(AmRlsRun *run, Datum schemas, HTAB *byoid);
-static void check_table(AmRlsRun *run, AuthFuncs *fns, TableInfo *t);
-static void check_owner_commands(AmRlsRun *run, AuthFuncs *fns, TableInfo *t);
-static void check_multiple_permissive(AmRlsRun *run, TableInfo *t);
-static char *policy_object(TableInfo *t, PolicyInfo *p);
+static void check_table(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
+static void check_owner_commands(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
+static void check_multiple_permissive(AmRlsRun *run, AmRlsTableInfo *t);
+static char *policy_object(AmRlsTableInfo *t, AmRlsPolicyInfo *p);
 
 /*
  * am_rls_collect
@@ -71,7 +71,7 @@ static char *policy_object(TableInfo *t, PolicyInfo *p);
 void
 am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
 {
-	AuthFuncs	fns;
+	AmRlsAuthFuncs	fns;
 	List	   *tables = NIL;
 	HTAB	   *byoid;
 	ListCell   *lc;
@@ -117,7 +117,7 @@ am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
 	byoid = read_tables(run, schemas, &tables);
 	read_policies(run, schemas, byoid);
 	foreach(lc, tables)
-		check_table(run, &fns, (TableInfo *) lfirst(lc));
+		check_table(run, &fns, (AmRlsTableInfo *) lfirst(lc));
 	am_rls_check_views(run, schemas);
 	am_rls_check_functions(run, schemas, allow_definer, allow_definer == (Datum) 0);
 
@@ -207,7 +207,7 @@ aura_migrate_check_rls(PG_FUNCTION_ARGS)
  *		simply not found in policies.
  */
 static void
-read_auth_funcs(AuthFuncs *fns)
+read_auth_funcs(AmRlsAuthFuncs *fns)
 {
 	uint64		i;
 
@@ -330,7 +330,7 @@ read_tables(AmRlsRun *run, Datum schemas, List **tables)
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(TableEntry);
+	ctl.entrysize = sizeof(AmRlsTableEntry);
 	ctl.hcxt = run->cxt;
 	byoid = hash_create("check_rls tables", Max(SPI_processed, 16), &ctl,
 						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
@@ -339,8 +339,8 @@ read_tables(AmRlsRun *run, Datum schemas, List **tables)
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
-		TableInfo  *t = palloc0(sizeof(TableInfo));
-		TableEntry *e;
+		AmRlsTableInfo  *t = palloc0(sizeof(AmRlsTableInfo));
+		AmRlsTableEntry *e;
 		bool		isnull;
 		bool		found;
 
@@ -414,13 +414,13 @@ read_policies(AmRlsRun *run, Datum schemas, HTAB *byoid)
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		bool		isnull;
 		Oid			relid = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-		TableEntry *e = hash_search(byoid, &relid, HASH_FIND, NULL);
-		PolicyInfo *p;
+		AmRlsTableEntry *e = hash_search(byoid, &relid, HASH_FIND, NULL);
+		AmRlsPolicyInfo *p;
 		char	   *s;
 
 		if (e == NULL)
 			continue;			/* a table that belongs to an extension */
-		p = palloc0(sizeof(PolicyInfo));
+		p = palloc0(sizeof(AmRlsPolicyInfo));
 		p->name = am_rls_spi_str(tup, 2);
 		p->cmd = am_rls_spi_str(tup, 3)[0];
 		p->permissive = am_rls_spi_bool(tup, 4);
@@ -443,7 +443,7 @@ read_policies(AmRlsRun *run, Datum schemas, HTAB *byoid)
  *		column are also queued for the probes.
  */
 static void
-check_table(AmRlsRun *run, AuthFuncs *fns, TableInfo *t)
+check_table(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 {
 	bool		owned = t->nowner > 0;
 	ListCell   *lc;
@@ -492,10 +492,10 @@ check_table(AmRlsRun *run, AuthFuncs *fns, TableInfo *t)
 	/* each policy on its own */
 	foreach(lc, t->policies)
 	{
-		PolicyInfo *p = (PolicyInfo *) lfirst(lc);
+		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
 		bool		api = p->to_public || p->to_anon || p->to_auth;
 		char	   *obj = policy_object(t, p);
-		WalkState	w;
+		AmRlsWalkState	w;
 
 		if (api && p->permissive)
 		{
@@ -601,7 +601,7 @@ check_table(AmRlsRun *run, AuthFuncs *fns, TableInfo *t)
  *		Whether a policy applies to authenticated for command cmd.
  */
 static bool
-policy_applies(PolicyInfo *p, char cmd)
+policy_applies(AmRlsPolicyInfo *p, char cmd)
 {
 	return p->to_auth && (p->cmd == '*' || p->cmd == cmd);
 }
@@ -613,7 +613,7 @@ policy_applies(PolicyInfo *p, char cmd)
  *		policies falls back to USING as PostgreSQL does.
  */
 static Node *
-policy_expr(PolicyInfo *p, char cmd, bool is_check)
+policy_expr(AmRlsPolicyInfo *p, char cmd, bool is_check)
 {
 	if (!is_check)
 		return p->qual;
@@ -630,7 +630,7 @@ policy_expr(PolicyInfo *p, char cmd, bool is_check)
  *		permissive policies that do not constrain go to *loose.
  */
 static bool
-enforced(AuthFuncs *fns, TableInfo *t, char cmd, bool is_check,
+enforced(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, char cmd, bool is_check,
 		 StringInfo loose)
 {
 	ListCell   *lc;
@@ -639,7 +639,7 @@ enforced(AuthFuncs *fns, TableInfo *t, char cmd, bool is_check,
 
 	foreach(lc, t->policies)
 	{
-		PolicyInfo *p = (PolicyInfo *) lfirst(lc);
+		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
 		Node	   *e;
 
 		if (!policy_applies(p, cmd))
@@ -669,7 +669,7 @@ enforced(AuthFuncs *fns, TableInfo *t, char cmd, bool is_check,
  *		authenticated do not pin the owner column to auth.uid().
  */
 static void
-check_owner_commands(AmRlsRun *run, AuthFuncs *fns, TableInfo *t)
+check_owner_commands(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 {
 	int			c;
 
@@ -723,7 +723,7 @@ check_owner_commands(AmRlsRun *run, AuthFuncs *fns, TableInfo *t)
  *		evaluated for every row, and the most lenient wins.
  */
 static void
-check_multiple_permissive(AmRlsRun *run, TableInfo *t)
+check_multiple_permissive(AmRlsRun *run, AmRlsTableInfo *t)
 {
 	List	   *roles = NIL;
 	ListCell   *lc;
@@ -741,7 +741,7 @@ check_multiple_permissive(AmRlsRun *run, TableInfo *t)
 		roles = lappend(roles, "authenticated");
 	foreach(lc, t->policies)
 	{
-		PolicyInfo *p = (PolicyInfo *) lfirst(lc);
+		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
 		int			i;
 
 		for (i = 0; i < p->nroles; i++)
@@ -769,7 +769,7 @@ check_multiple_permissive(AmRlsRun *run, TableInfo *t)
 			initStringInfo(&names);
 			foreach(lc, t->policies)
 			{
-				PolicyInfo *p = (PolicyInfo *) lfirst(lc);
+				AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
 				bool		applies = p->to_public;
 				int			i;
 
@@ -805,7 +805,7 @@ check_multiple_permissive(AmRlsRun *run, TableInfo *t)
  *		The object name of a policy: "schema.table: policy".
  */
 static char *
-policy_object(TableInfo *t, PolicyInfo *p)
+policy_object(AmRlsTableInfo *t, AmRlsPolicyInfo *p)
 {
 	return psprintf("%s: %s", t->qualname, quote_identifier(p->name));
 }

@@ -62,7 +62,7 @@ extern void am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allo
  * catalogs, and the state of a walk over one policy expression.
  */
 /* One policy of a checked table. */
-typedef struct PolicyInfo
+typedef struct AmRlsPolicyInfo
 {
 	char	   *name;
 	char		cmd;			/* polcmd: r, a, w, d or * */
@@ -74,10 +74,10 @@ typedef struct PolicyInfo
 	int			nroles;
 	Node	   *qual;			/* USING, or NULL */
 	Node	   *check;			/* WITH CHECK, or NULL */
-} PolicyInfo;
+} AmRlsPolicyInfo;
 
 /* One table (or partitioned table) of a checked schema. */
-typedef struct TableInfo
+typedef struct AmRlsTableInfo
 {
 	Oid			relid;
 	char	   *nspname;
@@ -99,38 +99,38 @@ typedef struct TableInfo
 	char	  **zk;				/* zero-knowledge roles with access */
 	int			nzk;
 	char	   *definer_fn;		/* a definer function owned by the owner */
-	List	   *policies;		/* of PolicyInfo * */
+	List	   *policies;		/* of AmRlsPolicyInfo * */
 	Bitmapset  *used_owner;		/* owner attnums referenced by policies */
-} TableInfo;
+} AmRlsTableInfo;
 
-typedef struct TableEntry
+typedef struct AmRlsTableEntry
 {
 	Oid			relid;			/* hash key */
-	TableInfo  *table;
-} TableEntry;
+	AmRlsTableInfo  *table;
+} AmRlsTableEntry;
 
 /* The functions policies are judged by. */
-typedef struct AuthFuncs
+typedef struct AmRlsAuthFuncs
 {
 	List	   *uid;			/* Oids of auth.uid() */
 	List	   *jwt;			/* auth.jwt() */
 	List	   *role;			/* auth.role() */
-} AuthFuncs;
+} AmRlsAuthFuncs;
 
 /* State of the walk over one policy expression. */
-typedef struct WalkState
+typedef struct AmRlsWalkState
 {
-	AuthFuncs  *fns;
-	TableInfo  *table;
+	AmRlsAuthFuncs  *fns;
+	AmRlsTableInfo  *table;
 	int			depth;			/* sub-query nesting */
 	int			wrapped;		/* inside (select f()) */
 	const char *per_row_fn;		/* first function called per row */
 	bool		user_metadata;
-} WalkState;
+} AmRlsWalkState;
 
 /* rls_expr.c */
-extern bool am_rls_policy_walker(Node *node, WalkState *w);
-extern bool am_rls_constrains_owner(AuthFuncs *fns, TableInfo *t, Node *n);
+extern bool am_rls_policy_walker(Node *node, AmRlsWalkState *w);
+extern bool am_rls_constrains_owner(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *n);
 extern bool am_rls_always_true(Node *n);
 
 /* rls_objects.c */

@@ -151,7 +151,7 @@ mentions_user_metadata(List *args)
  *		casts.
  */
 static bool
-is_uid_expr(AuthFuncs *fns, Node *n)
+is_uid_expr(AmRlsAuthFuncs *fns, Node *n)
 {
 	n = strip(n);
 	if (n == NULL)
@@ -195,7 +195,7 @@ is_uid_expr(AuthFuncs *fns, Node *n)
  *		A column of the policy's own table that is an owner column.
  */
 static bool
-is_owner_var(TableInfo *t, Node *n)
+is_owner_var(AmRlsTableInfo *t, Node *n)
 {
 	Var		   *v;
 	int			i;
@@ -219,7 +219,7 @@ is_owner_var(TableInfo *t, Node *n)
  *		such argument, or an OR whose every argument is one.
  */
 bool
-am_rls_constrains_owner(AuthFuncs *fns, TableInfo *t, Node *n)
+am_rls_constrains_owner(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *n)
 {
 	ListCell   *lc;
 
@@ -303,7 +303,7 @@ am_rls_always_true(Node *n)
  *		of the policy's table it references (at any sub-query depth).
  */
 bool
-am_rls_policy_walker(Node *node, WalkState *w)
+am_rls_policy_walker(Node *node, AmRlsWalkState *w)
 {
 	if (node == NULL)
 		return false;

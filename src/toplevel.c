@@ -50,7 +50,7 @@
 #include "toplevel.h"
 #include "guard.h"
 #include "run.h"
-#include "objects.h"
+#include "postcheck.h"
 #include "owner.h"
 #include "validate.h"
 #include "rls_gate.h"

@@ -1,18 +1,18 @@
 /*-------------------------------------------------------------------------
  *
- * objects.h
- *	  The DDL recorder and the post-migration checks (objects.c).
+ * postcheck.h
+ *	  The checks after each migration (postcheck.c).
  *
  * Copyright (c) 2026, aura_migrate developers
  *
  * IDENTIFICATION
- *	  src/objects.h
+ *	  src/postcheck.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef AURA_MIGRATE_OBJECTS_H
-#define AURA_MIGRATE_OBJECTS_H
+#ifndef AURA_MIGRATE_POSTCHECK_H
+#define AURA_MIGRATE_POSTCHECK_H
 
 extern void am_post_check(const char *version, int64 run_id);
 
-#endif							/* AURA_MIGRATE_OBJECTS_H */
+#endif							/* AURA_MIGRATE_POSTCHECK_H */
