@@ -2,36 +2,7 @@
 -- check_rls, structural: every code fires on the smallest schema that has it
 -- and stays silent on its fixed form (probes off throughout)
 --
-SET client_min_messages = warning;
-DO $$
-BEGIN
-	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
-		CREATE ROLE anon NOLOGIN NOINHERIT;
-	END IF;
-	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
-		CREATE ROLE authenticated NOLOGIN NOINHERIT;
-	END IF;
-	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
-		CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
-	END IF;
-	IF to_regnamespace('auth') IS NULL THEN
-		CREATE SCHEMA auth;
-		GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
-	END IF;
-	IF to_regclass('auth.users') IS NULL THEN
-		CREATE TABLE auth.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
-	END IF;
-	IF to_regprocedure('auth.uid()') IS NULL THEN
-		CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS
-		$f$ SELECT (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')::uuid $f$;
-	END IF;
-	IF to_regprocedure('auth.jwt()') IS NULL THEN
-		CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS
-		$f$ SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb $f$;
-	END IF;
-END
-$$;
-RESET client_min_messages;
+-- (anon, authenticated, service_role and auth come from setup.sql)
 
 CREATE SCHEMA rls;
 CREATE FUNCTION pg_temp.check() RETURNS TABLE (severity text, code text, object text)

@@ -3,32 +3,7 @@
 -- anon and service_role; report what crosses an owner boundary; leave no
 -- row, no role and no setting behind
 --
-SET client_min_messages = warning;
-DO $$
-BEGIN
-	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN
-		CREATE ROLE anon NOLOGIN NOINHERIT;
-	END IF;
-	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN
-		CREATE ROLE authenticated NOLOGIN NOINHERIT;
-	END IF;
-	IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
-		CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
-	END IF;
-	IF to_regnamespace('auth') IS NULL THEN
-		CREATE SCHEMA auth;
-		GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
-	END IF;
-	IF to_regclass('auth.users') IS NULL THEN
-		CREATE TABLE auth.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
-	END IF;
-	IF to_regprocedure('auth.uid()') IS NULL THEN
-		CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS
-		$f$ SELECT (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')::uuid $f$;
-	END IF;
-END
-$$;
-RESET client_min_messages;
+-- (anon, authenticated, service_role and auth come from setup.sql)
 
 CREATE SCHEMA probe;
 GRANT USAGE ON SCHEMA probe TO anon, authenticated, service_role;

@@ -90,19 +90,6 @@ target_arg(FunctionCallInfo fcinfo)
 
 
 /*
- * lock_timeout_for_run
- *		The lock_timeout a migration runs under, in ms (0 = none):
- *		aura_migrate.lock_timeout, or by environment when it is -1.
- */
-static int
-lock_timeout_for_run(void)
-{
-	if (am_lock_timeout_ms >= 0)
-		return am_lock_timeout_ms;
-	return am_environment == AM_ENV_DEVELOPMENT ? 0 : 5000;
-}
-
-/*
  * run_statement
  *		Execute one statement of a migration through SPI, under
  *		aura_migrate.statement_timeout when set.  The caller's own statement
@@ -194,7 +181,7 @@ attempt_migration(AmRun *run, AmMigration *m, MemoryContext mcxt, AmAttempt *out
 		AmExecutorSave exec_save;
 		AmSequenceState seq_before;
 		int			nest;
-		int			lock_ms = lock_timeout_for_run();
+		int			lock_ms = am_run_lock_timeout_ms();
 		int			i;
 
 		am_run_push_error_context(&ec, m);

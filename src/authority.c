@@ -215,7 +215,7 @@ may_run_as(Oid role, Oid author, Oid owner, bool owner_bounds)
  *		own (see am_sql_is_shipped()).  Called connected to SPI.
  */
 void
-am_choose_executor(AmMigration *m, bool shipped, bool down)
+am_choose_executor(AmMigration *m, bool shipped)
 {
 	Oid			caller = GetUserId();
 	Oid			owner = am_extension_owner();
@@ -260,20 +260,18 @@ am_choose_executor(AmMigration *m, bool shipped, bool down)
 	if (owner_bounds && has_privs_of_role(caller, author))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("cannot %s migration %s: its registry entry is trusted only as far as the extension's owner",
-						down ? "roll back" : "apply", m->version),
+				 errmsg("migration %s is trusted only as far as the extension's owner", m->version),
 				 errdetail("Extension \"aura_migrate\" belongs to role \"%s\", which is not a superuser and could have written the entry of a migration registered by \"%s\"; nothing was done.",
 						   GetUserNameFromId(owner, false), author_name),
-				 errhint("Apply it as a role whose privileges role \"%s\" holds.",
+				 errhint("Run it as a role whose privileges role \"%s\" holds.",
 						 GetUserNameFromId(owner, false))));
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("cannot %s migration %s as role \"%s\"",
-					down ? "roll back" : "apply", m->version,
-					GetUserNameFromId(caller, false)),
+			 errmsg("role \"%s\" cannot run migration %s", GetUserNameFromId(caller, false),
+					m->version),
 			 errdetail("It was registered by role \"%s\".  A migration runs with no more privileges than the role that registered it, and role \"%s\" is neither covered by that role's privileges nor able to act as it; nothing was done.",
 					   author_name, GetUserNameFromId(caller, false)),
-			 errhint("Apply it as role \"%s\" (or a role it is a member of), or as a role that can act as it.",
+			 errhint("Run it as role \"%s\" (or a role it is a member of), or as a role that can act as it.",
 					 author_name)));
 }
 

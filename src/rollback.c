@@ -133,7 +133,7 @@ load_applied(AmRun *run, const char *target, bool synthesize)
 			continue;			/* rollback() refuses it below */
 		am_choose_executor(m, !m->synthesized && m->source != NULL &&
 						   strcmp(m->source, "bundled") == 0 &&
-						   am_sql_is_shipped(m->down_sql), true);
+						   am_sql_is_shipped(m->down_sql));
 	}
 }
 

@@ -92,6 +92,7 @@ extern void am_run_push_error_context(AmRunErrorContext *ec, AmMigration *m);
 extern void am_run_error_context_at(AmRunErrorContext *ec, int stmtno, int line);
 extern void am_run_pop_error_context(AmRunErrorContext *ec);
 
+extern int	am_run_lock_timeout_ms(void);
 extern void am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms);
 extern void am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
 			pg_attribute_noreturn();

@@ -35,6 +35,16 @@
 static void check_self_modification(const char *version, AmStatement *st,
 									int stmtno, bool is_down);
 
+/* which SQL of a migration an error is about, when it is the down SQL */
+#define DOWN_CONTEXT(is_down, version) \
+	((is_down) ? errcontext("in the down SQL of migration %s", (version)) : 0)
+
+/* the message of a bad version, whole, for each argument that takes one */
+#define INVALID_VERSION(what, version) \
+	(strcmp((what), "target") == 0 ? errmsg("invalid target \"%s\"", (version)) : \
+	 strcmp((what), "dependency") == 0 ? errmsg("invalid dependency \"%s\"", (version)) : \
+	 errmsg("invalid version \"%s\"", (version)))
+
 static const char *const known_environments[] = {
 	"development", "staging", "production", NULL
 };
@@ -83,7 +93,7 @@ am_check_version(const char *version, const char *what)
 	if (version[i] != '\0' || i != 11)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, version),
+				 INVALID_VERSION(what, version),
 				 errdetail("A version has exactly 11 digits: YYYYMMDDNNN."),
 				 errhint("For example 20250909001: the date, then a sequence number from 001 to 999.")));
 
@@ -93,13 +103,13 @@ am_check_version(const char *version, const char *what)
 	if (problem != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, version),
+				 INVALID_VERSION(what, version),
 				 errdetail("\"%.8s\" is not a calendar date: %s", version, problem),
 				 errhint("The first eight digits are the date, YYYYMMDD.")));
 	if (DIGITS(version + 8, 3) < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, version),
+				 INVALID_VERSION(what, version),
 				 errdetail("The sequence number NNN runs from 001 to 999."),
 				 errhint("The first migration of a day is YYYYMMDD001.")));
 }
@@ -329,19 +339,12 @@ check_self_modification(const char *version, AmStatement *st, int stmtno,
 	if (!bad && am_raw_tree_uses_own_sequence(n))
 		bad = true;
 
-	if (bad && is_down)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("down migration %s must not change extension \"aura_migrate\"",
-						version),
-				 errdetail("Statement %d (line %d) is %s on the extension, its schema or its objects.",
-						   stmtno, st->line, CreateCommandName(n)),
-				 errhint("Migrations cannot alter the registry and history they are recorded in.")));
 	if (bad)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("migration %s must not change extension \"aura_migrate\"",
 						version),
+				 DOWN_CONTEXT(is_down, version),
 				 errdetail("Statement %d (line %d) is %s on the extension, its schema or its objects.",
 						   stmtno, st->line, CreateCommandName(n)),
 				 errhint("Migrations cannot alter the registry and history they are recorded in.")));
@@ -363,14 +366,14 @@ am_validate_sql(const char *version, const char *sql, bool is_down,
 				bool no_transaction)
 {
 	size_t		len = strlen(sql);
-	const char *what = is_down ? "down migration" : "migration";
 	AmParsed   *parsed;
 	int			i;
 
 	if (len > (size_t) am_max_sql_size_kb * 1024)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s %s is too large", what, version),
+				 errmsg("migration %s is too large", version),
+				 DOWN_CONTEXT(is_down, version),
 				 errdetail("It has %zu bytes; the limit is %d kB.", len, am_max_sql_size_kb),
 				 errhint("Split it into several migrations, or raise aura_migrate.max_sql_size.")));
 
@@ -382,20 +385,23 @@ am_validate_sql(const char *version, const char *sql, bool is_down,
 		if (parsed->err_meta)
 			ereport(ERROR,
 					(errcode(ERRCODE_SYNTAX_ERROR),
-					 errmsg("%s %s contains a psql meta-command at line %d",
-							what, version, parsed->err_line),
+					 errmsg("migration %s contains a psql meta-command at line %d",
+							version, parsed->err_line),
+					 DOWN_CONTEXT(is_down, version),
 					 errdetail("%s", parsed->err_message),
 					 errhint("%s", parsed->err_hint)));
 		ereport(ERROR,
 				(errcode(parsed->err_sqlstate),
-				 errmsg("syntax error in %s %s at line %d, column %d",
-						what, version, parsed->err_line, parsed->err_column),
+				 errmsg("syntax error in migration %s at line %d, column %d",
+						version, parsed->err_line, parsed->err_column),
+				 DOWN_CONTEXT(is_down, version),
 				 errdetail("%s", parsed->err_message)));
 	}
 	if (parsed->nstmts == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s %s contains no SQL statement", what, version),
+				 errmsg("migration %s contains no SQL statement", version),
+				 DOWN_CONTEXT(is_down, version),
 				 errhint("A migration of only white space or comments does nothing: add its SQL, or do not register it.")));
 
 	for (i = 0; i < parsed->nstmts; i++)
@@ -406,22 +412,25 @@ am_validate_sql(const char *version, const char *sql, bool is_down,
 		if (IsA(n, TransactionStmt))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
-					 errmsg("%s %s contains transaction control at statement %d (line %d)",
-							what, version, i + 1, st->line),
+					 errmsg("migration %s contains transaction control at statement %d (line %d)",
+							version, i + 1, st->line),
+					 DOWN_CONTEXT(is_down, version),
 					 errdetail("%s cannot run inside a migration.", CreateCommandName(n)),
 					 errhint("Each migration runs in its own transaction: remove BEGIN, COMMIT, ROLLBACK, SAVEPOINT and PREPARE TRANSACTION.")));
 		if (IsA(n, CopyStmt) && ((CopyStmt *) n)->filename == NULL &&
 			((CopyStmt *) n)->query == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("%s %s copies from or to the client at statement %d (line %d)",
-							what, version, i + 1, st->line),
+					 errmsg("migration %s copies from or to the client at statement %d (line %d)",
+							version, i + 1, st->line),
+					 DOWN_CONTEXT(is_down, version),
 					 errhint("COPY ... FROM STDIN needs psql; use INSERT ... VALUES for seed data.")));
 		if (!no_transaction && am_stmt_needs_top_level(n))
 			ereport(ERROR,
 					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-					 errmsg("statement %d (line %d) of %s %s cannot run inside a transaction block",
-							i + 1, st->line, what, version),
+					 errmsg("statement %d (line %d) of migration %s cannot run inside a transaction block",
+							i + 1, st->line, version),
+					 DOWN_CONTEXT(is_down, version),
 					 errdetail("%s runs only at top level.", CreateCommandName(n)),
 					 errhint("Mark the migration with a line \"-- aura:no-transaction\" and apply it with CALL aura_migrate.migrate().")));
 		check_self_modification(version, st, i + 1, is_down);

@@ -12,19 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(89);
 
-CREATE FUNCTION pg_temp.act_as(p_role text, p_uid uuid DEFAULT NULL)
-RETURNS void
-LANGUAGE plpgsql
-AS $$
-BEGIN
-	-- What PostgREST does for a request: claims in request.jwt.claims (and the
-	-- legacy request.jwt.claim.sub), then SET LOCAL ROLE to the JWT's role.
-	PERFORM set_config('request.jwt.claims',
-		json_build_object('sub', p_uid, 'role', p_role)::text, true);
-	PERFORM set_config('request.jwt.claim.sub', coalesce(p_uid::text, ''), true);
-	PERFORM set_config('role', p_role, true);
-END;
-$$;
+\ir setup.sql
 
 INSERT INTO auth.users (id) VALUES ('00000000-0000-4000-8000-00000000000a'::uuid), ('00000000-0000-4000-8000-00000000000b'::uuid), ('00000000-0000-4000-8000-00000000000c'::uuid);
 

@@ -5,6 +5,7 @@
 #
 #     durable_failure.sh  a failure is logged durably through a ROLLBACK; staging keeps no text
 #     activity.sh         pg_stat_activity shows migration and statement, then the query again
+#     notx_worker.sh      a no-transaction migration in its background worker: progress, cancel, record
 #     dump_restore.sh     pg_dump / pg_restore (custom and plain) keep registry, history, log
 #     concurrency.sh      8 concurrent apply()/migrate() sessions, 200 migrations, ROUNDS rounds
 #     locks.sh            a migration that cannot take its lock retries; other traffic keeps flowing
@@ -25,7 +26,7 @@ trap 'rm -f "$OUT"' EXIT
 total_pass=0
 total_fail=0
 summary=""
-for t in durable_failure activity locks dump_restore concurrency scripts; do
+for t in durable_failure activity notx_worker locks dump_restore concurrency scripts; do
 	echo "=== $t.sh"
 	start=$(date +%s)
 	bash "$DIR/$t.sh" 2>&1 | tee "$OUT"

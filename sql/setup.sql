@@ -1,0 +1,13 @@
+--
+-- What the pg_regress files share, set up once, first: the Supabase roles
+-- and auth schema of db/init/00_supabase_compat.sql (anon, authenticated,
+-- service_role, auth.users, auth.uid(), auth.jwt()), as every file after
+-- this one finds them.
+--
+\set ECHO none
+SET client_min_messages = warning;
+\i db/init/00_supabase_compat.sql
+RESET client_min_messages;
+\set ECHO all
+SELECT rolname FROM pg_roles WHERE rolname IN ('anon', 'authenticated', 'service_role') ORDER BY 1;
+SELECT to_regprocedure('auth.uid()') IS NOT NULL AS has_uid;
