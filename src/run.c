@@ -289,22 +289,12 @@ am_prepare_run(AmRun *run, const char *target)
 }
 
 /*
- * precheck
- *		Check every pending migration before any is applied: applied
- *		migrations unchanged, SQL still valid,
- *		dependencies applied or earlier in this run, requirements present,
- *		and no migration that needs top level inside apply().
+ * check_drift
+ *		No applied migration's registered SQL changed since (drift).
  */
 static void
-precheck(AmRun *run)
+check_drift(void)
 {
-	Oid			argtypes[2] = {TEXTARRAYOID, TEXTOID};
-	Datum		values[2];
-	Datum	   *versions;
-	MemoryContext checkcxt;
-	MemoryContext oldcxt;
-	int			i;
-
 	/* applied migrations whose registered SQL changed since (drift) */
 	if (am_spi_owner("SELECT h.version FROM aura_migrate.history h "
 					 "JOIN aura_migrate.migration m ON m.version = h.version "
@@ -319,9 +309,22 @@ precheck(AmRun *run)
 						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
 				 errdetail("Its registered SQL no longer matches the checksum recorded when it was applied; nothing was applied."),
 				 errhint("Restore the migration's original SQL, and write the change as a new migration.")));
+}
 
-	if (run->npending == 0)
-		return;
+/*
+ * check_each
+ *		Each pending migration: can run here (no-transaction ones only in
+ *		migrate()), runs as a role no stronger than its author
+ *		(authority.c), and its SQL is valid still (the table may have been
+ *		edited by hand).  Returns the pending versions as a text[] Datum.
+ */
+static Datum
+check_each(AmRun *run)
+{
+	Datum	   *versions;
+	MemoryContext checkcxt;
+	MemoryContext oldcxt;
+	int			i;
 
 	checkcxt = AllocSetContextCreate(CurrentMemoryContext,
 									 "aura_migrate precheck",
@@ -342,7 +345,7 @@ precheck(AmRun *run)
 
 		/* who it runs as: never more privileged than who wrote it */
 		am_choose_executor(m, strcmp(m->source, "bundled") == 0 &&
-						   am_sql_is_shipped(m->up_sql), false);
+						   am_sql_is_shipped(m->up_sql));
 		if (m->no_transaction && OidIsValid(m->run_as))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -359,10 +362,21 @@ precheck(AmRun *run)
 	}
 	MemoryContextDelete(checkcxt);
 
-	values[0] = PointerGetDatum(construct_array(versions, run->npending, TEXTOID,
-												-1, false, TYPALIGN_INT));
+	return PointerGetDatum(construct_array(versions, run->npending, TEXTOID,
+										   -1, false, TYPALIGN_INT));
+}
 
-	/* dependencies: applied, or pending earlier in this run */
+/*
+ * check_dependencies
+ *		Every dependency is applied, or pending earlier in this run.
+ */
+static void
+check_dependencies(Datum versions)
+{
+	Oid			argtypes[1] = {TEXTARRAYOID};
+	Datum		values[1];
+
+	values[0] = versions;
 	if (am_spi_owner("SELECT m.version, d.dep, "
 					 "EXISTS (SELECT 1 FROM aura_migrate.migration x WHERE x.version = d.dep) "
 					 "FROM aura_migrate.migration m, unnest(m.depends_on) AS d(dep) "
@@ -387,11 +401,20 @@ precheck(AmRun *run)
 				 errdetail("It is not pending before it in this environment; nothing was applied.") :
 				 errdetail("It is not registered; nothing was applied.")));
 	}
+}
 
-	/*
-	 * lint errors the migration did not allow: a warning in development,
-	 * a refusal elsewhere
-	 */
+/*
+ * check_lint
+ *		Lint errors the pending migrations did not allow: a warning in
+ *		development, a refusal elsewhere.
+ */
+static void
+check_lint(Datum versions)
+{
+	Oid			argtypes[1] = {TEXTARRAYOID};
+	Datum		values[1];
+
+	values[0] = versions;
 	if (am_spi_owner("SELECT m.version, f.code, f.line, f.message "
 					 "FROM aura_migrate.migration m, unnest(m.findings) AS f "
 					 "WHERE m.version = ANY ($1) AND f.severity = 'error' "
@@ -408,15 +431,26 @@ precheck(AmRun *run)
 				 errmsg("migration %s has lint error %s at line %s",
 						SPI_getvalue(tup, td, 1), SPI_getvalue(tup, td, 2),
 						SPI_getvalue(tup, td, 3)),
-				 errdetail("The %s: %s.  Lint errors in the pending migrations: %lu, listed by aura_migrate.findings().%s",
-						   "finding", SPI_getvalue(tup, td, 4), (unsigned long) SPI_processed,
-						   am_environment == AM_ENV_DEVELOPMENT ? "" :
-						   "  Outside development they stop apply(): nothing was applied."),
+				 am_environment == AM_ENV_DEVELOPMENT ?
+				 errdetail("The finding: %s.  Lint errors in the pending migrations: %lu, listed by aura_migrate.findings().",
+						   SPI_getvalue(tup, td, 4), (unsigned long) SPI_processed) :
+				 errdetail("The finding: %s.  Lint errors in the pending migrations: %lu, listed by aura_migrate.findings().  Outside development they stop apply(): nothing was applied.",
+						   SPI_getvalue(tup, td, 4), (unsigned long) SPI_processed),
 				 errhint("Fix the migration, or acknowledge the finding with a comment \"-- aura:allow %s\" above the statement.",
 						 SPI_getvalue(tup, td, 2))));
 	}
+}
 
-	/* requirements outside the migration set: schemas, roles, functions */
+/*
+ * check_requirements
+ *		What each migration's "-- Requires:" names exists (requires.c).
+ */
+static void
+check_requirements(AmRun *run)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	int			i;
+
 	for (i = 0; i < run->npending; i++)
 	{
 		AmMigration *m = &run->pending[i];
@@ -428,7 +462,7 @@ precheck(AmRun *run)
 		v[0] = CStringGetTextDatum(m->version);
 		if (am_spi_owner("SELECT r FROM aura_migrate.migration m, "
 						 "pg_catalog.unnest(m.requires) AS r WHERE m.version = $1",
-						 1, &argtypes[1], v, NULL, 0) != SPI_OK_SELECT)
+						 1, argtypes, v, NULL, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read the requirements of migration %s", m->version);
 		for (r = 0; r < SPI_processed; r++)
 		{
@@ -444,6 +478,28 @@ precheck(AmRun *run)
 						 m->requires_hint ? errhint("%s", m->requires_hint) : 0));
 		}
 	}
+}
+
+/*
+ * precheck
+ *		Check every pending migration before any is applied: applied
+ *		migrations unchanged, each one runnable here and as whom, its SQL
+ *		still valid, dependencies applied or earlier in this run, no lint
+ *		error outside development, requirements present.  One failure is
+ *		an error, and nothing is applied.
+ */
+static void
+precheck(AmRun *run)
+{
+	Datum		versions;
+
+	check_drift();
+	if (run->npending == 0)
+		return;
+	versions = check_each(run);
+	check_dependencies(versions);
+	check_lint(versions);
+	check_requirements(run);
 }
 
 /*
@@ -493,6 +549,19 @@ am_run_pop_error_context(AmRunErrorContext *ec)
 {
 	if (error_context_stack == &ec->cb)
 		error_context_stack = ec->cb.previous;
+}
+
+/*
+ * am_run_lock_timeout_ms
+ *		The lock_timeout a migration runs under, in ms (0 = none):
+ *		aura_migrate.lock_timeout, or by environment when it is -1.
+ */
+int
+am_run_lock_timeout_ms(void)
+{
+	if (am_lock_timeout_ms >= 0)
+		return am_lock_timeout_ms;
+	return am_environment == AM_ENV_DEVELOPMENT ? 0 : 5000;
 }
 
 /*
