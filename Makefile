@@ -54,7 +54,7 @@ HEADERS = src/apply.h src/authority.h src/checksum.h src/compat.h src/guard.h sr
 ENGINE_SQL = src/sql/aura_migrate.sql src/sql/lint.sql src/sql/check_rls.sql
 AURA_SCHEMA_SCRIPTS = $(shell sh $(srcdir)/scripts/gen-aura-schema.sh --list)
 BUNDLED = $(sort $(wildcard db/migrations/production/*.sql))
-PROBE_FIXTURES = $(sort $(wildcard db/probes/*.sql))
+PROBE_FIXTURES = $(sort $(wildcard db/probes/*.sql)) $(sort $(wildcard db/rules/*.sql))
 
 DATA = ext/aura_migrate--0.1.sql ext/aura_migrate--0.1--0.2.sql
 DATA_built = aura_migrate--$(EXTVERSION).sql $(AURA_SCHEMA_SCRIPTS)

@@ -32,6 +32,20 @@ ALTER TABLE aura_migrate.log
 
 DELETE FROM aura_migrate.probe_fixture WHERE source = 'bundled';
 
+-- zero-knowledge roles: the application's rule, no longer the engine's
+-- default (aura_schema adds service_role)
+CREATE TABLE aura_migrate.zero_knowledge_role (
+	role_name		name PRIMARY KEY,
+	source			text NOT NULL DEFAULT 'user'
+					CHECK (source IN ('bundled', 'user')),
+	note			text
+);
+COMMENT ON TABLE aura_migrate.zero_knowledge_role IS
+'Roles that must hold no privilege on per-user tables, for check_rls() and lint(), besides those aura_migrate.zero_knowledge_roles names.  An application brings its own (extension aura_schema adds service_role).';
+SELECT pg_catalog.pg_extension_config_dump('aura_migrate.zero_knowledge_role',
+										   'WHERE source = ''user''');
+REVOKE ALL ON aura_migrate.zero_knowledge_role FROM PUBLIC;
+
 DROP FUNCTION aura_migrate.apply(text);
 CREATE FUNCTION aura_migrate.apply(target text DEFAULT NULL,
 									dry_run boolean DEFAULT false)

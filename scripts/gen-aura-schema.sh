@@ -2,8 +2,9 @@
 # gen-aura-schema.sh [--list]
 #
 # Writes the scripts of extension aura_schema from db/aura_schema.versions:
-# aura_schema--FIRST.sql registers the first release's migrations and the
-# probe fixtures (db/probes/*.sql); aura_schema--A--B.sql registers the
+# aura_schema--FIRST.sql registers the first release's migrations, the
+# probe fixtures (db/probes/*.sql) and Aura's rules for the checks
+# (db/rules/*.sql: its zero-knowledge role); aura_schema--A--B.sql registers the
 # migrations release B adds.  Each migration file is passed unchanged through
 # scripts/gen-register-sql.sh (aura_migrate._register_bundled), so the checksum
 # registered is the file's, and the engine can find its exact SQL in these
@@ -62,7 +63,7 @@ releases | while read -r ver versions; do
 		# shellcheck disable=SC2086
 		sh "$ROOT/scripts/gen-register-sql.sh" aura_migrate._register_bundled $files
 		if [ -z "$prev" ]; then
-			for f in "$ROOT"/db/probes/*.sql; do
+			for f in "$ROOT"/db/probes/*.sql "$ROOT"/db/rules/*.sql; do
 				[ -f "$f" ] && cat "$f"
 			done
 		fi

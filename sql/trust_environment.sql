@@ -26,9 +26,9 @@ SHOW aura_migrate.environment;
 RESET ROLE;
 SELECT event, message, environment, username FROM aura_migrate.log
  WHERE event = 'environment_set' ORDER BY id;
-SELECT setconfig FROM pg_db_role_setting
+SELECT x AS stored FROM pg_db_role_setting, unnest(setconfig) AS x
  WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
-   AND setrole = 0;
+   AND setrole = 0 AND x LIKE 'aura_migrate.environment=%';
 
 -- a session, superuser or not, cannot weaken it: not with SET ...
 SET aura_migrate.environment = 'development';

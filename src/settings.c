@@ -26,16 +26,20 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_db_role_setting.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/varlena.h"
 
+#include "owner.h"
 #include "settings.h"
 
 #define ENV_SETTING "aura_migrate.environment"
@@ -215,9 +219,11 @@ am_checked_schemas_array(void)
 
 /*
  * am_zero_knowledge_roles
- *		The role names aura_migrate.zero_knowledge_roles lists (default
- *		service_role): roles that must hold no privilege on user data.  The
- *		one parser of the setting, for lint() and check_rls().
+ *		The roles that must hold no privilege on user data, for lint() and
+ *		check_rls(): those aura_migrate.zero_knowledge_roles lists (the one
+ *		parser of the setting; empty by default) and the rows of
+ *		aura_migrate.zero_knowledge_role, which an application fills
+ *		(aura_schema adds service_role).
  */
 List *
 am_zero_knowledge_roles(void)
@@ -227,6 +233,7 @@ am_zero_knowledge_roles(void)
 	List	   *names = NIL;
 	List	   *result = NIL;
 	ListCell   *lc;
+	uint64		i;
 
 	if (!SplitIdentifierString(copy, ',', &names))
 		ereport(ERROR,
@@ -234,6 +241,32 @@ am_zero_knowledge_roles(void)
 				 errmsg("invalid list syntax in \"aura_migrate.zero_knowledge_roles\"")));
 	foreach(lc, names)
 		result = lappend(result, pstrdup((char *) lfirst(lc)));
+
+	/*
+	 * and the application's, from aura_migrate.zero_knowledge_role (which
+	 * an extension version before 0.2 does not have)
+	 */
+	if (!OidIsValid(get_relname_relid("zero_knowledge_role",
+									  get_namespace_oid("aura_migrate", true))))
+		return result;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (am_spi_owner("SELECT z.role_name::pg_catalog.text FROM aura_migrate.zero_knowledge_role z "
+					 "ORDER BY 1", 0, NULL, NULL, NULL, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read aura_migrate.zero_knowledge_role");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *name = am_spi_getstr((int) i, 1);
+		bool		seen = false;
+
+		foreach(lc, result)
+			if (strcmp((char *) lfirst(lc), name) == 0)
+				seen = true;
+		if (!seen)
+			result = lappend(result, name);
+	}
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
 	return result;
 }
 
@@ -351,7 +384,7 @@ am_settings_init(void)
 							   "them as it probes anon.  Roles that do not exist "
 							   "are ignored.",
 							   &am_zero_knowledge_roles_setting,
-							   "service_role",
+							   "",
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
 							   NULL, NULL, NULL);

@@ -127,9 +127,20 @@ COMMENT ON TABLE aura_migrate.object_change IS
 'Every object created, altered or dropped by DDL, recorded by event triggers: with the migration and run that did it, or with none when it was changed outside migrations.';
 CREATE INDEX object_change_version_idx ON aura_migrate.object_change (version, run_id);
 
+CREATE TABLE aura_migrate.zero_knowledge_role (
+	role_name		name PRIMARY KEY,
+	source			text NOT NULL DEFAULT 'user'
+					CHECK (source IN ('bundled', 'user')),
+	note			text
+);
+COMMENT ON TABLE aura_migrate.zero_knowledge_role IS
+'Roles that must hold no privilege on per-user tables, for check_rls() and lint(), besides those aura_migrate.zero_knowledge_roles names.  An application brings its own (extension aura_schema adds service_role).';
+
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.migration',
 										   'WHERE source = ''user''');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.history', '');
+SELECT pg_catalog.pg_extension_config_dump('aura_migrate.zero_knowledge_role',
+										   'WHERE source = ''user''');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.log', '');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.log_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.run_seq', '');
