@@ -126,6 +126,96 @@ check_depends_on(const char *version, ArrayType *arr)
 	}
 }
 
+/* the parameters of the registry statements: $1 .. $15 */
+static Oid	register_argtypes[15] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, INT4OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+TEXTOID, BOOLOID, TEXTOID, OIDOID, NAMEARRAYOID};
+
+/*
+ * store_migration
+ *		Store one validated migration (values and nulls in the order of
+ *		register_argtypes): "registered", "unchanged" for identical content, or
+ *		"replaced" for a pending one with replace; an applied one cannot
+ *		change.  Called connected to SPI, holding the registry lock.
+ */
+static const char *
+store_migration(AmMigrationInput *in, Datum *values, char *nulls)
+{
+	const char *result;
+
+	/* what is there already, and was it applied? */
+	if (am_spi_owner("SELECT m.version IS NOT NULL AS registered, "
+					 "       coalesce(m.checksum = $6 AND m.name = $2 "
+					 "         AND m.description IS NOT DISTINCT FROM $3 "
+					 "         AND m.down_sql IS NOT DISTINCT FROM $5 "
+					 "         AND m.environments IS NOT DISTINCT FROM $8 "
+					 "         AND m.depends_on IS NOT DISTINCT FROM $9, false) AS same, "
+					 "       h.version IS NOT NULL AS applied, "
+					 "       coalesce(h.checksum = $6, false) AS applied_same "
+					 "FROM (SELECT $1::text AS v) arg "
+					 "LEFT JOIN aura_migrate.migration m ON m.version = arg.v "
+					 "LEFT JOIN aura_migrate.history h ON h.version = arg.v",
+					 15, register_argtypes, values, nulls, 0) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not look up migration %s", in->version);
+	else
+	{
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		bool		isnull;
+		bool		registered = DatumGetBool(SPI_getbinval(tup, td, 1, &isnull));
+		bool		same = DatumGetBool(SPI_getbinval(tup, td, 2, &isnull));
+		bool		applied = DatumGetBool(SPI_getbinval(tup, td, 3, &isnull));
+		bool		applied_same = DatumGetBool(SPI_getbinval(tup, td, 4, &isnull));
+
+		if (registered && same)
+			result = "unchanged";
+		else if (applied && !(applied_same && !registered))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("migration %s is already applied and cannot be changed", in->version),
+					 errdetail("Changing an applied migration would make the registry disagree with the schema it built (drift)."),
+					 errhint("Write a new migration with a later version for the change.")));
+		else if (registered && !in->replace)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("migration %s is already registered with other content", in->version),
+					 errhint("Pass replace => true to replace a pending migration.")));
+		else if (registered)
+		{
+			if (am_spi_owner("UPDATE aura_migrate.migration SET name = $2, "
+							 "description = $3, up_sql = $4, down_sql = $5, "
+							 "checksum = $6, statements = $7, environments = $8, "
+							 "depends_on = $9, requires = $10, requires_hint = $11, "
+							 "no_transaction = $12, source = $13, "
+							 "findings = ARRAY(SELECT f FROM aura_migrate.lint($4, $15) AS f), "
+							 "registered_at = pg_catalog.now(), "
+							 "registered_by = (SELECT rolname FROM pg_catalog.pg_roles "
+							 "WHERE oid = $14) "
+							 "WHERE version = $1",
+							 15, register_argtypes, values, nulls, 0) != SPI_OK_UPDATE ||
+				SPI_processed != 1)
+				elog(ERROR, "could not replace migration %s", in->version);
+			result = "replaced";
+		}
+		else
+		{
+			if (am_spi_owner("INSERT INTO aura_migrate.migration (version, name, "
+							 "description, up_sql, down_sql, checksum, statements, "
+							 "environments, depends_on, requires, requires_hint, "
+							 "no_transaction, source, registered_by, findings) "
+							 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+							 "$12, $13, (SELECT rolname FROM pg_catalog.pg_roles "
+							 "WHERE oid = $14), "
+							 "ARRAY(SELECT f FROM aura_migrate.lint($4, $15) AS f))",
+							 15, register_argtypes, values, nulls, 0) != SPI_OK_INSERT)
+				elog(ERROR, "could not register migration %s", in->version);
+			result = "registered";
+		}
+	}
+	return result;
+}
+
 /*
  * register_migration
  *		Validate and store one migration.  Returns "registered", "unchanged"
@@ -143,9 +233,6 @@ register_migration(AmMigrationInput *in)
 	bool		no_tx;
 	ArrayType  *requires;
 	const char *result;
-	Oid			argtypes[15] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, INT4OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-	TEXTOID, BOOLOID, TEXTOID, OIDOID, NAMEARRAYOID};
 	Datum		values[15];
 	char		nulls[15];
 
@@ -202,76 +289,7 @@ register_migration(AmMigrationInput *in)
 	values[13] = ObjectIdGetDatum(GetUserId());	/* the caller */
 	values[14] = am_checked_schemas_array();	/* what lint() checks */
 
-	/* what is there already, and was it applied? */
-	if (am_spi_owner("SELECT m.version IS NOT NULL AS registered, "
-					 "       coalesce(m.checksum = $6 AND m.name = $2 "
-					 "         AND m.description IS NOT DISTINCT FROM $3 "
-					 "         AND m.down_sql IS NOT DISTINCT FROM $5 "
-					 "         AND m.environments IS NOT DISTINCT FROM $8 "
-					 "         AND m.depends_on IS NOT DISTINCT FROM $9, false) AS same, "
-					 "       h.version IS NOT NULL AS applied, "
-					 "       coalesce(h.checksum = $6, false) AS applied_same "
-					 "FROM (SELECT $1::text AS v) arg "
-					 "LEFT JOIN aura_migrate.migration m ON m.version = arg.v "
-					 "LEFT JOIN aura_migrate.history h ON h.version = arg.v",
-					 15, argtypes, values, nulls, 0) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not look up migration %s", in->version);
-	else
-	{
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		bool		isnull;
-		bool		registered = DatumGetBool(SPI_getbinval(tup, td, 1, &isnull));
-		bool		same = DatumGetBool(SPI_getbinval(tup, td, 2, &isnull));
-		bool		applied = DatumGetBool(SPI_getbinval(tup, td, 3, &isnull));
-		bool		applied_same = DatumGetBool(SPI_getbinval(tup, td, 4, &isnull));
-
-		if (registered && same)
-			result = "unchanged";
-		else if (applied && !(applied_same && !registered))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("migration %s is already applied and cannot be changed", in->version),
-					 errdetail("Changing an applied migration would make the registry disagree with the schema it built (drift)."),
-					 errhint("Write a new migration with a later version for the change.")));
-		else if (registered && !in->replace)
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("migration %s is already registered with other content", in->version),
-					 errhint("Pass replace => true to replace a pending migration.")));
-		else if (registered)
-		{
-			if (am_spi_owner("UPDATE aura_migrate.migration SET name = $2, "
-							 "description = $3, up_sql = $4, down_sql = $5, "
-							 "checksum = $6, statements = $7, environments = $8, "
-							 "depends_on = $9, requires = $10, requires_hint = $11, "
-							 "no_transaction = $12, source = $13, "
-							 "findings = ARRAY(SELECT f FROM aura_migrate.lint($4, $15) AS f), "
-							 "registered_at = pg_catalog.now(), "
-							 "registered_by = (SELECT rolname FROM pg_catalog.pg_roles "
-							 "WHERE oid = $14) "
-							 "WHERE version = $1",
-							 15, argtypes, values, nulls, 0) != SPI_OK_UPDATE ||
-				SPI_processed != 1)
-				elog(ERROR, "could not replace migration %s", in->version);
-			result = "replaced";
-		}
-		else
-		{
-			if (am_spi_owner("INSERT INTO aura_migrate.migration (version, name, "
-							 "description, up_sql, down_sql, checksum, statements, "
-							 "environments, depends_on, requires, requires_hint, "
-							 "no_transaction, source, registered_by, findings) "
-							 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-							 "$12, $13, (SELECT rolname FROM pg_catalog.pg_roles "
-							 "WHERE oid = $14), "
-							 "ARRAY(SELECT f FROM aura_migrate.lint($4, $15) AS f))",
-							 15, argtypes, values, nulls, 0) != SPI_OK_INSERT)
-				elog(ERROR, "could not register migration %s", in->version);
-			result = "registered";
-		}
-	}
+	result = store_migration(in, values, nulls);
 
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");
