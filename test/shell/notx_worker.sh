@@ -21,18 +21,10 @@
 # Prints "N passed, M failed"; exits non-zero on failure.
 
 set -u
+. "$(cd "$(dirname "$0")" && pwd)/../reliability/lib.sh"	# ok, notok, check, finish, PSQL
 
 DB="am_notx_$$"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/am_notx.XXXXXX")
-PSQL="psql -X -q -At -v ON_ERROR_STOP=1"
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-notok() { fail=$((fail + 1)); echo "not ok: $*"; }
-check() {
-	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (expected '$2', got '$3')"; fi
-}
 cleanup() {
 	dropdb --if-exists "$DB" 2>/dev/null
 	rm -rf "$WORK"
@@ -40,7 +32,7 @@ cleanup() {
 trap cleanup EXIT
 sql() { $PSQL -d "$DB" -c "$1"; }
 
-createdb "$DB" || { echo "createdb failed"; echo "0 passed, 1 failed"; exit 1; }
+createdb "$DB" || bail "createdb failed"
 $PSQL -d "$DB" >/dev/null <<'SQL'
 CREATE EXTENSION aura_migrate;
 CREATE TABLE nx_data (id int PRIMARY KEY, v int); -- the table the index is for
@@ -106,5 +98,4 @@ check "the index is recorded as created by the migration" "20260301001" \
 	"$(sql "SELECT version FROM aura_migrate.object_change WHERE object_identity = 'public.nx_data_v_idx' AND action = 'created'")"
 check "history holds it once" 1 "$(sql "SELECT count(*) FROM aura_migrate.history WHERE version = '20260301001'")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
