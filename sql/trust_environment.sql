@@ -49,8 +49,20 @@ SELECT * FROM aura_migrate.reset();
 SHOW aura_migrate.environment;
 SELECT substring(aura_migrate.report() FROM 'environment [a-z]+') AS report_says;
 
+-- ... nor from the connection: a role's setting or PGOPTIONS below the
+-- database's value gives way to the database's (not to the built-in default)
+\c "dbname=contrib_regression options='-c aura_migrate.environment=development'"
+SELECT aura_migrate._environment() AS in_force;
+SHOW aura_migrate.environment;
+SELECT * FROM aura_migrate.reset();
+ALTER ROLE CURRENT_USER IN DATABASE contrib_regression SET aura_migrate.environment = 'staging';
+\c -reuse-previous=off dbname=contrib_regression
+SELECT aura_migrate._environment() AS in_force;
+SHOW aura_migrate.environment;
+ALTER ROLE CURRENT_USER IN DATABASE contrib_regression RESET aura_migrate.environment;
+
 -- stricter is fine
-\c
+\c -reuse-previous=off dbname=contrib_regression
 SELECT aura_migrate.set_environment('staging');
 SHOW aura_migrate.environment;
 SET aura_migrate.environment = 'production';

@@ -91,6 +91,46 @@ SET ROLE to_owner;
 DELETE FROM aura_migrate.migration WHERE version IN ('20260801002', '20260801003');
 RESET ROLE;
 
+-- nor is a piece of a shipped script: "bundled" means the whole SQL of that
+-- version as an installed script registers it, not any line of one (a
+-- hostile review ran CREATE SCHEMA, GRANT and DELETE lines this way)
+SET ROLE to_owner;
+INSERT INTO aura_migrate.migration (version, name, up_sql, checksum, statements, source, registered_by)
+VALUES ('20260801002', 'fragment', 'CREATE SCHEMA IF NOT EXISTS aura_private;', '', 1, 'bundled', 'postgres');
+RESET ROLE;
+SELECT * FROM aura_migrate.apply('20260801002');
+SELECT to_regnamespace('aura_private') IS NULL AS not_run_as_a_superuser;
+SET ROLE to_owner;
+DELETE FROM aura_migrate.migration WHERE version = '20260801002';
+RESET ROLE;
+
+-- a probe fixture runs as the table's owner: the registry's owner cannot
+-- make a superuser's check_rls() run one for a table it could not act on
+CREATE TABLE public.to_probed (
+	id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	user_id uuid NOT NULL DEFAULT auth.uid(),
+	note text NOT NULL CHECK (note = 'only the fixture knows this')
+);
+ALTER TABLE public.to_probed ENABLE ROW LEVEL SECURITY;
+CREATE POLICY to_probed_own ON public.to_probed FOR ALL TO authenticated
+	USING (user_id = (SELECT auth.uid())) WITH CHECK (user_id = (SELECT auth.uid()));
+GRANT SELECT, INSERT ON public.to_probed TO authenticated;
+SET ROLE to_owner;
+INSERT INTO aura_migrate.probe_fixture (table_name, insert_sql, note, source)
+VALUES ('public.to_probed',
+		$f$INSERT INTO public.to_probed (user_id, note)
+		   SELECT $1, 'only the fixture knows this'
+		     FROM pg_catalog.pg_create_physical_replication_slot('to_owner_was_here')$f$,
+		'forged by the registry''s owner', 'bundled');
+RESET ROLE;
+SELECT code, message FROM aura_migrate.check_rls('{public}', true)
+ WHERE object = 'public.to_probed' AND code = 'not_probed';
+SELECT count(*) AS slot_created FROM pg_replication_slots WHERE slot_name = 'to_owner_was_here';
+SET ROLE to_owner;
+DELETE FROM aura_migrate.probe_fixture WHERE table_name = 'public.to_probed';
+RESET ROLE;
+DROP TABLE public.to_probed;
+
 -- the bundled install-script function is not a way in either
 SELECT aura_migrate._register_bundled('20260801004_x.sql', 'SELECT 1;', NULL);
 

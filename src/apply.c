@@ -307,7 +307,7 @@ am_apply_one(AmRun *run, AmMigration *m)
 			e.event = "retried";
 			e.duration_ms = att.duration_ms;
 			e.sqlstate = unpack_sql_state(att.edata->sqlerrcode);
-			e.message = am_environment == AM_ENV_DEVELOPMENT ? att.edata->message :
+			e.message = am_effective_environment() == AM_ENV_DEVELOPMENT ? att.edata->message :
 				am_redact_error(att.edata->sqlerrcode, att.edata->message);
 			e.checksum = m->checksum;
 			e.statement_no = att.stmtno;
@@ -319,7 +319,7 @@ am_apply_one(AmRun *run, AmMigration *m)
 		ereport(NOTICE,
 				(errmsg("migration %s could not take a lock at statement %d; retrying in %ld ms (attempt %d of %d)",
 						m->version, att.stmtno, delay, attempt + 2, am_lock_retries + 1),
-				 errdetail("%s", am_environment == AM_ENV_DEVELOPMENT ? att.edata->message :
+				 errdetail("%s", am_effective_environment() == AM_ENV_DEVELOPMENT ? att.edata->message :
 						   am_redact_error(att.edata->sqlerrcode, att.edata->message))));
 		MemoryContextReset(mcxt);
 		while (delay > 0)

@@ -143,13 +143,83 @@ am_may_register_bundled(void)
 }
 
 /*
+ * tag_at_end
+ *		The length of the dollar-quote tag ($aura_file$ or $aura_file_N$,
+ *		as scripts/gen-register-sql.sh writes them) that ends just before
+ *		text + pos, or 0.
+ */
+static int
+tag_at_end(const char *text, size_t pos)
+{
+	size_t		i;
+
+	if (pos == 0 || text[pos - 1] != '$')
+		return 0;
+	for (i = pos - 1; i > 0; i--)
+		if (text[i - 1] == '$')
+			break;
+	if (i == 0)
+		return 0;
+	i--;						/* the opening '$' */
+	if (strncmp(text + i, "$aura_file", 10) != 0)
+		return 0;
+	return (int) (pos - i);
+}
+
+/*
+ * shipped_in
+ *		Whether script holds sql as the whole body of a dollar-quoted
+ *		argument of a _register_bundled() call for a file of version.
+ */
+static bool
+shipped_in(const char *script, const char *version, const char *sql)
+{
+	size_t		len = strlen(sql);
+	const char *p = script;
+
+	while ((p = strstr(p, sql)) != NULL)
+	{
+		size_t		pos = p - script;
+		int			tlen = tag_at_end(script, pos);
+
+		if (tlen > 0 && strncmp(p + len, script + pos - tlen, tlen) == 0)
+		{
+			/* the call this body belongs to: the nearest one before it */
+			const char *call = NULL;
+			const char *q = script;
+			const char *hit;
+
+			while ((hit = strstr(q, "_register_bundled('")) != NULL && hit < p)
+			{
+				call = hit;
+				q = hit + 1;
+			}
+			if (call != NULL)
+			{
+				const char *file = call + strlen("_register_bundled('");
+				const char *end = strstr(call, ") AS result;");
+
+				if ((end == NULL || end > p) &&
+					strncmp(file, version, strlen(version)) == 0 &&
+					file[strlen(version)] == '_')
+					return true;
+			}
+		}
+		p++;
+	}
+	return false;
+}
+
+/*
  * am_sql_is_shipped
- *		Whether sql occurs, byte for byte, in one of the installed script
- *		files (SHAREDIR/extension/NAME--*.sql) of aura_migrate or of an
- *		installed extension that requires it.
+ *		Whether sql is, byte for byte, the whole up or down SQL of migration
+ *		version as one of the installed script files
+ *		(SHAREDIR/extension/NAME--*.sql) of aura_migrate or of an installed
+ *		extension that requires it registers it.  A piece of a script is
+ *		not enough.
  */
 bool
-am_sql_is_shipped(const char *sql)
+am_sql_is_shipped(const char *version, const char *sql)
 {
 	char		sharepath[MAXPGPATH];
 	char	   *dirname;
@@ -158,6 +228,8 @@ am_sql_is_shipped(const char *sql)
 	bool		found = false;
 	List	   *exts = dependent_extensions();
 
+	if (sql == NULL || sql[0] == '\0')
+		return false;
 	get_share_path(my_exec_path, sharepath);
 	dirname = psprintf("%s/extension", sharepath);
 	dir = AllocateDir(dirname);
@@ -184,7 +256,7 @@ am_sql_is_shipped(const char *sql)
 		if (!ours)
 			continue;
 		contents = read_script(psprintf("%s/%s", dirname, de->d_name));
-		if (contents != NULL && strstr(contents, sql) != NULL)
+		if (contents != NULL && shipped_in(contents, version, sql))
 			found = true;
 		if (contents != NULL)
 			pfree(contents);

@@ -23,7 +23,7 @@ typedef struct AmExecutorSave
 } AmExecutorSave;
 
 extern bool am_may_register_bundled(void);
-extern bool am_sql_is_shipped(const char *sql);
+extern bool am_sql_is_shipped(const char *version, const char *sql);
 extern void am_choose_executor(AmMigration *m, bool shipped);
 extern void am_executor_enter(AmMigration *m, AmExecutorSave *save);
 extern void am_executor_leave(AmExecutorSave *save);

@@ -9,10 +9,11 @@
  * per-database setting (pg_db_role_setting, as ALTER DATABASE ... SET
  * stores it) by set_environment(), which the database owner and
  * superusers may call.  A session may choose a stricter environment than
- * its database's, never a weaker one: the setting's check hook refuses a
- * value below the database's, whatever the source (SET, SET LOCAL, a
- * role's setting, PGOPTIONS), so SHOW, status() and the engine always
- * agree on one value.
+ * its database's, never a weaker one: the setting's check hook (settings.c)
+ * refuses a SET or SET LOCAL below the database's value and replaces a
+ * weaker value from the connection (PGOPTIONS, a role's setting) with the
+ * database's, and the engine acts on the stricter of the setting and the
+ * database's value.
  *
  * Copyright (c) 2026, aura_migrate developers
  *

@@ -37,7 +37,7 @@ am_post_check(const char *version, int64 run_id)
 {
 	Oid			argtypes[3] = {TEXTOID, INT8OID, TEXTOID};
 	Datum		values[3];
-	bool		strict_rls = (am_environment != AM_ENV_DEVELOPMENT);
+	bool		strict_rls = (am_effective_environment() != AM_ENV_DEVELOPMENT);
 	uint64		i;
 
 	if (!am_record_ddl)

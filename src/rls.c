@@ -178,7 +178,7 @@ aura_migrate_check_rls(PG_FUNCTION_ARGS)
 	else
 		schemas = PG_GETARG_DATUM(0);
 
-	probes = probes_auto ? (am_environment != AM_ENV_PRODUCTION) : PG_GETARG_BOOL(1);
+	probes = probes_auto ? (am_effective_environment() != AM_ENV_PRODUCTION) : PG_GETARG_BOOL(1);
 	if (probes && !probes_auto && !superuser())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -172,7 +172,7 @@ am_rls_gate_check(AmRun *run, AmMigration *m)
 	int			nnew = 0;
 	List	   *accepted = NIL;
 
-	if (!run->rls_baseline_taken || am_environment == AM_ENV_DEVELOPMENT || run->down)
+	if (!run->rls_baseline_taken || am_effective_environment() == AM_ENV_DEVELOPMENT || run->down)
 		return;
 	foreach(lc, collect(&rr))
 	{
@@ -223,7 +223,7 @@ am_rls_gate_summary(AmRun *run)
 	int			nerrors = 0;
 	int			nwarnings = 0;
 
-	if (!run->rls_baseline_taken || am_environment != AM_ENV_DEVELOPMENT || run->down)
+	if (!run->rls_baseline_taken || am_effective_environment() != AM_ENV_DEVELOPMENT || run->down)
 		return;
 	foreach(lc, collect(&rr))
 	{

@@ -800,6 +800,17 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 		appendStringInfoString(reason, "; no probe fixture is registered");
 		return false;
 	}
+
+	/*
+	 * A fixture runs as the table's owner, and its row belongs to the
+	 * extension's owner, who can write any: it is used only when that role
+	 * could act as the table's owner anyway.
+	 */
+	if (!has_privs_of_role(am_extension_owner(), owner))
+	{
+		appendStringInfoString(reason, "; the probe fixture was not used: it would run as the table's owner, whom the extension's owner cannot act as");
+		return false;
+	}
 	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL, fixture, 1,
 				&uuidtype, &user, true, &res);
 	if (res.ok && res.processed > 0)

@@ -54,7 +54,7 @@ static const char *const droppable_types =
 static void
 require_development(const char *what)
 {
-	if (am_environment != AM_ENV_DEVELOPMENT)
+	if (am_effective_environment() != AM_ENV_DEVELOPMENT)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("aura_migrate.%s() is allowed only in development", what),
@@ -133,7 +133,7 @@ load_applied(AmRun *run, const char *target, bool synthesize)
 			continue;			/* rollback() refuses it below */
 		am_choose_executor(m, !m->synthesized && m->source != NULL &&
 						   strcmp(m->source, "bundled") == 0 &&
-						   am_sql_is_shipped(m->down_sql));
+						   am_sql_is_shipped(m->version, m->down_sql));
 	}
 }
 

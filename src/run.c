@@ -345,7 +345,7 @@ check_each(AmRun *run)
 
 		/* who it runs as: never more privileged than who wrote it */
 		am_choose_executor(m, strcmp(m->source, "bundled") == 0 &&
-						   am_sql_is_shipped(m->up_sql));
+						   am_sql_is_shipped(m->version, m->up_sql));
 		if (m->no_transaction && OidIsValid(m->run_as))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -426,12 +426,12 @@ check_lint(Datum versions)
 		HeapTuple	tup = SPI_tuptable->vals[0];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 
-		ereport(am_environment == AM_ENV_DEVELOPMENT ? WARNING : ERROR,
+		ereport(am_effective_environment() == AM_ENV_DEVELOPMENT ? WARNING : ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("migration %s has lint error %s at line %s",
 						SPI_getvalue(tup, td, 1), SPI_getvalue(tup, td, 2),
 						SPI_getvalue(tup, td, 3)),
-				 am_environment == AM_ENV_DEVELOPMENT ?
+				 am_effective_environment() == AM_ENV_DEVELOPMENT ?
 				 errdetail("The finding: %s.  Lint errors in the pending migrations: %lu, listed by aura_migrate.findings().",
 						   SPI_getvalue(tup, td, 4), (unsigned long) SPI_processed) :
 				 errdetail("The finding: %s.  Lint errors in the pending migrations: %lu, listed by aura_migrate.findings().  Outside development they stop apply(): nothing was applied.",
@@ -561,7 +561,7 @@ am_run_lock_timeout_ms(void)
 {
 	if (am_lock_timeout_ms >= 0)
 		return am_lock_timeout_ms;
-	return am_environment == AM_ENV_DEVELOPMENT ? 0 : 5000;
+	return am_effective_environment() == AM_ENV_DEVELOPMENT ? 0 : 5000;
 }
 
 /*
@@ -634,7 +634,7 @@ am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
 	ErrorData  *edata = att->edata;
 	AmParsed   *parsed = att->parsed;
 	int			stmtno = att->stmtno;
-	bool		full = (am_environment == AM_ENV_DEVELOPMENT);
+	bool		full = (am_effective_environment() == AM_ENV_DEVELOPMENT);
 	AmStatement *st = NULL;
 	AmLogEntry	e;
 	int			line = 0;

@@ -40,6 +40,7 @@
 #include "utils/varlena.h"
 
 #include "owner.h"
+#include "compat.h"
 #include "settings.h"
 
 #define ENV_SETTING "aura_migrate.environment"
@@ -100,7 +101,31 @@ am_environment_name_of(int env)
 const char *
 am_environment_name(void)
 {
-	return am_environment_name_of(am_environment);
+	return am_environment_name_of(am_effective_environment());
+}
+
+/*
+ * am_effective_environment
+ *		The environment the engine acts on: the setting, or the database's
+ *		own value when that is stricter.  The check hook keeps the setting
+ *		from being weaker already; this holds even where the hook could not
+ *		read the catalogs (a library preloaded at connection, outside any
+ *		transaction).  The database's value is read once per transaction.
+ */
+int
+am_effective_environment(void)
+{
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	static int	cached_dbenv = -1;
+
+	if (!IsTransactionState() || !OidIsValid(MyDatabaseId))
+		return am_environment;
+	if (cached_lxid != AM_MY_LXID())
+	{
+		cached_dbenv = am_database_environment();
+		cached_lxid = AM_MY_LXID();
+	}
+	return Max(am_environment, cached_dbenv);
 }
 
 /*
@@ -162,13 +187,15 @@ am_database_environment(void)
 
 /*
  * am_check_environment
- *		Check hook of aura_migrate.environment: refuse a value weaker than
- *		the database's own from any source above the database's setting.
+ *		Check hook of aura_migrate.environment: a value weaker than the
+ *		database's own, from any source above the database's setting, is
+ *		refused when a session SETs it, and replaced by the database's when
+ *		it comes with the connection (PGOPTIONS, a role's setting).
  *
- * Outside a transaction (reading postgresql.conf) the catalogs cannot be
- * read; those sources rank below the database's setting anyway.  When
- * the library is loaded after a session already SET the variable, the
- * value is re-applied through this hook, so it is refused then.
+ * Outside a transaction (reading postgresql.conf, a preloaded library)
+ * the catalogs cannot be read; am_effective_environment() covers that.
+ * When the library is loaded after a session already SET the variable,
+ * the value is re-applied through this hook, so it is refused then.
  */
 bool
 am_check_environment(int *newval, void **extra, GucSource source)
@@ -182,6 +209,17 @@ am_check_environment(int *newval, void **extra, GucSource source)
 	dbenv = am_database_environment();
 	if (dbenv < 0 || *newval >= dbenv)
 		return true;
+
+	/*
+	 * A value from the connection (PGOPTIONS, a role's setting) would
+	 * otherwise leave the built-in default, development, in force: take
+	 * the database's own instead.  Only an interactive SET is refused.
+	 */
+	if (source != PGC_S_SESSION && source != PGC_S_INTERACTIVE)
+	{
+		*newval = dbenv;
+		return true;
+	}
 
 	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
 	GUC_check_errmsg("a session cannot weaken the environment of its database");

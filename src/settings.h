@@ -40,6 +40,7 @@ extern int	am_log_worker_timeout_ms;
 extern void am_settings_init(void);
 
 extern const char *am_environment_name(void);
+extern int	am_effective_environment(void);
 extern int	am_environment_from_name(const char *name);
 extern const char *am_environment_name_of(int env);
 extern int	am_database_environment(void);

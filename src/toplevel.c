@@ -324,9 +324,12 @@ aura_migrate_toplevel_worker_main(Datum main_arg)
 				edata->internalpos : 0;
 			pg_write_barrier();
 			shared->failed_stmt = i + 1;
-			break;
 		}
 		PG_END_TRY();
+
+		/* after PG_END_TRY, never inside PG_CATCH: it restores the stack */
+		if (shared->failed_stmt > 0)
+			break;
 	}
 	am_run_leave();
 	pgstat_report_activity(STATE_IDLE, NULL);
@@ -467,7 +470,8 @@ finish_migration(AmRun *run, AmMigration *m, int nstmts, double duration_ms)
  *		handle, with the shared segment in *segp.
  */
 static BackgroundWorkerHandle *
-start_worker(AmRun *run, AmMigration *m, int lock_timeout_ms, dsm_segment **segp)
+start_worker(AmRun *run, AmMigration *m, int lock_timeout_ms, Oid connect_as,
+			 dsm_segment **segp)
 {
 	Size		size = add_size(offsetof(AmTopLevelShared, sql), strlen(m->up_sql) + 1);
 	dsm_segment *seg;
@@ -481,7 +485,7 @@ start_worker(AmRun *run, AmMigration *m, int lock_timeout_ms, dsm_segment **segp
 	memset(shared, 0, offsetof(AmTopLevelShared, sql));
 	shared->dboid = MyDatabaseId;
 	shared->run_as = GetUserId();
-	shared->connect_as = worker_connect_role(shared->run_as);
+	shared->connect_as = connect_as;
 	shared->run_id = run->run_id;
 	shared->lock_timeout_ms = lock_timeout_ms;
 	strlcpy(shared->version, m->version, sizeof(shared->version));
@@ -552,10 +556,18 @@ am_apply_no_transaction(AmRun *run, AmMigration *m)
 	{
 		BackgroundWorkerHandle *handle;
 		dsm_segment *s;
+		int			lock_ms = am_run_lock_timeout_ms();
+		Oid			connect_as = worker_connect_role(GetUserId());
 
+		/*
+		 * Read what needs the catalogs before the commit: after it, this
+		 * backend must hold no snapshot, or a concurrent index build in the
+		 * worker would wait for it while we wait for the worker.
+		 */
 		SPI_commit();
 		MemoryContextSwitchTo(mcxt);
-		handle = start_worker(run, m, am_run_lock_timeout_ms(), &s);
+		InvalidateCatalogSnapshot();
+		handle = start_worker(run, m, lock_ms, connect_as, &s);
 		seg = s;
 		waited = wait_for_worker(handle, dsm_segment_address(s), m, parsed);
 	}

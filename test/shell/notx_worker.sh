@@ -98,4 +98,17 @@ check "the index is recorded as created by the migration" "20260301001" \
 	"$(sql "SELECT version FROM aura_migrate.object_change WHERE object_identity = 'public.nx_data_v_idx' AND action = 'created'")"
 check "history holds it once" 1 "$(sql "SELECT count(*) FROM aura_migrate.history WHERE version = '20260301001'")"
 
+# a statement that fails ends the migration: the ones after it never run
+$PSQL -d "$DB" >/dev/null <<'SQL'
+SELECT aura_migrate.register('20260301002', 'nx_stops', $m$-- aura:no-transaction
+SELECT 1/0;
+CREATE TABLE nx_after_failure (id int); -- aura:allow table_without_rls
+$m$);
+SQL
+psql -X -q -d "$DB" -c "CALL aura_migrate.migrate()" >"$WORK/call3.out" 2>&1
+check "a failing statement fails the CALL" 1 "$?"
+check "the statement after the failing one never ran" "" "$(sql "SELECT coalesce(to_regclass('nx_after_failure')::text, '')")"
+check "the failure is recorded at statement 1" "failed|22012|1" \
+	"$(sql "SELECT event || '|' || sqlstate || '|' || statement_no FROM aura_migrate.log WHERE version = '20260301002' ORDER BY id DESC LIMIT 1")"
+
 finish
