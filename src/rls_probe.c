@@ -57,6 +57,7 @@
 #include "owner.h"
 #include "validate.h"
 #include "rls.h"
+#include "rls_undo.h"
 
 /* One identity the probes act as. */
 typedef struct Actor
@@ -78,29 +79,6 @@ typedef struct ExecResult
 	char	   *value;			/* first column of the first row, or NULL */
 	char	   *sqlstate;		/* on error */
 } ExecResult;
-
-/* One session-level advisory lock mode held on one tag. */
-typedef struct AdvisoryHold
-{
-	LOCKTAG		tag;
-	LOCKMODE	mode;
-} AdvisoryHold;
-
-/* A sequence's state before a table's probe. */
-typedef struct SeqState
-{
-	Oid			relid;
-	int64		last_value;
-	bool		is_called;
-} SeqState;
-
-/* The sequences of the database, as seq_snapshot() found them. */
-typedef struct SeqSnapshot
-{
-	int			n;
-	SeqState   *seqs;
-	char	   *read_sql;		/* reads (index, last_value, is_called) */
-} SeqSnapshot;
 
 /* A subtransaction begun by sub_begin(). */
 typedef struct SubXact
@@ -141,11 +119,6 @@ static void sub_end(SubXact *s, bool commit);
 static void set_local(const char *name, const char *value);
 static void set_saved(const char *name, const char *value);
 static void throw_cancel(int sqlerrcode);
-static List *advisory_held(void);
-static bool advisory_in(List *holds, AdvisoryHold *h);
-static void advisory_release_new(List *held_before);
-static void seq_snapshot(SeqSnapshot *snap);
-static void seq_restore(SeqSnapshot *snap);
 static void probe_emit_log(ErrorData *edata);
 static char *uuid_str(Datum u);
 
@@ -207,7 +180,7 @@ am_rls_probe(AmRlsRun *run)
 	/* bounds the wait for the sequence locks too */
 	set_saved("lock_timeout", "5s");
 
-	held_before = advisory_held();
+	held_before = am_rls_advisory_held();
 
 	prev_emit_log_hook = save_hook;
 	PG_TRY();
@@ -272,10 +245,11 @@ probe_emit_log(ErrorData *edata)
  *		Probe one table and undo what a rollback cannot.
  *
  * A guard subtransaction share-locks every sequence and records its state
- * (seq_snapshot()); the probe itself runs in a subtransaction of its own
- * inside it (probe_table_caught()), always rolled back; then the sequences
- * it advanced are set back (seq_restore(), as the caller, not as an API
- * role), and the guard is rolled back, which releases the sequence locks.
+ * (am_rls_seq_snapshot() of rls_undo.c); the probe itself runs in a
+ * subtransaction of its own inside it (probe_table_caught()), always rolled
+ * back; then the sequences it advanced are set back (am_rls_seq_restore(),
+ * as the caller, not as an API role), and the guard is rolled back, which
+ * releases the sequence locks.
  * Last, session advisory locks that were not held before the probes are
  * released.  An unexpected error makes the table not_probed, reported by
  * its SQLSTATE only; a cancel is re-thrown after the clean-up.
@@ -297,9 +271,9 @@ probe_table(AmRlsRun *run, List *actors, List *held_before, AmRlsTable *t)
 	{
 		SeqSnapshot snap;
 
-		seq_snapshot(&snap);
+		am_rls_seq_snapshot(&snap);
 		probe_edata = probe_table_caught(run, actors, t);
-		seq_restore(&snap);
+		am_rls_seq_restore(&snap);
 	}
 	PG_CATCH();
 	{
@@ -315,7 +289,7 @@ probe_table(AmRlsRun *run, List *actors, List *held_before, AmRlsTable *t)
 	MemoryContextSwitchTo(oldcxt);
 	CurrentResourceOwner = oldowner;
 
-	advisory_release_new(held_before);
+	am_rls_advisory_release_new(held_before);
 
 	if (edata == NULL)
 		edata = probe_edata;
@@ -1048,198 +1022,6 @@ throw_cancel(int sqlerrcode)
 			 errmsg("canceling the row level security probes"),
 			 errdetail("A statement run by the probes ended with SQLSTATE %s.",
 					   unpack_sql_state(sqlerrcode))));
-}
-
-/*
- * advisory_held
- *		The advisory locks this backend holds, one AdvisoryHold per tag and
- *		mode, read from the lock manager (what pg_locks shows).
- */
-static List *
-advisory_held(void)
-{
-	LockData   *ld = GetLockStatusData();
-	List	   *holds = NIL;
-	int			i;
-
-	for (i = 0; i < ld->nelements; i++)
-	{
-		LockInstanceData *inst = &ld->locks[i];
-		LOCKMODE	mode;
-
-		if (inst->pid != MyProcPid ||
-			inst->locktag.locktag_type != LOCKTAG_ADVISORY ||
-			inst->locktag.locktag_lockmethodid != USER_LOCKMETHOD)
-			continue;
-		for (mode = 1; mode <= MaxLockMode; mode++)
-		{
-			if (inst->holdMask & LOCKBIT_ON(mode))
-			{
-				AdvisoryHold *h = palloc(sizeof(AdvisoryHold));
-
-				h->tag = inst->locktag;
-				h->mode = mode;
-				holds = lappend(holds, h);
-			}
-		}
-	}
-	pfree(ld->locks);
-	pfree(ld);
-	return holds;
-}
-
-/*
- * advisory_in
- *		Whether holds has h's tag and mode.
- */
-static bool
-advisory_in(List *holds, AdvisoryHold *h)
-{
-	ListCell   *lc;
-
-	foreach(lc, holds)
-	{
-		AdvisoryHold *o = (AdvisoryHold *) lfirst(lc);
-
-		if (o->mode == h->mode &&
-			memcmp(&o->tag, &h->tag, sizeof(LOCKTAG)) == 0)
-			return true;
-	}
-	return false;
-}
-
-/*
- * advisory_release_new
- *		Release every advisory lock held now that was not held in
- *		held_before, however many times it was taken.  Called after a
- *		probe's rollback, which released the transaction-level ones the
- *		probe took, so what is left of a new tag is session-level: the
- *		probed code's pg_advisory_lock(), which would otherwise outlive the
- *		check.  A tag the caller already held keeps its holds.
- */
-static void
-advisory_release_new(List *held_before)
-{
-	List	   *now = advisory_held();
-	ListCell   *lc;
-
-	foreach(lc, now)
-	{
-		AdvisoryHold *h = (AdvisoryHold *) lfirst(lc);
-		List	   *again;
-
-		if (advisory_in(held_before, h))
-			continue;
-		do
-		{
-			CHECK_FOR_INTERRUPTS();
-			if (!LockRelease(&h->tag, h->mode, true))
-				break;
-			again = advisory_held();
-		} while (advisory_in(again, h));
-	}
-}
-
-/*
- * seq_snapshot
- *		Share-lock every sequence the probes could advance (all of the
- *		database's, and this session's temporary ones) and record its
- *		last_value and is_called in *snap.  SHARE conflicts with the ROW
- *		EXCLUSIVE that nextval() and setval() take, so until the caller's
- *		subtransaction ends no other session moves them, and any change
- *		seq_restore() finds is the probe's.  Runs as the caller.
- */
-static void
-seq_snapshot(SeqSnapshot *snap)
-{
-	StringInfoData sql;
-	uint64		i;
-
-	memset(snap, 0, sizeof(*snap));
-	if (SPI_execute("SELECT c.oid, n.nspname, c.relname"
-					"  FROM pg_catalog.pg_class c"
-					"  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-					" WHERE c.relkind = 'S'"
-					"   AND (c.relpersistence <> 't'"
-					"        OR n.oid = pg_catalog.pg_my_temp_schema())"
-					" ORDER BY c.oid", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed listing the sequences");
-	if (SPI_processed == 0)
-		return;
-
-	snap->n = (int) SPI_processed;
-	snap->seqs = palloc0(sizeof(SeqState) * snap->n);
-	initStringInfo(&sql);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-
-		snap->seqs[i].relid = DatumGetObjectId(SPI_getbinval(tup, td, 1, &isnull));
-		appendStringInfo(&sql, "%sSELECT %d, s.last_value, s.is_called FROM %s s",
-						 i > 0 ? " UNION ALL " : "", (int) i,
-						 quote_qualified_identifier(SPI_getvalue(tup, td, 2),
-													SPI_getvalue(tup, td, 3)));
-	}
-	snap->read_sql = sql.data;
-
-	for (i = 0; i < snap->n; i++)
-		LockRelationOid(snap->seqs[i].relid, ShareLock);
-
-	if (SPI_execute(snap->read_sql, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed reading the sequences");
-	if (SPI_processed != (uint64) snap->n)
-		elog(ERROR, "read " UINT64_FORMAT " sequences, expected %d",
-			 SPI_processed, snap->n);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int			k = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
-
-		snap->seqs[k].last_value = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
-		snap->seqs[k].is_called = DatumGetBool(SPI_getbinval(tup, td, 3, &isnull));
-	}
-}
-
-/*
- * seq_restore
- *		Set every sequence of *snap that moved back to its recorded state,
- *		with setval(seq, last_value, is_called) semantics, as the caller
- *		(not as an API role).  Sequences are not transactional: the probe's
- *		rollback leaves their advance behind.
- */
-static void
-seq_restore(SeqSnapshot *snap)
-{
-	uint64		i;
-
-	if (snap->n == 0)
-		return;
-	if (SPI_execute(snap->read_sql, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed reading the sequences");
-	if (SPI_processed != (uint64) snap->n)
-		elog(ERROR, "read " UINT64_FORMAT " sequences, expected %d",
-			 SPI_processed, snap->n);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int			k = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
-		int64		last = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
-		bool		called = DatumGetBool(SPI_getbinval(tup, td, 3, &isnull));
-		SeqState   *before = &snap->seqs[k];
-
-		if (last == before->last_value && called == before->is_called)
-			continue;
-		(void) DirectFunctionCall3(setval3_oid,
-								   ObjectIdGetDatum(before->relid),
-								   Int64GetDatum(before->last_value),
-								   BoolGetDatum(before->is_called));
-	}
 }
 
 /*
