@@ -1,0 +1,72 @@
+--
+-- rollback() and reset(): in development only; what a migration created is
+-- recorded with it, and taken back by its down SQL or dropped
+--
+DELETE FROM aura_migrate.migration WHERE source = 'bundled';
+DELETE FROM aura_migrate.object_change;		-- what earlier tests did
+\set VERBOSITY default
+
+SELECT aura_migrate.register('20260901001', 'create_pet', $sql$
+CREATE TABLE ev_pet (id int PRIMARY KEY, name text); -- aura:allow table_without_rls
+$sql$, down_sql => 'DROP TABLE ev_pet;');
+SELECT aura_migrate.register('20260901002', 'pet_index',
+	'CREATE INDEX ev_pet_name_idx ON ev_pet (name); -- aura:allow index_blocks_writes',
+	down_sql => 'DROP INDEX ev_pet_name_idx;');
+SELECT aura_migrate.register('20260901003', 'no_down', $sql$
+CREATE TABLE ev_toy (id int PRIMARY KEY); -- aura:allow table_without_rls
+CREATE VIEW ev_toy_view AS SELECT id FROM ev_toy;
+$sql$);
+SELECT version, status FROM aura_migrate.apply();
+
+-- every object a migration created is recorded with it
+SELECT version, action, object_type, object_identity
+  FROM aura_migrate.object_change WHERE version IS NOT NULL ORDER BY id;
+
+-- rollback() refuses up front, listing what has no down SQL
+SELECT * FROM aura_migrate.rollback('20260901001');
+SELECT count(*) AS still_applied FROM aura_migrate.history;
+
+-- the newest alone (target NULL) needs no down SQL from the others
+DELETE FROM aura_migrate.migration WHERE version = '20260901003';
+DROP VIEW ev_toy_view;
+DROP TABLE ev_toy;
+DELETE FROM aura_migrate.history WHERE version = '20260901003';
+SELECT version, status, statements FROM aura_migrate.rollback();
+SELECT to_regclass('ev_pet_name_idx') AS idx;
+SELECT version, state FROM aura_migrate.status();
+
+-- outside development, rollback() and reset() refuse with a hint
+SET aura_migrate.environment = 'staging';
+SELECT * FROM aura_migrate.rollback('20260901001');
+SELECT * FROM aura_migrate.reset();
+SET aura_migrate.environment = 'production';
+SELECT * FROM aura_migrate.rollback();
+RESET aura_migrate.environment;
+
+-- a target that is not applied
+SELECT * FROM aura_migrate.rollback('20260901002');
+SELECT * FROM aura_migrate.rollback('20990101001');
+
+-- rollback(target) keeps target and takes back what came after
+SELECT version, status FROM aura_migrate.apply();
+SELECT version, status FROM aura_migrate.rollback('20260901001');
+SELECT to_regclass('ev_pet') IS NOT NULL AS pet, to_regclass('ev_pet_name_idx') AS idx;
+SELECT version, event FROM aura_migrate.log WHERE event = 'rolled_back' ORDER BY id;
+
+-- reset(): down SQL where there is some, else drop what the migration created
+SELECT aura_migrate.register('20260901003', 'no_down', $sql$
+CREATE TABLE ev_toy (id int PRIMARY KEY); -- aura:allow table_without_rls
+CREATE VIEW ev_toy_view AS SELECT id FROM ev_toy;
+$sql$);
+SELECT version, status FROM aura_migrate.apply();
+INSERT INTO ev_toy VALUES (1);
+SELECT version, status FROM aura_migrate.reset();
+SELECT count(*) AS toys_after_reset FROM ev_toy;
+SELECT version, state FROM aura_migrate.status();
+
+-- clean up
+DROP TABLE ev_pet;
+DELETE FROM aura_migrate.migration;
+DELETE FROM aura_migrate.history;
+DELETE FROM aura_migrate.log;
+DELETE FROM aura_migrate.object_change;
