@@ -95,8 +95,18 @@ UPDATE aura_migrate.migration
  WHERE version = '20260301001';
 SELECT version, status FROM aura_migrate.apply();
 
+-- a target of another environment is refused, not passed over: nothing
+-- before it is applied either
+SELECT aura_migrate.register('20260301009', 'before_prod', 'CREATE TABLE ap_before_prod (id int); -- aura:allow table_without_rls');
+SELECT aura_migrate.register('20260301010', 'prod_only', 'CREATE TABLE ap_prod (id int);',
+	environments => '{production}');
+SELECT * FROM aura_migrate.apply('20260301010');
+SELECT to_regclass('ap_before_prod') IS NULL AS nothing_applied;
+SELECT version, state FROM aura_migrate.status() WHERE version >= '20260301009';
+SELECT version, status FROM aura_migrate.apply();
+
 -- clean up
-DROP TABLE ap_account, ap_note, ap_thing, ap_later;
+DROP TABLE ap_account, ap_note, ap_thing, ap_later, ap_before_prod;
 DELETE FROM aura_migrate.migration;
 DELETE FROM aura_migrate.history;
 DELETE FROM aura_migrate.log;

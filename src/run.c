@@ -189,12 +189,75 @@ am_next_run_id(void)
 }
 
 /*
+ * check_target
+ *		The target of apply(target) or migrate(target) is registered and
+ *		for this environment.  Returns false when it is applied already (a
+ *		NOTICE says so: there is nothing to do).
+ */
+static bool
+check_target(AmRun *run, const char *target)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	bool		isnull;
+	HeapTuple	tup;
+	TupleDesc	td;
+
+	values[0] = CStringGetTextDatum(target);
+	values[1] = CStringGetTextDatum(run->environment);
+	if (am_spi_owner("SELECT EXISTS (SELECT 1 FROM aura_migrate.migration WHERE version = $1), "
+					 "EXISTS (SELECT 1 FROM aura_migrate.history WHERE version = $1), "
+					 "(SELECT max(version) FROM aura_migrate.migration WHERE version < $1), "
+					 "(SELECT min(version) FROM aura_migrate.migration WHERE version > $1), "
+					 "(SELECT pg_catalog.array_to_string(environments, ', ') "
+					 "   FROM aura_migrate.migration WHERE version = $1 "
+					 "    AND NOT ($2 = ANY (environments)))",
+					 2, argtypes, values, NULL, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not look up target %s", target);
+	tup = SPI_tuptable->vals[0];
+	td = SPI_tuptable->tupdesc;
+
+	if (!DatumGetBool(SPI_getbinval(tup, td, 1, &isnull)))
+	{
+		char	   *before = SPI_getvalue(tup, td, 3);
+		char	   *after = SPI_getvalue(tup, td, 4);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("migration %s is not registered", target),
+				 (before || after) ?
+				 errdetail("The nearest registered versions are %s and %s.",
+						   before ? before : "(none before)",
+						   after ? after : "(none after)") :
+				 errdetail("No migration is registered."),
+				 errhint("SELECT * FROM aura_migrate.status() lists the registered migrations.")));
+	}
+	if (DatumGetBool(SPI_getbinval(tup, td, 2, &isnull)))
+	{
+		ereport(NOTICE,
+				(errmsg("migration %s is already applied", target),
+				 errdetail("Nothing was done.")));
+		return false;
+	}
+	if (SPI_getvalue(tup, td, 5) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration %s is not for environment %s", target, run->environment),
+				 errdetail("Its header restricts it to: %s.  Nothing was applied.",
+						   SPI_getvalue(tup, td, 5)),
+				 errhint("Name a migration of this environment as the target, or none to apply everything pending.")));
+	return true;
+}
+
+/*
  * am_prepare_run
  *		Load the pending migrations up to target and check them all.
  *
  * Called connected to SPI, holding the advisory lock.  Returns false when
  * there is nothing to do because target is already applied (a NOTICE says
- * so); raises an error for an unknown target or a failed pre-check.
+ * so); raises an error for an unknown target, a target of another
+ * environment, or a failed pre-check.
  */
 bool
 am_prepare_run(AmRun *run, const char *target)
@@ -205,48 +268,12 @@ am_prepare_run(AmRun *run, const char *target)
 	MemoryContext oldcxt;
 	uint64		i;
 
+	if (target != NULL && !check_target(run, target))
+		return false;
+
 	values[0] = target ? CStringGetTextDatum(target) : (Datum) 0;
 	nulls[0] = target ? ' ' : 'n';
 	values[1] = CStringGetTextDatum(run->environment);
-
-	if (target != NULL)
-	{
-		if (am_spi_owner("SELECT EXISTS (SELECT 1 FROM aura_migrate.migration WHERE version = $1), "
-						 "EXISTS (SELECT 1 FROM aura_migrate.history WHERE version = $1), "
-						 "(SELECT max(version) FROM aura_migrate.migration WHERE version < $1), "
-						 "(SELECT min(version) FROM aura_migrate.migration WHERE version > $1)",
-						 1, argtypes, values, nulls, 1) != SPI_OK_SELECT ||
-			SPI_processed != 1)
-			elog(ERROR, "could not look up target %s", target);
-		else
-		{
-			bool		isnull;
-			bool		registered = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-																SPI_tuptable->tupdesc, 1, &isnull));
-			bool		applied = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-															 SPI_tuptable->tupdesc, 2, &isnull));
-			char	   *before = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
-			char	   *after = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
-
-			if (!registered)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_OBJECT),
-						 errmsg("migration %s is not registered", target),
-						 (before || after) ?
-						 errdetail("The nearest registered versions are %s and %s.",
-								   before ? before : "(none before)",
-								   after ? after : "(none after)") :
-						 errdetail("No migration is registered."),
-						 errhint("SELECT * FROM aura_migrate.status() lists the registered migrations.")));
-			if (applied)
-			{
-				ereport(NOTICE,
-						(errmsg("migration %s is already applied", target),
-						 errdetail("Nothing was done.")));
-				return false;
-			}
-		}
-	}
 
 	/* the pending set, in version order */
 	if (am_spi_owner("SELECT m.version, m.name, m.up_sql, m.checksum, m.statements, "
