@@ -199,6 +199,13 @@ SELECT count(*) FROM aura_migrate.check_rls('{no_such_schema}', false);
 -- quoting of odd names in objects
 CREATE TABLE rls."Odd Table" (user_id uuid);
 SELECT severity, code, object FROM aura_migrate.check_rls('{rls}', false);
+-- schemas NULL: those of aura_migrate.checked_schemas, which the run's gate
+-- checks (the default argument stays {public})
+SET aura_migrate.checked_schemas = 'rls';
+SELECT count(*) > 0 AS checked_schemas_used FROM aura_migrate.check_rls(NULL, false) WHERE object LIKE 'rls.%';
+RESET aura_migrate.checked_schemas;
+SELECT count(*) AS rls_findings_with_default FROM aura_migrate.check_rls(NULL, false) WHERE object LIKE 'rls.%';
+SELECT count(*) AS rls_findings_with_public FROM aura_migrate.check_rls(probes => false) WHERE object LIKE 'rls.%';
 
 -- only callers granted EXECUTE may run it
 CREATE ROLE regress_rls_checker NOLOGIN;

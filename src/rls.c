@@ -151,7 +151,8 @@ am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
  *			 RETURNS SETOF aura_migrate.finding
  *
  * Reports the structural findings for the tables, views and functions of
- * the given schemas and, when probes is true (NULL: true in development and
+ * the given schemas (NULL: those of aura_migrate.checked_schemas, as the
+ * run's gate checks) and, when probes is true (NULL: true in development and
  * staging, false in production), the findings of the behavioural probes.
  * EXECUTE is revoked from PUBLIC; the probes act as other roles and so need
  * a superuser.  Nothing returned means clean.
@@ -168,15 +169,7 @@ aura_migrate_check_rls(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	if (PG_ARGISNULL(0))
-	{
-		Datum		pub = DirectFunctionCall1(namein, CStringGetDatum("public"));
-
-		schemas = PointerGetDatum(construct_array(&pub, 1, NAMEOID, NAMEDATALEN,
-												  false, TYPALIGN_CHAR));
-	}
-	else
-		schemas = PG_GETARG_DATUM(0);
+	schemas = PG_ARGISNULL(0) ? am_checked_schemas_array() : PG_GETARG_DATUM(0);
 
 	probes = probes_auto ? (am_effective_environment() != AM_ENV_PRODUCTION) : PG_GETARG_BOOL(1);
 	if (probes && !probes_auto && !superuser())

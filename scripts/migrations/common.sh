@@ -1,4 +1,5 @@
-# scripts/migrations/common.sh: shared by run-migration.sh and validate-rls.sh.
+# scripts/migrations/common.sh: shared by run-migration.sh, validate-rls.sh and
+# new-migration.sh.
 # shellcheck shell=bash disable=SC2034
 # Sourced by bash; not meant to be run.  See scripts/migrations/README.md.
 #
@@ -62,7 +63,10 @@ valid_env() {
 	esac
 }
 
-# load_conf ENV: source the settings file and set CONF_<KEY> for ENV
+# load_conf ENV: source the settings file and set CONF_<KEY> for ENV.  Only
+# what the scripts themselves decide is a setting here: what a run may do
+# (lint, the row level security gate, log privacy) the engine decides, from
+# the database's aura_migrate.* settings.
 load_conf() {
 	env=$1
 	[ -r "$AURA_MIGRATE_CONF" ] || die "$EXIT_REFUSED" "cannot read settings file $AURA_MIGRATE_CONF"
@@ -70,12 +74,9 @@ load_conf() {
 	. "$AURA_MIGRATE_CONF" || die "$EXIT_REFUSED" "cannot source settings file $AURA_MIGRATE_CONF"
 	conf_key MIGRATION_DIRS "db/migrations/production"
 	conf_key APPLY_MODE "apply" apply migrate
-	conf_key LOG_DETAIL "safe" full safe
 	conf_key REPLACE_PENDING "no" yes no
-	conf_key LINT_ERRORS "refuse" report refuse
-	conf_key RLS_CHECK "refuse" off report refuse
 	conf_key RLS_PROBES "off" on off
-	conf_key RLS_SCHEMAS "public"
+	conf_key RLS_SCHEMAS ""
 	conf_key RLS_ALLOW_DEFINER ""
 	conf_key LOCK_TIMEOUT ""
 	conf_key LOCK_RETRIES ""
@@ -90,6 +91,18 @@ load_conf() {
 			*[!A-Za-z0-9_.\(\),]*) die "$EXIT_REFUSED" "$AURA_MIGRATE_CONF: ${env}: unexpected character in '$v'" ;;
 		esac
 	done
+	# keys of earlier versions, now the engine's
+	for k in LOG_DETAIL LINT_ERRORS RLS_CHECK; do
+		var="${env}_$k"
+		[ -z "${!var+set}" ] ||
+			emsg "warning: $AURA_MIGRATE_CONF: $var is no longer read: the engine decides by the database's aura_migrate.environment (see scripts/migrations/README.md)"
+	done
+}
+
+# say LINE...: to the terminal and the run's log
+say() {
+	printf '%s\n' "$*"
+	printf '%s\n' "$*" >>"$LOG_FILE"
 }
 
 # conf_key KEY DEFAULT [ALLOWED...]: CONF_KEY = ${env}_KEY or DEFAULT, checked
@@ -120,6 +133,38 @@ sql_array() {
 		out="${out:+$out,}\"$w\""
 	done
 	printf "'{%s}'" "$out"
+}
+
+# collect_files: FILES, the up files of MIGRATION_DIRS in version order.
+# Only the names are checked here; the engine reads what is inside.
+collect_files() {
+	FILES=()
+	list=""
+	for d in $CONF_MIGRATION_DIRS; do
+		case "$d" in /*) p=$d ;; *) p="$AURA_ROOT/$d" ;; esac
+		[ -d "$p" ] || die "$EXIT_REFUSED" "MIGRATION_DIRS of $env lists $d, which is not a directory ($p)"
+		for f in "$p"/*.sql; do
+			[ -e "$f" ] || continue
+			b=$(basename "$f")
+			case "$b" in
+				*.down.sql)
+					[ -f "${f%.down.sql}.sql" ] || die "$EXIT_REFUSED" "$f: down migration without its up file"
+					continue
+					;;
+			esac
+			printf '%s' "$b" | grep -Eq '^[0-9]{11}_[a-z][a-z0-9_]*\.sql$' ||
+				die "$EXIT_REFUSED" "$f: not a migration file name (YYYYMMDDNNN_snake_case_name.sql)"
+			list="$list${b:0:11}	$f
+"
+		done
+	done
+	dup=$(printf '%s' "$list" | cut -f1 | sort | uniq -d | head -n 1)
+	[ -z "$dup" ] || die "$EXIT_REFUSED" "two migration files have version $dup: $(printf '%s' "$list" | grep "^$dup" | cut -f2 | tr '\n' ' ')"
+	while IFS='	' read -r v f; do
+		[ -n "$v" ] && FILES+=("$f")
+	done <<EOF
+$(printf '%s' "$list" | sort)
+EOF
 }
 
 # check_connect: psql -c 'select 1', exit 3 with a clear message when unreachable
@@ -189,53 +234,4 @@ git_desc() {
 	else
 		printf 'not a git checkout'
 	fi
-}
-
-# filter_messages MODE: psql's merged output with server messages kept as
-# MODE (full or safe) allows.  safe keeps ERROR, WARNING, NOTICE, INFO and
-# HINT lines, and for an error of the engine ("migration V (name) failed at
-# statement N, line L") the first line of its DETAIL, which is the failing
-# statement's error message, as "CAUSE:"; it drops every other DETAIL line,
-# CONTEXT, QUERY, STATEMENT, LINE n (SQL text) and their continuation lines.
-# full drops only LOCATION (C source positions).
-filter_messages() {
-	awk -v mode="$1" '
-	function prefix(s) {
-		if (match(s, /^(psql:[^ ]*: )?(ERROR|WARNING|NOTICE|INFO|LOG|HINT|DETAIL|CONTEXT|LOCATION|STATEMENT|QUERY|FATAL|PANIC):/))
-			return substr(s, RSTART, RLENGTH)
-		if (match(s, /^(psql:[^ ]*: )?LINE [0-9]+:/))
-			return "LINE:"
-		return ""
-	}
-	{
-		p = prefix($0)
-		kind = p
-		sub(/^psql:[^ ]*: /, "", kind)
-		sub(/:$/, "", kind)
-		if (mode == "full") {
-			# a LOCATION line is one line: what follows it is output again
-			if (kind == "LOCATION") { drop = 0; next }
-			if (kind != "") drop = 0
-			if (!drop) print
-			next
-		}
-		if (kind == "ERROR" || kind == "WARNING" || kind == "NOTICE" || kind == "INFO" || kind == "FATAL" || kind == "PANIC" || kind == "HINT") {
-			drop = 1    # continuation lines of a message are dropped
-			cause = (kind == "ERROR" && $0 ~ /migration [0-9]+ \([a-z0-9_]+\) failed/)
-			print
-			next
-		}
-		if (kind == "DETAIL" && cause) {
-			line = $0
-			sub(/^(psql:[^ ]*: )?DETAIL: */, "", line)
-			print "CAUSE:  " line
-			cause = 0
-			drop = 1
-			next
-		}
-		if (kind != "") { drop = 1; cause = 0; next }
-		if (drop && $0 !~ /^@@/ && $0 !~ /^[0-9][0-9]*_[a-z0-9_]*\.sql\|(registered|unchanged|replaced)$/ && $0 !~ /^(psql:|server closed|connection to server|could not)/) next
-		drop = 0
-		print
-	}'
 }

@@ -73,15 +73,11 @@ new_log_file rls
 START=$(date -u +%s)
 
 # say LINE...: to the terminal and the report
-say() {
-	printf '%s\n' "$*"
-	printf '%s\n' "$*" >>"$LOG_FILE"
-}
 
 say "# aura_migrate validate-rls.sh"
 say "# started:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 say "# environment: $ENV"
-say "# schemas:     $CONF_RLS_SCHEMAS"
+say "# schemas:     ${CONF_RLS_SCHEMAS:-(aura_migrate.checked_schemas of the database)}"
 say "# probes:      $PROBES"
 say "# allowed SECURITY DEFINER for anon/PUBLIC: ${CONF_RLS_ALLOW_DEFINER:-(none)}"
 say "# report:      $LOG_FILE"
@@ -97,14 +93,19 @@ has=$(psql_cmd -At -c "SELECT count(*) FROM pg_catalog.pg_proc WHERE proname = '
 probes=false
 [ "$PROBES" = on ] && probes=true
 # shellcheck disable=SC2086
-schemas=$(sql_array $CONF_RLS_SCHEMAS)
+if [ -n "$CONF_RLS_SCHEMAS" ]; then
+	# shellcheck disable=SC2086
+	schemas="$(sql_array $CONF_RLS_SCHEMAS)::name[]"
+else
+	schemas="NULL::name[]"
+fi
 if [ -n "$CONF_RLS_ALLOW_DEFINER" ]; then
 	# shellcheck disable=SC2086
 	allow="$(sql_array $CONF_RLS_ALLOW_DEFINER)::text[]"
 else
 	allow="NULL::text[]"
 fi
-call="aura_migrate.check_rls($schemas::name[], $probes, $allow)"
+call="aura_migrate.check_rls($schemas, $probes, $allow)"
 say "== $call"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/am_rls.XXXXXX") || die "$EXIT_REFUSED" "cannot create a temporary directory"
