@@ -96,11 +96,22 @@ typedef struct ProbeTable
 	char	   *set_type;		/* its type */
 } ProbeTable;
 
+/* A user table the probed table's owner column references, and the
+ * columns a row of it gets the user's id in. */
+typedef struct ProbeParent
+{
+	Oid			relid;
+	Oid			owner;
+	char	   *name;
+	int16	   *forced;
+	int			nforced;
+} ProbeParent;
+
 static void probe_table(AmRlsRun *run, List *actors, List *held_before,
 						AmRlsTable *t);
 static ErrorData *probe_table_caught(AmRlsRun *run, List *actors, AmRlsTable *t);
 static void probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t);
-static bool create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced,
+static bool create_row(Oid relid, Oid owner, int nforced,
 					   int16 *forced, Datum user, ProbeTable *pt,
 					   StringInfo reason);
 static void try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
@@ -347,76 +358,66 @@ probe_table_caught(AmRlsRun *run, List *actors, AmRlsTable *t)
 }
 
 /*
- * probe_table_body
- *		Set up users A and B and their rows, then let every actor try every
- *		command on A's row.  Runs inside probe_table()'s subtransaction.
+ * create_auth_users
+ *		An auth.users row for each synthetic user, as that table's owner,
+ *		when there is such a table.  False (with a not_probed finding) when
+ *		the insert fails.
  */
-static void
-probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
+static bool
+create_auth_users(AmRlsRun *run, AmRlsTable *t, Datum *users)
 {
-	Oid			argtypes[2] = {OIDOID, INT2ARRAYOID};
-	Datum		args[2];
-	Datum		users[2];
-	Datum	   *forced;
-	ProbeTable	pt;
-	StringInfoData reason;
+	Oid			uuidtype = UUIDOID;
+	Oid			owner;
+	bool		isnull;
 	ExecResult	res;
-	char	   *row_json;
-	char	   *set_value = NULL;
-	char	   *sql;
-	ListCell   *lc;
 	int			i;
-	struct
-	{
-		Oid			relid;
-		Oid			owner;
-		char	   *name;
-		int16	   *forced;
-		int			nforced;
-	}		   *parents;
-	int			nparents;
 
-	/* the probes see what the API roles see (lock_timeout: am_rls_probe()) */
-	set_local("row_security", "on");
-
-	users[0] = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
-	users[1] = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
-	initStringInfo(&reason);
-
-	/* auth.users rows, as that table's owner */
 	if (SPI_execute("SELECT c.relowner FROM pg_catalog.pg_class c "
 					"WHERE c.oid = pg_catalog.to_regclass('auth.users')",
 					true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute failed looking up auth.users");
-	if (SPI_processed == 1)
+	if (SPI_processed != 1)
+		return true;
+	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+	for (i = 0; i < 2; i++)
 	{
-		bool		isnull;
-		Oid			owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-														   SPI_tuptable->tupdesc, 1, &isnull));
-		Oid			uuidtype = UUIDOID;
-
-		for (i = 0; i < 2; i++)
+		exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL,
+					"INSERT INTO auth.users (id) VALUES ($1)",
+					1, &uuidtype, &users[i], true, &res);
+		if (!res.ok)
 		{
-			exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL,
-						"INSERT INTO auth.users (id) VALUES ($1)",
-						1, &uuidtype, &users[i], true, &res);
-			if (!res.ok)
-			{
-				am_rls_add_finding(run, "warning", "not_probed", t->qualname,
-								   "Make sure INSERT INTO auth.users (id) VALUES (...) works for the owner of auth.users.",
-								   "table \"%s\" was not probed: no auth.users row could be created for a synthetic user: insert as the owner of auth.users failed with SQLSTATE %s",
-								   t->qualname, res.sqlstate);
-				return;
-			}
+			am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+							   "Make sure INSERT INTO auth.users (id) VALUES (...) works for the owner of auth.users.",
+							   "table \"%s\" was not probed: no auth.users row could be created for a synthetic user: insert as the owner of auth.users failed with SQLSTATE %s",
+							   t->qualname, res.sqlstate);
+			return false;
 		}
 	}
+	return true;
+}
 
-	/* user tables the owner columns reference (public.users), one row each */
-	forced = palloc(sizeof(Datum) * (t->nowner + 1));
+/*
+ * read_parent_tables
+ *		The user tables the owner columns of t reference (public.users, say),
+ *		other than auth.users, each with the columns a row of it must get
+ *		the user's id in.  Returns how many, in *parents.
+ */
+static int
+read_parent_tables(AmRlsTable *t, ProbeParent **parents)
+{
+	Oid			argtypes[2] = {OIDOID, INT2ARRAYOID};
+	Datum		args[2];
+	Datum	   *owner_cols;
+	ProbeParent *out;
+	int			n;
+	int			i;
+
+	owner_cols = palloc(sizeof(Datum) * (t->nowner + 1));
 	for (i = 0; i < t->nowner; i++)
-		forced[i] = Int16GetDatum(t->owner_attnums[i]);
+		owner_cols[i] = Int16GetDatum(t->owner_attnums[i]);
 	args[0] = ObjectIdGetDatum(t->relid);
-	args[1] = PointerGetDatum(construct_array(forced, t->nowner, INT2OID,
+	args[1] = PointerGetDatum(construct_array(owner_cols, t->nowner, INT2OID,
 											  sizeof(int16), true, TYPALIGN_SHORT));
 	if (SPI_execute_with_args(
 							  "SELECT DISTINCT k.confrelid, rc.relowner,"
@@ -443,142 +444,198 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed looking up the user tables of %s",
 			 t->qualname);
-	nparents = (int) SPI_processed;
-	parents = palloc0(sizeof(*parents) * (nparents + 1));
-	for (i = 0; i < nparents; i++)
+	n = (int) SPI_processed;
+	out = palloc0(sizeof(ProbeParent) * (n + 1));
+	for (i = 0; i < n; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
-		ArrayType  *arr;
 		Datum	   *elems;
 		bool	   *enulls;
-		int			n;
+		int			nelems;
 		int			j;
 
-		parents[i].relid = DatumGetObjectId(SPI_getbinval(tup, td, 1, &isnull));
-		parents[i].owner = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
-		parents[i].name = pstrdup(SPI_getvalue(tup, td, 3));
-		arr = DatumGetArrayTypePCopy(SPI_getbinval(tup, td, 4, &isnull));
-		deconstruct_array(arr, INT2OID, sizeof(int16), true, TYPALIGN_SHORT,
-						  &elems, &enulls, &n);
-		parents[i].forced = palloc(sizeof(int16) * (n + 1));
-		for (j = 0; j < n; j++)
-			parents[i].forced[j] = DatumGetInt16(elems[j]);
-		parents[i].nforced = n;
+		out[i].relid = DatumGetObjectId(SPI_getbinval(tup, td, 1, &isnull));
+		out[i].owner = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
+		out[i].name = pstrdup(SPI_getvalue(tup, td, 3));
+		deconstruct_array(DatumGetArrayTypePCopy(SPI_getbinval(tup, td, 4, &isnull)),
+						  INT2OID, sizeof(int16), true, TYPALIGN_SHORT,
+						  &elems, &enulls, &nelems);
+		out[i].forced = palloc(sizeof(int16) * (nelems + 1));
+		for (j = 0; j < nelems; j++)
+			out[i].forced[j] = DatumGetInt16(elems[j]);
+		out[i].nforced = nelems;
 	}
+	*parents = out;
+	return n;
+}
+
+/*
+ * create_rows
+ *		A row for each synthetic user in each user table t references, then
+ *		in t itself (pt learns what the tries need of it).  False (with a
+ *		not_probed finding) when one cannot be created.
+ */
+static bool
+create_rows(AmRlsRun *run, AmRlsTable *t, Datum *users, ProbeTable *pt)
+{
+	ProbeParent *parents;
+	StringInfoData reason;
+	int			nparents = read_parent_tables(t, &parents);
+	int			i;
+	int			u;
+
+	initStringInfo(&reason);
 	for (i = 0; i < nparents; i++)
 	{
-		int			u;
-
 		for (u = 0; u < 2; u++)
 		{
 			resetStringInfo(&reason);
-			if (!create_row(run, parents[i].relid, parents[i].owner,
-							parents[i].nforced, parents[i].forced, users[u],
-							NULL, &reason))
-			{
-				am_rls_add_finding(run, "warning", "not_probed", t->qualname,
-								   psprintf("Register a probe fixture for %s: SELECT aura_migrate.register_probe_fixture('%s', 'INSERT INTO %s ... VALUES ($1, ...)');",
-											parents[i].name, parents[i].name, parents[i].name),
-								   "table \"%s\" was not probed: no row of user table \"%s\" could be created for a synthetic user: %s",
-								   t->qualname, parents[i].name, reason.data);
-				return;
-			}
+			if (create_row(parents[i].relid, parents[i].owner,
+						   parents[i].nforced, parents[i].forced, users[u],
+						   NULL, &reason))
+				continue;
+			am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+							   psprintf("Register a probe fixture for %s: SELECT aura_migrate.register_probe_fixture('%s', 'INSERT INTO %s ... VALUES ($1, ...)');",
+										parents[i].name, parents[i].name, parents[i].name),
+							   "table \"%s\" was not probed: no row of user table \"%s\" could be created for a synthetic user: %s",
+							   t->qualname, parents[i].name, reason.data);
+			return false;
 		}
 	}
 
-	/* a row of the table for A and for B */
-	memset(&pt, 0, sizeof(pt));
-	pt.t = t;
-	for (i = 0; i < 2; i++)
+	memset(pt, 0, sizeof(*pt));
+	pt->t = t;
+	for (u = 0; u < 2; u++)
 	{
 		resetStringInfo(&reason);
-		if (!create_row(run, t->relid, t->relowner, t->nowner, t->owner_attnums,
-						users[i], &pt, &reason))
-		{
-			am_rls_add_finding(run, "warning", "not_probed", t->qualname,
-							   psprintf("Register a probe fixture: SELECT aura_migrate.register_probe_fixture('%s', 'INSERT INTO %s ... VALUES ($1, ...)');",
-										t->plainname, t->qualname),
-							   "table \"%s\" was not probed: no row could be synthesised for a user or created by its probe fixture: %s",
-							   t->qualname, reason.data);
-			return;
-		}
+		if (create_row(t->relid, t->relowner, t->nowner, t->owner_attnums,
+					   users[u], pt, &reason))
+			continue;
+		am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+						   psprintf("Register a probe fixture: SELECT aura_migrate.register_probe_fixture('%s', 'INSERT INTO %s ... VALUES ($1, ...)');",
+									t->plainname, t->qualname),
+						   "table \"%s\" was not probed: no row could be synthesised for a user or created by its probe fixture: %s",
+						   t->qualname, reason.data);
+		return false;
 	}
+	return true;
+}
 
-	/* A's row as JSON for the INSERT try, and its value of the UPDATE column */
+/*
+ * read_row_of_a
+ *		User A's row as JSON, for the INSERT try, and its value of the
+ *		column the UPDATE try sets (NULL when there is none or it is NULL).
+ */
+static void
+read_row_of_a(ProbeTable *pt, Datum user_a, char **row_json, char **set_value)
+{
+	AmRlsTable *t = pt->t;
+	Oid			types[1] = {UUIDOID};
+	ExecResult	res;
+	char	   *sql;
+
+	sql = psprintf("SELECT pg_catalog.row_to_json(probe_t)::text FROM %s probe_t "
+				   "WHERE probe_t.%s::text = $1::text LIMIT 1",
+				   t->qualname, t->owner_col);
+	exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL, sql, 1,
+				types, &user_a, false, &res);
+	*row_json = res.ok ? res.value : NULL;
+	*set_value = NULL;
+	if (pt->set_col == NULL)
+		return;
+	sql = psprintf("SELECT probe_t.%s::text FROM %s probe_t "
+				   "WHERE probe_t.%s::text = $1::text LIMIT 1",
+				   pt->set_col, t->qualname, t->owner_col);
+	exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL, sql, 1,
+				types, &user_a, false, &res);
+	*set_value = res.ok ? res.value : NULL;
+}
+
+/*
+ * try_as_actor
+ *		Let one actor try SELECT, INSERT, UPDATE and DELETE on A's row.
+ */
+static void
+try_as_actor(AmRlsRun *run, Actor *a, ProbeTable *pt, Datum *users,
+			 const char *row_json, const char *set_value)
+{
+	AmRlsTable *t = pt->t;
+	Datum		cargs[2];
+	bool		cnulls[2] = {false, false};
+	char	   *delete_own;
+	char	   *sql;
+
+	cargs[0] = users[0];
+	delete_own = psprintf("DELETE FROM %s probe_t WHERE probe_t.%s::text = $1::text",
+						  t->qualname, t->owner_col);
+
+	/* read A's row, filtering on its owner as a client would */
+	sql = psprintf("SELECT pg_catalog.count(*) FROM %s probe_t "
+				   "WHERE probe_t.%s::text = $1::text", t->qualname, t->owner_col);
+	try_command(run, t, a, "SELECT", sql, 1, cargs, cnulls, NULL, (Datum) 0,
+				users[1]);
+
+	/* insert a copy of A's row for A (A's own row removed first) */
+	if (row_json != NULL && pt->insert_cols != NULL)
 	{
-		Oid			types[1] = {UUIDOID};
-
-		sql = psprintf("SELECT pg_catalog.row_to_json(probe_t)::text FROM %s probe_t "
-					   "WHERE probe_t.%s::text = $1::text LIMIT 1",
-					   t->qualname, t->owner_col);
-		exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL, sql, 1,
-					types, &users[0],
-					false, &res);
-		row_json = res.ok ? res.value : NULL;
-		if (pt.set_col != NULL)
-		{
-			sql = psprintf("SELECT probe_t.%s::text FROM %s probe_t "
-						   "WHERE probe_t.%s::text = $1::text LIMIT 1",
-						   pt.set_col, t->qualname, t->owner_col);
-			exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL, sql, 1,
-					types, &users[0],
-						false, &res);
-			set_value = res.ok ? res.value : NULL;
-		}
+		cargs[1] = CStringGetTextDatum(row_json);
+		sql = psprintf("INSERT INTO %s (%s) SELECT %s FROM "
+					   "pg_catalog.json_populate_record(NULL::%s, $2::pg_catalog.json)",
+					   t->qualname, pt->insert_cols, pt->insert_cols, t->qualname);
+		try_command(run, t, a, "INSERT", sql, 2, cargs, cnulls, delete_own,
+					users[0], users[1]);
 	}
+
+	/*
+	 * UPDATE and DELETE without a WHERE clause, so that no SELECT policy is
+	 * involved (a write needs no read right then), after B's own rows are
+	 * removed: any row reached belongs to someone else.
+	 */
+	if (pt->set_col != NULL)
+	{
+		cargs[1] = set_value ? CStringGetTextDatum(set_value) : (Datum) 0;
+		cnulls[1] = (set_value == NULL);
+		sql = psprintf("UPDATE %s SET %s = $2::pg_catalog.text::%s",
+					   t->qualname, pt->set_col, pt->set_type);
+		try_command(run, t, a, "UPDATE", sql, 2, cargs, cnulls, delete_own,
+					users[1], users[1]);
+		cnulls[1] = false;
+	}
+
+	sql = psprintf("DELETE FROM %s", t->qualname);
+	try_command(run, t, a, "DELETE", sql, 1, cargs, cnulls, delete_own,
+				users[1], users[1]);
+}
+
+/*
+ * probe_table_body
+ *		Set up users A and B and their rows, then let every actor try every
+ *		command on A's row.  Runs inside probe_table()'s subtransaction.
+ */
+static void
+probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
+{
+	Datum		users[2];
+	ProbeTable	pt;
+	char	   *row_json;
+	char	   *set_value;
+	ListCell   *lc;
+
+	/* the probes see what the API roles see (lock_timeout: am_rls_probe()) */
+	set_local("row_security", "on");
+
+	users[0] = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
+	users[1] = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
+	if (!create_auth_users(run, t, users) || !create_rows(run, t, users, &pt))
+		return;
+	read_row_of_a(&pt, users[0], &row_json, &set_value);
 
 	foreach(lc, actors)
 	{
-		Actor	   *a = (Actor *) lfirst(lc);
-		Datum		cargs[2];
-		bool		cnulls[2] = {false, false};
-		char	   *delete_a;
-		char	   *delete_b;
-
 		CHECK_FOR_INTERRUPTS();
-		cargs[0] = users[0];
-		delete_a = psprintf("DELETE FROM %s probe_t WHERE probe_t.%s::text = $1::text",
-							t->qualname, t->owner_col);
-		delete_b = delete_a;
-
-		/* read A's row, filtering on its owner as a client would */
-		sql = psprintf("SELECT pg_catalog.count(*) FROM %s probe_t "
-					   "WHERE probe_t.%s::text = $1::text", t->qualname, t->owner_col);
-		try_command(run, t, a, "SELECT", sql, 1, cargs, cnulls, NULL, (Datum) 0,
-					users[1]);
-
-		/* insert a copy of A's row for A (A's own row removed first) */
-		if (row_json != NULL && pt.insert_cols != NULL)
-		{
-			cargs[1] = CStringGetTextDatum(row_json);
-			sql = psprintf("INSERT INTO %s (%s) SELECT %s FROM "
-						   "pg_catalog.json_populate_record(NULL::%s, $2::pg_catalog.json)",
-						   t->qualname, pt.insert_cols, pt.insert_cols, t->qualname);
-			try_command(run, t, a, "INSERT", sql, 2, cargs, cnulls, delete_a,
-						users[0], users[1]);
-		}
-
-		/*
-		 * UPDATE and DELETE without a WHERE clause, so that no SELECT policy
-		 * is involved (a write needs no read right then), after B's own rows
-		 * are removed: any row reached belongs to someone else.
-		 */
-		if (pt.set_col != NULL)
-		{
-			cargs[1] = set_value ? CStringGetTextDatum(set_value) : (Datum) 0;
-			cnulls[1] = (set_value == NULL);
-			sql = psprintf("UPDATE %s SET %s = $2::pg_catalog.text::%s",
-						   t->qualname, pt.set_col, pt.set_type);
-			try_command(run, t, a, "UPDATE", sql, 2, cargs, cnulls, delete_b,
-						users[1], users[1]);
-			cnulls[1] = false;
-		}
-
-		sql = psprintf("DELETE FROM %s", t->qualname);
-		try_command(run, t, a, "DELETE", sql, 1, cargs, cnulls, delete_b,
-					users[1], users[1]);
+		try_as_actor(run, (Actor *) lfirst(lc), &pt, users, row_json, set_value);
 	}
 }
 
@@ -632,17 +689,15 @@ synth_expr(Oid basetype, char category)
 }
 
 /*
- * create_row
- *		Give user (a uuid) a row of table relid, as the table's owner with
- *		FORCE ROW LEVEL SECURITY not applied: first synthesised from the
- *		column types (the forced columns get the user id, columns with a
- *		default or nullable ones are left out), then with the table's probe
- *		fixture.  On failure returns false with the reasons in *reason.  When
- *		pt is given, fills in the columns the INSERT and UPDATE tries use.
+ * synth_insert
+ *		An INSERT of one row into relid synthesised from its column types:
+ *		the forced columns get $1 (the user's id), columns with a default and
+ *		nullable ones are left out, NOT NULL ones get a value of their type.
+ *		When pt is given, fills in the columns the INSERT and UPDATE tries
+ *		use.
  */
-static bool
-create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
-		   Datum user, ProbeTable *pt, StringInfo reason)
+static char *
+synth_insert(Oid relid, int nforced, int16 *forced, ProbeTable *pt)
 {
 	Oid			argtypes[2] = {OIDOID, INT2ARRAYOID};
 	Datum		args[2];
@@ -651,14 +706,10 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 	StringInfoData vals;
 	StringInfoData insertable;
 	char	   *qualname;
-	char	   *sql;
-	char	   *fixture = NULL;
 	char	   *set_col = NULL;
 	char	   *set_type = NULL;
 	char	   *owner_col = NULL;
 	char	   *owner_type = NULL;
-	ExecResult	res;
-	Oid			uuidtype = UUIDOID;
 	uint64		i;
 	int			j;
 
@@ -747,33 +798,37 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 		pt->set_type = set_col ? set_type : owner_type;
 	}
 
-	/* synthesised */
 	if (cols.len > 0)
-		sql = psprintf("INSERT INTO %s (%s) VALUES (%s)", qualname, cols.data, vals.data);
-	else
-		sql = psprintf("INSERT INTO %s DEFAULT VALUES", qualname);
-	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL, sql, 1, &uuidtype,
-				&user, true, &res);
-	if (res.ok && res.processed > 0)
-		return true;
-	if (res.ok)
-		appendStringInfoString(reason, "synthesised row: no row inserted");
-	else
-		appendStringInfo(reason, "synthesised row: insert as the table owner failed with SQLSTATE %s",
-						 res.sqlstate);
+		return psprintf("INSERT INTO %s (%s) VALUES (%s)", qualname, cols.data, vals.data);
+	return psprintf("INSERT INTO %s DEFAULT VALUES", qualname);
+}
 
-	/* the probe fixture */
+/*
+ * insert_by_fixture
+ *		Give user a row of relid with the table's probe fixture, as the
+ *		table's owner.  On failure returns false with the reason appended to
+ *		*reason.
+ */
+static bool
+insert_by_fixture(Oid relid, Oid owner, Datum user, StringInfo reason)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+	Oid			uuidtype = UUIDOID;
+	ExecResult	res;
+	char	   *fixture;
+
+	args[0] = ObjectIdGetDatum(relid);
 	if (am_spi_owner("SELECT f.insert_sql FROM aura_migrate.probe_fixture f "
 					 "WHERE pg_catalog.to_regclass(f.table_name) = $1",
 					 1, argtypes, args, NULL, 1) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute failed reading aura_migrate.probe_fixture");
-	if (SPI_processed == 1)
-		fixture = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	if (fixture == NULL)
+	if (SPI_processed != 1)
 	{
 		appendStringInfoString(reason, "; no probe fixture is registered");
 		return false;
 	}
+	fixture = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
 
 	/*
 	 * A fixture runs as the table's owner, and its row belongs to the
@@ -794,8 +849,35 @@ create_row(AmRlsRun *run, Oid relid, Oid owner, int nforced, int16 *forced,
 	else
 		appendStringInfo(reason, "; probe fixture: insert as the table owner failed with SQLSTATE %s",
 						 res.sqlstate);
-	(void) run;
 	return false;
+}
+
+/*
+ * create_row
+ *		Give user (a uuid) a row of table relid, as the table's owner with
+ *		FORCE ROW LEVEL SECURITY not applied: first synthesised from the
+ *		column types (synth_insert()), then with the table's probe fixture.
+ *		On failure returns false with the reasons in *reason.  When pt is
+ *		given, fills in the columns the INSERT and UPDATE tries use.
+ */
+static bool
+create_row(Oid relid, Oid owner, int nforced, int16 *forced,
+		   Datum user, ProbeTable *pt, StringInfo reason)
+{
+	Oid			uuidtype = UUIDOID;
+	ExecResult	res;
+
+	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL,
+				synth_insert(relid, nforced, forced, pt), 1, &uuidtype,
+				&user, true, &res);
+	if (res.ok && res.processed > 0)
+		return true;
+	if (res.ok)
+		appendStringInfoString(reason, "synthesised row: no row inserted");
+	else
+		appendStringInfo(reason, "synthesised row: insert as the table owner failed with SQLSTATE %s",
+						 res.sqlstate);
+	return insert_by_fixture(relid, owner, user, reason);
 }
 
 /*
