@@ -637,16 +637,218 @@ finding_cmp(const ListCell *a, const ListCell *b)
 }
 
 /*
+ * syntax_finding
+ *		The one finding of a migration that does not parse.
+ */
+static List *
+syntax_finding(AmParsed *parsed)
+{
+	AmFinding  *f = palloc0(sizeof(AmFinding));
+
+	f->severity = "error";
+	f->code = parsed->err_meta ? "psql_meta_command" : "syntax_error";
+	f->object = NULL;
+	f->message = parsed->err_message;
+	f->hint = parsed->err_hint;
+	f->line = parsed->err_line;
+	f->col = parsed->err_column;
+	return list_make1(f);
+}
+
+/*
+ * lint_index
+ *		CREATE INDEX: remember its leading column, and warn when it blocks
+ *		writes to a table the migration did not create.
+ */
+static void
+lint_index(LintState *ls, IndexStmt *is)
+{
+	char	   *key = qualified(is->relation);
+	IndexElem  *first = is->indexParams ? linitial(is->indexParams) : NULL;
+
+	if (first && first->name)
+		nameset_add(ls->indexed, psprintf("%s.%s", key, first->name));
+	if (!is->concurrent && !nameset_has(ls->created, key))
+		add_finding(ls, "warning", "index_blocks_writes", quoted(is->relation),
+					pstrdup("CREATE INDEX without CONCURRENTLY blocks writes to the table while it builds"),
+					pstrdup("On a live table use CREATE INDEX CONCURRENTLY in a migration marked \"-- aura:no-transaction\"."),
+					-1);
+}
+
+/*
+ * lint_drop
+ *		DROP TABLE of a table the migration did not create.
+ */
+static void
+lint_drop(LintState *ls, DropStmt *ds)
+{
+	ListCell   *lc;
+
+	if (ds->removeType != OBJECT_TABLE)
+		return;
+	foreach(lc, ds->objects)
+	{
+		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
+
+		if (!nameset_has(ls->created, qualified(rv)))
+			add_finding(ls, "warning", "drop_table", quoted(rv),
+						pstrdup("the table is dropped with its data"),
+						pstrdup("Destructive: make sure nothing uses it any more, and that a backup exists."),
+						-1);
+	}
+}
+
+/*
+ * lint_statement
+ *		The findings one statement gives on its own.  Returns fks with the
+ *		foreign keys it declares added.
+ */
+static List *
+lint_statement(LintState *ls, Node *n, List *fks)
+{
+	if (am_stmt_needs_top_level(n) && !am_sql_has_marker(ls->sql, "aura:no-transaction"))
+		add_finding(ls, "error", "needs_no_transaction", NULL,
+					psprintf("%s cannot run inside a transaction block", CreateCommandName(n)),
+					pstrdup("Mark the migration \"-- aura:no-transaction\" and apply it with CALL aura_migrate.migrate()."),
+					-1);
+	switch (nodeTag(n))
+	{
+		case T_TransactionStmt:
+			add_finding(ls, "error", "transaction_control", NULL,
+						psprintf("%s cannot run inside a migration", CreateCommandName(n)),
+						pstrdup("Each migration runs in its own transaction: remove transaction control."),
+						-1);
+			break;
+		case T_CreateStmt:
+			{
+				CreateStmt *cs = (CreateStmt *) n;
+				ListCell   *lc;
+
+				lint_create_table(ls, cs);
+				foreach(lc, cs->tableElts)
+					fks = foreign_keys_of(fks, cs->relation, lfirst(lc), ls->cur);
+				break;
+			}
+		case T_AlterTableStmt:
+			if (((AlterTableStmt *) n)->objtype == OBJECT_TABLE)
+				fks = lint_alter_table(ls, (AlterTableStmt *) n, fks);
+			break;
+		case T_CreatePolicyStmt:
+			{
+				CreatePolicyStmt *cp = (CreatePolicyStmt *) n;
+
+				lint_policy(ls, cp->table, cp->policy_name, cp->qual, cp->with_check);
+				break;
+			}
+		case T_AlterPolicyStmt:
+			{
+				AlterPolicyStmt *ap = (AlterPolicyStmt *) n;
+
+				lint_policy(ls, ap->table, ap->policy_name, ap->qual, ap->with_check);
+				break;
+			}
+		case T_CreateFunctionStmt:
+			lint_function(ls, ((CreateFunctionStmt *) n)->funcname,
+						  ((CreateFunctionStmt *) n)->options, false);
+			break;
+		case T_GrantStmt:
+			lint_grant(ls, (GrantStmt *) n, false);
+			break;
+		case T_AlterDefaultPrivilegesStmt:
+			lint_grant(ls, ((AlterDefaultPrivilegesStmt *) n)->action, true);
+			break;
+		case T_IndexStmt:
+			lint_index(ls, (IndexStmt *) n);
+			break;
+		case T_DropStmt:
+			lint_drop(ls, (DropStmt *) n);
+			break;
+		default:
+			break;
+	}
+	return fks;
+}
+
+/*
+ * lint_created_tables
+ *		What can only be judged of a created table once the whole migration
+ *		is read: row level security enabled, a primary key.
+ */
+static void
+lint_created_tables(LintState *ls)
+{
+	int			i;
+
+	for (i = 0; i < ls->parsed->nstmts; i++)
+	{
+		Node	   *n = ls->parsed->stmts[i].raw->stmt;
+		CreateStmt *cs;
+		char	   *key;
+
+		if (!IsA(n, CreateStmt))
+			continue;
+		cs = (CreateStmt *) n;
+		key = qualified(cs->relation);
+		ls->cur = i;
+		if (checked_schema(ls, cs->relation) && !nameset_has(ls->rls_enabled, key))
+			add_finding(ls, "error", "table_without_rls", quoted(cs->relation),
+						pstrdup("table is created without row level security"),
+						psprintf("Add ALTER TABLE %s ENABLE ROW LEVEL SECURITY to the same migration, and policies for the roles that need it.",
+								 quoted(cs->relation)),
+						-1);
+		if (cs->partbound == NULL && !nameset_has(ls->with_pkey, key) &&
+			cs->relation->relpersistence != RELPERSISTENCE_TEMP)
+			add_finding(ls, "warning", "table_without_primary_key", quoted(cs->relation),
+						pstrdup("table has no primary key"),
+						pstrdup("Give every table a primary key (a uuid DEFAULT gen_random_uuid(), say): replication, sync and updates by key need one."),
+						-1);
+	}
+}
+
+/*
+ * lint_foreign_keys
+ *		Foreign keys ("stmt|schema.table.column") whose column no index of
+ *		the migration leads with.
+ */
+static void
+lint_foreign_keys(LintState *ls, List *fks)
+{
+	ListCell   *lc;
+
+	foreach(lc, fks)
+	{
+		char	   *entry = lfirst(lc);
+		char	   *bar = strchr(entry, '|');
+		char	   *key = bar + 1;
+		char	   *dot;
+		RangeVar   *rv;
+
+		*bar = '\0';
+		if (nameset_has(ls->indexed, key))
+			continue;
+		ls->cur = pg_strtoint32(entry);
+		dot = strrchr(key, '.');
+		*dot = '\0';
+		rv = makeRangeVarFromNameList(stringToQualifiedNameList(key));
+		add_finding(ls, "warning", "foreign_key_without_index", quoted(rv),
+					psprintf("foreign key column %s has no index leading with it",
+							 quote_identifier(dot + 1)),
+					pstrdup("Index the referencing column: deletes and updates of the referenced row otherwise scan the whole table."),
+					-1);
+	}
+}
+
+/*
  * am_lint_sql
  *		Lint one migration.  Returns a List of AmFinding, allocated in
- *		CurrentMemoryContext.  schemas are the checked schemas.
+ *		CurrentMemoryContext, in line order.  schemas are the checked
+ *		schemas.
  */
 List *
 am_lint_sql(const char *sql, List *schemas)
 {
 	LintState	ls;
 	List	   *fks = NIL;
-	ListCell   *lc;
 	int			i;
 
 	memset(&ls, 0, sizeof(ls));
@@ -658,164 +860,16 @@ am_lint_sql(const char *sql, List *schemas)
 	ls.with_pkey = nameset_create("aura_migrate lint pkey");
 	ls.indexed = nameset_create("aura_migrate lint indexed");
 	ls.parsed = am_parse_sql(sql);
-
 	if (ls.parsed->failed)
-	{
-		AmFinding  *f = palloc0(sizeof(AmFinding));
-
-		f->severity = "error";
-		f->code = ls.parsed->err_meta ? "psql_meta_command" : "syntax_error";
-		f->object = NULL;
-		f->message = ls.parsed->err_message;
-		f->hint = ls.parsed->err_hint;
-		f->line = ls.parsed->err_line;
-		f->col = ls.parsed->err_column;
-		return list_make1(f);
-	}
+		return syntax_finding(ls.parsed);
 
 	for (i = 0; i < ls.parsed->nstmts; i++)
 	{
-		Node	   *n = ls.parsed->stmts[i].raw->stmt;
-
 		ls.cur = i;
-		if (am_stmt_needs_top_level(n) && !am_sql_has_marker(sql, "aura:no-transaction"))
-			add_finding(&ls, "error", "needs_no_transaction", NULL,
-						psprintf("%s cannot run inside a transaction block", CreateCommandName(n)),
-						pstrdup("Mark the migration \"-- aura:no-transaction\" and apply it with CALL aura_migrate.migrate()."),
-						-1);
-		switch (nodeTag(n))
-		{
-			case T_TransactionStmt:
-				add_finding(&ls, "error", "transaction_control", NULL,
-							psprintf("%s cannot run inside a migration", CreateCommandName(n)),
-							pstrdup("Each migration runs in its own transaction: remove transaction control."),
-							-1);
-				break;
-			case T_CreateStmt:
-				{
-					CreateStmt *cs = (CreateStmt *) n;
-					ListCell   *lc2;
-
-					lint_create_table(&ls, cs);
-					foreach(lc2, cs->tableElts)
-						fks = foreign_keys_of(fks, cs->relation, lfirst(lc2), i);
-					break;
-				}
-			case T_AlterTableStmt:
-				if (((AlterTableStmt *) n)->objtype == OBJECT_TABLE)
-					fks = lint_alter_table(&ls, (AlterTableStmt *) n, fks);
-				break;
-			case T_CreatePolicyStmt:
-				{
-					CreatePolicyStmt *cp = (CreatePolicyStmt *) n;
-
-					lint_policy(&ls, cp->table, cp->policy_name, cp->qual, cp->with_check);
-					break;
-				}
-			case T_AlterPolicyStmt:
-				{
-					AlterPolicyStmt *ap = (AlterPolicyStmt *) n;
-
-					lint_policy(&ls, ap->table, ap->policy_name, ap->qual, ap->with_check);
-					break;
-				}
-			case T_CreateFunctionStmt:
-				lint_function(&ls, ((CreateFunctionStmt *) n)->funcname,
-							  ((CreateFunctionStmt *) n)->options, false);
-				break;
-			case T_GrantStmt:
-				lint_grant(&ls, (GrantStmt *) n, false);
-				break;
-			case T_AlterDefaultPrivilegesStmt:
-				lint_grant(&ls, ((AlterDefaultPrivilegesStmt *) n)->action, true);
-				break;
-			case T_IndexStmt:
-				{
-					IndexStmt  *is = (IndexStmt *) n;
-					char	   *key = qualified(is->relation);
-					IndexElem  *first = is->indexParams ? linitial(is->indexParams) : NULL;
-
-					if (first && first->name)
-						nameset_add(ls.indexed, psprintf("%s.%s", key, first->name));
-					if (!is->concurrent && !nameset_has(ls.created, key))
-						add_finding(&ls, "warning", "index_blocks_writes", quoted(is->relation),
-									pstrdup("CREATE INDEX without CONCURRENTLY blocks writes to the table while it builds"),
-									pstrdup("On a live table use CREATE INDEX CONCURRENTLY in a migration marked \"-- aura:no-transaction\"."),
-									-1);
-					break;
-				}
-			case T_DropStmt:
-				{
-					DropStmt   *ds = (DropStmt *) n;
-
-					if (ds->removeType == OBJECT_TABLE)
-					{
-						ListCell   *lc2;
-
-						foreach(lc2, ds->objects)
-						{
-							RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc2));
-
-							if (!nameset_has(ls.created, qualified(rv)))
-								add_finding(&ls, "warning", "drop_table", quoted(rv),
-											pstrdup("the table is dropped with its data"),
-											pstrdup("Destructive: make sure nothing uses it any more, and that a backup exists."),
-											-1);
-						}
-					}
-					break;
-				}
-			default:
-				break;
-		}
+		fks = lint_statement(&ls, ls.parsed->stmts[i].raw->stmt, fks);
 	}
-
-	/* what can only be judged once the whole migration is read */
-	for (i = 0; i < ls.parsed->nstmts; i++)
-	{
-		Node	   *n = ls.parsed->stmts[i].raw->stmt;
-		CreateStmt *cs;
-		char	   *key;
-
-		if (!IsA(n, CreateStmt))
-			continue;
-		cs = (CreateStmt *) n;
-		key = qualified(cs->relation);
-		ls.cur = i;
-		if (checked_schema(&ls, cs->relation) && !nameset_has(ls.rls_enabled, key))
-			add_finding(&ls, "error", "table_without_rls", quoted(cs->relation),
-						pstrdup("table is created without row level security"),
-						psprintf("Add ALTER TABLE %s ENABLE ROW LEVEL SECURITY to the same migration, and policies for the roles that need it.",
-								 quoted(cs->relation)),
-						-1);
-		if (cs->partbound == NULL && !nameset_has(ls.with_pkey, key) &&
-			cs->relation->relpersistence != RELPERSISTENCE_TEMP)
-			add_finding(&ls, "warning", "table_without_primary_key", quoted(cs->relation),
-						pstrdup("table has no primary key"),
-						pstrdup("Give every table a primary key (a uuid DEFAULT gen_random_uuid(), say): replication, sync and updates by key need one."),
-						-1);
-	}
-	foreach(lc, fks)
-	{
-		char	   *entry = lfirst(lc);
-		char	   *bar = strchr(entry, '|');
-		char	   *key = bar + 1;
-		char	   *dot;
-		RangeVar   *rv;
-
-		*bar = '\0';
-		if (nameset_has(ls.indexed, key))
-			continue;
-		ls.cur = pg_strtoint32(entry);
-		dot = strrchr(key, '.');
-		*dot = '\0';
-		rv = makeRangeVarFromNameList(stringToQualifiedNameList(key));
-		add_finding(&ls, "warning", "foreign_key_without_index", quoted(rv),
-					psprintf("foreign key column %s has no index leading with it",
-							 quote_identifier(dot + 1)),
-					pstrdup("Index the referencing column: deletes and updates of the referenced row otherwise scan the whole table."),
-					-1);
-	}
+	lint_created_tables(&ls);
+	lint_foreign_keys(&ls, fks);
 
 	list_sort(ls.findings, finding_cmp);
 	return ls.findings;
