@@ -431,120 +431,158 @@ read_policies(AmRlsRun *run, Datum schemas, HTAB *byoid)
 }
 
 /*
- * check_table
- *		Every finding about one table and its policies.  Tables with an owner
- *		column are also queued for the probes.
+ * check_rls_enabled
+ *		Row level security switched on, and with policies.
  */
 static void
-check_table(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
+check_rls_enabled(AmRlsRun *run, AmRlsTableInfo *t)
 {
-	bool		owned = t->nowner > 0;
-	ListCell   *lc;
-	int			i;
-
-	/* RLS switched on at all */
 	if (!t->rls && t->npolicies == 0)
 		am_rls_add_finding(run, "error", "rls_disabled", t->qualname,
 						   psprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY, then add policies for the roles that need access.",
 									t->qualname),
 						   "row level security is not enabled on table \"%s\": every role with a table privilege reaches every row",
 						   t->qualname);
+	else if (!t->rls && t->npolicies == 1)
+		am_rls_add_finding(run, "error", "policies_without_rls", t->qualname,
+						   psprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY.", t->qualname),
+						   "table \"%s\" has 1 policy but row level security is disabled, so it is ignored",
+						   t->qualname);
 	else if (!t->rls)
 		am_rls_add_finding(run, "error", "policies_without_rls", t->qualname,
 						   psprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY.", t->qualname),
-						   "table \"%s\" has %d %s but row level security is disabled, so %s ignored",
-						   t->qualname, t->npolicies,
-						   t->npolicies == 1 ? "policy" : "policies",
-						   t->npolicies == 1 ? "it is" : "they are");
+						   "table \"%s\" has %d policies but row level security is disabled, so they are ignored",
+						   t->qualname, t->npolicies);
 	else if (t->npolicies == 0)
 		am_rls_add_finding(run, "info", "rls_no_policy", t->qualname,
 						   "Nothing to do if that is intended; otherwise add policies for the roles that need access.",
 						   "row level security is enabled on table \"%s\" but it has no policy: nobody but the table owner %s (and superusers or roles with BYPASSRLS) can reach its rows",
 						   t->qualname, t->owner_name);
+}
 
-	/* privileges on tables with per-user rows */
-	if (owned && (t->anon_priv || t->public_priv))
-		am_rls_add_finding(run, "warning", "anon_table_privilege", t->qualname,
-						   psprintf("REVOKE ALL ON TABLE %s FROM %s; anonymous access to owned rows belongs in a function that checks a token.",
-									t->qualname,
-									t->public_priv ? (OidIsValid(run->anon) ? "PUBLIC, anon" : "PUBLIC") : "anon"),
-						   "%s %s privileges on table \"%s\", which holds per-user rows: row level security is then the only wall",
-						   t->public_priv ? (t->anon_priv ? "PUBLIC and anon" : "PUBLIC") : "anon",
-						   t->public_priv && t->anon_priv ? "hold" : "holds",
+/*
+ * check_owned_privileges
+ *		Who holds privileges on a table with per-user rows: anon or PUBLIC,
+ *		and the zero-knowledge roles.
+ */
+static void
+check_owned_privileges(AmRlsRun *run, AmRlsTableInfo *t)
+{
+	const char *revoke_from = t->public_priv ?
+		(OidIsValid(run->anon) ? "PUBLIC, anon" : "PUBLIC") : "anon";
+	char	   *hint = psprintf("REVOKE ALL ON TABLE %s FROM %s; anonymous access to owned rows belongs in a function that checks a token.",
+								t->qualname, revoke_from);
+	int			i;
+
+	if (t->public_priv && t->anon_priv)
+		am_rls_add_finding(run, "warning", "anon_table_privilege", t->qualname, hint,
+						   "PUBLIC and anon hold privileges on table \"%s\", which holds per-user rows: row level security is then the only wall",
 						   t->qualname);
-	if (owned)
+	else if (t->public_priv)
+		am_rls_add_finding(run, "warning", "anon_table_privilege", t->qualname, hint,
+						   "PUBLIC holds privileges on table \"%s\", which holds per-user rows: row level security is then the only wall",
+						   t->qualname);
+	else if (t->anon_priv)
+		am_rls_add_finding(run, "warning", "anon_table_privilege", t->qualname, hint,
+						   "anon holds privileges on table \"%s\", which holds per-user rows: row level security is then the only wall",
+						   t->qualname);
+
+	for (i = 0; i < t->nzk; i++)
+		am_rls_add_finding(run, "error", "zero_knowledge_violation", t->qualname,
+						   psprintf("REVOKE ALL ON TABLE %s FROM %s (and from PUBLIC and any role %s is a member of or that owns the table); a policy cannot restrict a role with BYPASSRLS.",
+									t->qualname, t->zk[i], t->zk[i]),
+						   "zero-knowledge role %s can access table \"%s\", which holds per-user rows",
+						   t->zk[i], t->qualname);
+}
+
+/*
+ * check_always_true
+ *		A permissive policy for an API role whose USING or WITH CHECK is
+ *		true.  On a read-only policy of a table without per-user rows (public
+ *		reference data) it is a warning.
+ */
+static void
+check_always_true(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p, char *obj)
+{
+	bool		qual_true = p->qual && am_rls_always_true(p->qual);
+	bool		check_true = p->check && am_rls_always_true(p->check);
+	bool		owned = t->nowner > 0;
+	const char *severity = (p->cmd == 'r' && !owned) ? "warning" : "error";
+	const char *role = p->to_public ? "PUBLIC" : (p->to_anon ? "anon" : "authenticated");
+	char	   *hint = psprintf("Replace true with a real predicate, e.g. %s = (select auth.uid()).",
+								owned ? quote_identifier(t->owner_names[0]) : "user_id");
+
+	if (qual_true && check_true)
+		am_rls_add_finding(run, severity, "policy_always_true", obj, hint,
+						   "policy \"%s\" on table \"%s\" has USING and WITH CHECK (true) for %s: it lets every row through",
+						   p->name, t->qualname, role);
+	else if (qual_true)
+		am_rls_add_finding(run, severity, "policy_always_true", obj, hint,
+						   "policy \"%s\" on table \"%s\" has USING (true) for %s: it lets every row through",
+						   p->name, t->qualname, role);
+	else if (check_true)
+		am_rls_add_finding(run, severity, "policy_always_true", obj, hint,
+						   "policy \"%s\" on table \"%s\" has WITH CHECK (true) for %s: it lets every row in",
+						   p->name, t->qualname, role);
+}
+
+/*
+ * check_policy
+ *		The findings one policy gives on its own.
+ */
+static void
+check_policy(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t, AmRlsPolicyInfo *p)
+{
+	bool		api = p->to_public || p->to_anon || p->to_auth;
+	char	   *obj = policy_object(t, p);
+	AmRlsWalkState w;
+
+	if (api && p->permissive)
 	{
-		for (i = 0; i < t->nzk; i++)
-			am_rls_add_finding(run, "error", "zero_knowledge_violation", t->qualname,
-							   psprintf("REVOKE ALL ON TABLE %s FROM %s (and from PUBLIC and any role %s is a member of or that owns the table); a policy cannot restrict a role with BYPASSRLS.",
-										t->qualname, t->zk[i], t->zk[i]),
-							   "zero-knowledge role %s can access table \"%s\", which holds per-user rows",
-							   t->zk[i], t->qualname);
-	}
-
-	/* each policy on its own */
-	foreach(lc, t->policies)
-	{
-		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
-		bool		api = p->to_public || p->to_anon || p->to_auth;
-		char	   *obj = policy_object(t, p);
-		AmRlsWalkState	w;
-
-		if (api && p->permissive)
-		{
-			bool		qual_true = p->qual && am_rls_always_true(p->qual);
-			bool		check_true = p->check && am_rls_always_true(p->check);
-
-			if (qual_true || check_true)
-			{
-				/* a deliberately public, read-only reference table is a warning */
-				bool		read_only = (p->cmd == 'r' && !owned);
-
-				am_rls_add_finding(run, read_only ? "warning" : "error",
-								   "policy_always_true", obj,
-								   psprintf("Replace true with a real predicate, e.g. %s = (select auth.uid()).",
-											owned ? quote_identifier(t->owner_names[0]) : "user_id"),
-								   "policy \"%s\" on table \"%s\" has %s (true) for %s: it lets every row %s",
-								   p->name, t->qualname,
-								   qual_true ? (check_true ? "USING and WITH CHECK" : "USING") : "WITH CHECK",
-								   p->to_public ? "PUBLIC" : (p->to_anon ? "anon" : "authenticated"),
-								   qual_true ? "through" : "in");
-			}
-			if (p->cmd == 'a' && p->check == NULL)
-				am_rls_add_finding(run, "error", "insert_without_check", obj,
-								   "Add WITH CHECK, e.g. WITH CHECK (user_id = (select auth.uid())).",
-								   "policy \"%s\" on table \"%s\" is for INSERT but has no WITH CHECK expression, so it does not say which rows may be inserted",
-								   p->name, t->qualname);
-		}
-
-		if (owned && (p->to_public || p->to_anon))
-			am_rls_add_finding(run, "error", "policy_for_anon", obj,
-							   "Restrict the policy with TO authenticated; anonymous access to owned rows belongs in a SECURITY DEFINER function that checks a token.",
-							   "policy \"%s\" on table \"%s\" applies to %s, but the table holds per-user rows",
-							   p->name, t->qualname, p->to_public ? "PUBLIC" : "anon");
-
-		memset(&w, 0, sizeof(w));
-		w.fns = fns;
-		w.table = t;
-		(void) am_rls_policy_walker(p->qual, &w);
-		(void) am_rls_policy_walker(p->check, &w);
-		if (w.per_row_fn)
-			am_rls_add_finding(run, "warning", "auth_call_per_row", obj,
-							   psprintf("Wrap the call in a scalar subquery, e.g. (select %s), so that it is evaluated once per statement.",
-										w.per_row_fn),
-							   "policy \"%s\" on table \"%s\" calls %s once per row",
-							   p->name, t->qualname, w.per_row_fn);
-		if (w.user_metadata)
-			am_rls_add_finding(run, "error", "jwt_user_metadata", obj,
-							   "Decide access on app_metadata (only the server can set it) or on a table users cannot write.",
-							   "policy \"%s\" on table \"%s\" reads user_metadata from the JWT, which every user can change for themselves",
+		check_always_true(run, t, p, obj);
+		if (p->cmd == 'a' && p->check == NULL)
+			am_rls_add_finding(run, "error", "insert_without_check", obj,
+							   "Add WITH CHECK, e.g. WITH CHECK (user_id = (select auth.uid())).",
+							   "policy \"%s\" on table \"%s\" is for INSERT but has no WITH CHECK expression, so it does not say which rows may be inserted",
 							   p->name, t->qualname);
 	}
 
-	/* owner columns the policies use should be indexed */
+	if (t->nowner > 0 && (p->to_public || p->to_anon))
+		am_rls_add_finding(run, "error", "policy_for_anon", obj,
+						   "Restrict the policy with TO authenticated; anonymous access to owned rows belongs in a SECURITY DEFINER function that checks a token.",
+						   "policy \"%s\" on table \"%s\" applies to %s, but the table holds per-user rows",
+						   p->name, t->qualname, p->to_public ? "PUBLIC" : "anon");
+
+	memset(&w, 0, sizeof(w));
+	w.fns = fns;
+	w.table = t;
+	(void) am_rls_policy_walker(p->qual, &w);
+	(void) am_rls_policy_walker(p->check, &w);
+	if (w.per_row_fn)
+		am_rls_add_finding(run, "warning", "auth_call_per_row", obj,
+						   psprintf("Wrap the call in a scalar subquery, e.g. (select %s), so that it is evaluated once per statement.",
+									w.per_row_fn),
+						   "policy \"%s\" on table \"%s\" calls %s once per row",
+						   p->name, t->qualname, w.per_row_fn);
+	if (w.user_metadata)
+		am_rls_add_finding(run, "error", "jwt_user_metadata", obj,
+						   "Decide access on app_metadata (only the server can set it) or on a table users cannot write.",
+						   "policy \"%s\" on table \"%s\" reads user_metadata from the JWT, which every user can change for themselves",
+						   p->name, t->qualname);
+}
+
+/*
+ * check_owner_indexes
+ *		Owner columns the policies use should be indexed.
+ */
+static void
+check_owner_indexes(AmRlsRun *run, AmRlsTableInfo *t)
+{
+	int			i;
+	int			j;
+
 	for (i = 0; i < t->nowner; i++)
 	{
-		int			j;
 		bool		led = false;
 
 		if (!bms_is_member(t->owner_attnums[i], t->used_owner))
@@ -559,6 +597,46 @@ check_table(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 							   "owner column \"%s\" of table \"%s\" is used by policies but no index leads with it, so every policy check scans the table",
 							   t->owner_names[i], t->qualname);
 	}
+}
+
+/*
+ * queue_for_probes
+ *		A table with an owner column, as the probes need it.
+ */
+static void
+queue_for_probes(AmRlsRun *run, AmRlsTableInfo *t)
+{
+	MemoryContext old = MemoryContextSwitchTo(run->cxt);
+	AmRlsTable *pt = palloc0(sizeof(AmRlsTable));
+
+	pt->relid = t->relid;
+	pt->qualname = t->qualname;
+	pt->plainname = psprintf("%s.%s", t->nspname, t->relname);
+	pt->relowner = t->owner;
+	pt->owner_col = pstrdup(quote_identifier(t->owner_names[0]));
+	pt->nowner = t->nowner;
+	pt->owner_attnums = t->owner_attnums;
+	run->probe_tables = lappend(run->probe_tables, pt);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * check_table
+ *		Every finding about one table and its policies.  Tables with an owner
+ *		column are also queued for the probes.
+ */
+static void
+check_table(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
+{
+	bool		owned = t->nowner > 0;
+	ListCell   *lc;
+
+	check_rls_enabled(run, t);
+	if (owned)
+		check_owned_privileges(run, t);
+	foreach(lc, t->policies)
+		check_policy(run, fns, t, (AmRlsPolicyInfo *) lfirst(lc));
+	check_owner_indexes(run, t);
 
 	if (owned && (t->rls || t->npolicies > 0))
 		check_owner_commands(run, fns, t);
@@ -572,21 +650,7 @@ check_table(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 						   t->qualname, t->owner_name, t->definer_fn);
 
 	if (owned)
-	{
-		AmRlsTable *pt;
-		MemoryContext old = MemoryContextSwitchTo(run->cxt);
-
-		pt = palloc0(sizeof(AmRlsTable));
-		pt->relid = t->relid;
-		pt->qualname = t->qualname;
-		pt->plainname = psprintf("%s.%s", t->nspname, t->relname);
-		pt->relowner = t->owner;
-		pt->owner_col = pstrdup(quote_identifier(t->owner_names[0]));
-		pt->nowner = t->nowner;
-		pt->owner_attnums = t->owner_attnums;
-		run->probe_tables = lappend(run->probe_tables, pt);
-		MemoryContextSwitchTo(old);
-	}
+		queue_for_probes(run, t);
 }
 
 /*
