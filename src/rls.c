@@ -228,17 +228,10 @@ read_auth_funcs(AmRlsAuthFuncs *fns)
 }
 
 /*
- * read_tables
- *		One query for every table of the checked schemas with what the checks
- *		need: RLS flags, owner columns, leading index columns, privileges of
- *		anon, PUBLIC and the zero-knowledge roles, and a definer function of
- *		the table's owner.  Returns a hash by Oid; *tables gets them in
- *		schema, name order.  Tables that belong to an extension are skipped.
+ * The query of read_tables(): $1 the checked schemas (name[]), $2 anon's
+ * Oid (0 when there is no such role), $3 the zero-knowledge roles (oid[]).
  */
-static HTAB *
-read_tables(AmRlsRun *run, Datum schemas, List **tables)
-{
-	static const char *sql =
+static const char *const tables_sql =
 	"WITH definer AS ("
 	"  SELECT p.proowner, min(pg_catalog.format('%I.%I(%s)', pn.nspname, p.proname,"
 	"         pg_catalog.oidvectortypes(p.proargtypes))) AS fn"
@@ -298,6 +291,49 @@ read_tables(AmRlsRun *run, Datum schemas, List **tables)
 	"                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
 	"                      AND e.objid = c.oid AND e.deptype = 'e')"
 	" ORDER BY n.nspname, c.relname";
+
+/*
+ * table_from_tuple
+ *		One row of tables_sql as an AmRlsTableInfo, in CurrentMemoryContext.
+ */
+static AmRlsTableInfo *
+table_from_tuple(HeapTuple tup)
+{
+	AmRlsTableInfo *t = palloc0(sizeof(AmRlsTableInfo));
+	TupleDesc	td = SPI_tuptable->tupdesc;
+	bool		isnull;
+
+	t->relid = DatumGetObjectId(SPI_getbinval(tup, td, 1, &isnull));
+	t->nspname = am_rls_spi_str(tup, 2);
+	t->relname = am_rls_spi_str(tup, 3);
+	t->qualname = quote_qualified_identifier(t->nspname, t->relname);
+	t->rls = am_rls_spi_bool(tup, 4);
+	t->force = am_rls_spi_bool(tup, 5);
+	t->owner = DatumGetObjectId(SPI_getbinval(tup, td, 6, &isnull));
+	t->owner_name = am_rls_spi_str(tup, 7);
+	t->owner_super = am_rls_spi_bool(tup, 8);
+	t->npolicies = DatumGetInt32(SPI_getbinval(tup, td, 9, &isnull));
+	t->owner_attnums = am_rls_spi_int2_array(tup, 10, &t->nowner);
+	t->owner_names = am_rls_spi_text_array(tup, 11, &t->nowner);
+	t->lead = am_rls_spi_int2_array(tup, 12, &t->nlead);
+	t->anon_priv = am_rls_spi_bool(tup, 13);
+	t->public_priv = am_rls_spi_bool(tup, 14);
+	t->zk = am_rls_spi_text_array(tup, 15, &t->nzk);
+	t->definer_fn = am_rls_spi_str(tup, 16);
+	return t;
+}
+
+/*
+ * read_tables
+ *		One query for every table of the checked schemas with what the checks
+ *		need: RLS flags, owner columns, leading index columns, privileges of
+ *		anon, PUBLIC and the zero-knowledge roles, and a definer function of
+ *		the table's owner.  Returns a hash by Oid; *tables gets them in
+ *		schema, name order.  Tables that belong to an extension are skipped.
+ */
+static HTAB *
+read_tables(AmRlsRun *run, Datum schemas, List **tables)
+{
 	Oid			argtypes[3] = {NAMEARRAYOID, OIDOID, OIDARRAYOID};
 	Datum		values[3];
 	Datum	   *zk;
@@ -318,7 +354,7 @@ read_tables(AmRlsRun *run, Datum schemas, List **tables)
 												true, TYPALIGN_INT));
 	MemoryContextSwitchTo(oldcxt);
 
-	if (SPI_execute_with_args(sql, 3, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_with_args(tables_sql, 3, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the tables of the checked schemas");
 
 	memset(&ctl, 0, sizeof(ctl));
@@ -331,29 +367,9 @@ read_tables(AmRlsRun *run, Datum schemas, List **tables)
 	oldcxt = MemoryContextSwitchTo(run->cxt);
 	for (i = 0; i < SPI_processed; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		AmRlsTableInfo  *t = palloc0(sizeof(AmRlsTableInfo));
+		AmRlsTableInfo *t = table_from_tuple(SPI_tuptable->vals[i]);
 		AmRlsTableEntry *e;
-		bool		isnull;
 		bool		found;
-
-		t->relid = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-		t->nspname = am_rls_spi_str(tup, 2);
-		t->relname = am_rls_spi_str(tup, 3);
-		t->qualname = quote_qualified_identifier(t->nspname, t->relname);
-		t->rls = am_rls_spi_bool(tup, 4);
-		t->force = am_rls_spi_bool(tup, 5);
-		t->owner = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 6, &isnull));
-		t->owner_name = am_rls_spi_str(tup, 7);
-		t->owner_super = am_rls_spi_bool(tup, 8);
-		t->npolicies = DatumGetInt32(SPI_getbinval(tup, SPI_tuptable->tupdesc, 9, &isnull));
-		t->owner_attnums = am_rls_spi_int2_array(tup, 10, &t->nowner);
-		t->owner_names = am_rls_spi_text_array(tup, 11, &t->nowner);
-		t->lead = am_rls_spi_int2_array(tup, 12, &t->nlead);
-		t->anon_priv = am_rls_spi_bool(tup, 13);
-		t->public_priv = am_rls_spi_bool(tup, 14);
-		t->zk = am_rls_spi_text_array(tup, 15, &t->nzk);
-		t->definer_fn = am_rls_spi_str(tup, 16);
 
 		e = hash_search(byoid, &t->relid, HASH_ENTER, &found);
 		e->table = t;
