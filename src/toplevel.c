@@ -517,6 +517,56 @@ start_worker(AmRun *run, AmMigration *m, int lock_timeout_ms, Oid connect_as,
 }
 
 /*
+ * worker_failure
+ *		The error of a no-transaction migration the worker did not finish:
+ *		the cancel that stopped it (waited), the error of its failing
+ *		statement, or its unexpected end.  Sets *stmtno to the statement it
+ *		was at.  An index a failed concurrent build left INVALID is named.
+ */
+static ErrorData *
+worker_failure(AmTopLevelShared *shared, ErrorData *waited, AmParsed *parsed,
+			   int *stmtno)
+{
+	ErrorData  *edata;
+	char	   *leftover = NULL;
+
+	if (waited != NULL)
+	{
+		/* cancelled while the worker ran: it was stopped */
+		edata = waited;
+		*stmtno = shared->current;
+	}
+	else if (shared->failed_stmt > 0)
+	{
+		edata = palloc0(sizeof(ErrorData));
+		*stmtno = shared->failed_stmt;
+		edata->sqlerrcode = shared->sqlerrcode;
+		edata->message = pstrdup(shared->message);
+		edata->detail = shared->has_detail ? pstrdup(shared->detail) : NULL;
+		edata->hint = shared->has_hint ? pstrdup(shared->hint) : NULL;
+		if (shared->internalpos > 0)
+		{
+			edata->internalquery = parsed->stmts[*stmtno - 1].text;
+			edata->internalpos = shared->internalpos;
+		}
+	}
+	else
+	{
+		edata = palloc0(sizeof(ErrorData));
+		*stmtno = shared->current;
+		edata->sqlerrcode = ERRCODE_INTERNAL_ERROR;
+		edata->message = pstrdup("the background worker running the migration stopped before it finished");
+		return edata;
+	}
+	if (*stmtno > 0)
+		leftover = invalid_index_of(&parsed->stmts[*stmtno - 1]);
+	if (leftover != NULL)
+		edata->message = psprintf("%s (index %s was left INVALID; the next attempt drops it first)",
+								  edata->message, leftover);
+	return edata;
+}
+
+/*
  * am_apply_no_transaction
  *		Apply a "-- aura:no-transaction" migration from migrate(), through a
  *		background worker.
@@ -593,44 +643,7 @@ am_apply_no_transaction(AmRun *run, AmMigration *m)
 	att.duration_ms = duration_ms;
 	if (waited != NULL || shared->failed_stmt > 0 || !shared->done)
 	{
-		ErrorData  *edata = palloc0(sizeof(ErrorData));
-		char	   *leftover = NULL;
-
-		att.stmtno = shared->failed_stmt;
-		if (waited != NULL)
-		{
-			/* cancelled while the worker ran: it was stopped */
-			edata = waited;
-			att.stmtno = shared->current;
-			if (att.stmtno > 0)
-				leftover = invalid_index_of(&parsed->stmts[att.stmtno - 1]);
-			if (leftover != NULL)
-				edata->message = psprintf("%s (index %s was left INVALID; the next attempt drops it first)",
-										  edata->message, leftover);
-		}
-		else if (shared->failed_stmt > 0)
-		{
-			edata->sqlerrcode = shared->sqlerrcode;
-			edata->message = pstrdup(shared->message);
-			edata->detail = shared->has_detail ? pstrdup(shared->detail) : NULL;
-			edata->hint = shared->has_hint ? pstrdup(shared->hint) : NULL;
-			if (shared->internalpos > 0)
-			{
-				edata->internalquery = parsed->stmts[att.stmtno - 1].text;
-				edata->internalpos = shared->internalpos;
-			}
-			leftover = invalid_index_of(&parsed->stmts[att.stmtno - 1]);
-			if (leftover != NULL)
-				edata->message = psprintf("%s (index %s was left INVALID; the next attempt drops it first)",
-										  edata->message, leftover);
-		}
-		else
-		{
-			att.stmtno = shared->current;
-			edata->sqlerrcode = ERRCODE_INTERNAL_ERROR;
-			edata->message = pstrdup("the background worker running the migration stopped before it finished");
-		}
-		att.edata = edata;
+		att.edata = worker_failure(shared, waited, parsed, &att.stmtno);
 		dsm_detach(seg);
 		DirectFunctionCall1(pg_advisory_unlock_int8, Int64GetDatum(key));
 		am_report_failure(run, m, &att);
