@@ -38,6 +38,21 @@ SELECT aura_migrate.register('20260901007', 'open_on_purpose', $sql$
 CREATE TABLE ev_lookup (id int PRIMARY KEY); -- aura:allow table_without_rls
 $sql$);
 SELECT version, status FROM aura_migrate.apply();
+-- aura_migrate.checked_schemas is read as PostgreSQL reads a list of
+-- names: a quoted schema name with a space in it is checked too
+CREATE SCHEMA "Ev Shop";
+SET aura_migrate.checked_schemas = 'public, "Ev Shop"';
+SELECT aura_migrate.register('20260901008', 'shop_open', $sql$
+CREATE TABLE "Ev Shop".ev_basket (id int PRIMARY KEY);
+ALTER TABLE "Ev Shop".ev_basket ENABLE ROW LEVEL SECURITY;
+ALTER TABLE "Ev Shop".ev_basket DISABLE ROW LEVEL SECURITY;
+$sql$);
+SELECT * FROM aura_migrate.apply();
+SELECT to_regclass('"Ev Shop".ev_basket') AS basket;
+DELETE FROM aura_migrate.migration WHERE version = '20260901008';
+RESET aura_migrate.checked_schemas;
+DROP SCHEMA "Ev Shop";
+DELETE FROM aura_migrate.object_change WHERE object_identity = '"Ev Shop"';
 RESET aura_migrate.environment;
 
 -- verify(): tables open on purpose (allowed in their migrations) pass; what

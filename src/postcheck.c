@@ -35,7 +35,7 @@
 void
 am_post_check(const char *version, int64 run_id)
 {
-	Oid			argtypes[3] = {TEXTOID, INT8OID, TEXTOID};
+	Oid			argtypes[3] = {TEXTOID, INT8OID, NAMEARRAYOID};
 	Datum		values[3];
 	bool		strict_rls = (am_effective_environment() != AM_ENV_DEVELOPMENT);
 	uint64		i;
@@ -45,7 +45,7 @@ am_post_check(const char *version, int64 run_id)
 
 	values[0] = CStringGetTextDatum(version);
 	values[1] = Int64GetDatum(run_id);
-	values[2] = CStringGetTextDatum(am_checked_schemas ? am_checked_schemas : "");
+	values[2] = am_checked_schemas_array();
 
 	if (am_spi_owner("WITH ch AS (SELECT * FROM aura_migrate.object_change "
 					 "            WHERE version = $1 AND run_id = $2) "
@@ -58,8 +58,8 @@ am_post_check(const char *version, int64 run_id)
 					 "            WHERE c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
 					 "              AND r.oid = c.objid AND r.relkind IN ('r', 'p') "
 					 "              AND r.relpersistence <> 't' "
-					 "              AND r.relnamespace::pg_catalog.regnamespace::text "
-					 "                  = ANY (pg_catalog.string_to_array(pg_catalog.replace($3, ' ', ''), ',')) "
+					 "              AND EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n "
+					 "                  WHERE n.oid = r.relnamespace AND n.nspname = ANY ($3)) "
 					 "              AND NOT EXISTS (SELECT 1 FROM aura_migrate.migration m, "
 					 "                  pg_catalog.unnest(m.findings) f WHERE m.version = $1 "
 					 "                  AND f.code = 'table_without_rls' AND f.allowed "

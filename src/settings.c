@@ -54,10 +54,10 @@ int			am_statement_timeout_ms = 0;
 int			am_lock_retries = 3;
 int			am_lock_retry_delay_ms = 500;
 bool		am_record_failures = true;
-char	   *am_checked_schemas = NULL;
+static char *am_checked_schemas = NULL;
 bool		am_record_ddl = true;
 bool		am_rls_gate = true;
-char	   *am_zero_knowledge_roles_setting = NULL;
+static char *am_zero_knowledge_roles_setting = NULL;
 int			am_log_worker_timeout_ms = 10000;
 
 static const struct config_enum_entry environment_options[] = {

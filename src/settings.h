@@ -31,10 +31,8 @@ extern int	am_statement_timeout_ms;
 extern int	am_lock_retries;
 extern int	am_lock_retry_delay_ms;
 extern bool am_record_failures;
-extern char *am_checked_schemas;
 extern bool am_record_ddl;
 extern bool am_rls_gate;
-extern char *am_zero_knowledge_roles_setting;
 extern int	am_log_worker_timeout_ms;
 
 extern void am_settings_init(void);
