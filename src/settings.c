@@ -309,12 +309,12 @@ am_zero_knowledge_roles(void)
 }
 
 /*
- * am_settings_init
- *		Define every aura_migrate.* setting, then reserve the prefix.
- *		Called from _PG_init.
+ * define_run_settings
+ *		The settings of a run: environment, limits, timeouts, retries, and
+ *		the durable record of failures.
  */
-void
-am_settings_init(void)
+static void
+define_run_settings(void)
 {
 	DefineCustomEnumVariable("aura_migrate.environment",
 							 "Sets the environment migrations run in.",
@@ -385,6 +385,27 @@ am_settings_init(void)
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomIntVariable("aura_migrate.log_worker_timeout",
+							"Sets how long a failed apply() waits for the failure to be logged durably.",
+							"The failure is written by a background worker in its own transaction; "
+							"past this time apply() warns and raises its error without it.",
+							&am_log_worker_timeout_ms,
+							10000,
+							100,
+							600000,
+							PGC_SUSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+}
+
+/*
+ * define_check_settings
+ *		The settings of the checks: checked schemas, the DDL record, the row
+ *		level security gate, the zero-knowledge roles.
+ */
+static void
+define_check_settings(void)
+{
 	DefineCustomStringVariable("aura_migrate.checked_schemas",
 							   "Sets the schemas whose new tables must have row level security.",
 							   "A comma-separated list, used by lint() at registration and by "
@@ -426,18 +447,17 @@ am_settings_init(void)
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
 							   NULL, NULL, NULL);
+}
 
-	DefineCustomIntVariable("aura_migrate.log_worker_timeout",
-							"Sets how long a failed apply() waits for the failure to be logged durably.",
-							"The failure is written by a background worker in its own transaction; "
-							"past this time apply() warns and raises its error without it.",
-							&am_log_worker_timeout_ms,
-							10000,
-							100,
-							600000,
-							PGC_SUSET,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
-
+/*
+ * am_settings_init
+ *		Define every aura_migrate.* setting, then reserve the prefix.
+ *		Called from _PG_init.
+ */
+void
+am_settings_init(void)
+{
+	define_run_settings();
+	define_check_settings();
 	MarkGUCPrefixReserved("aura_migrate");
 }
