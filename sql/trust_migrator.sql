@@ -25,9 +25,15 @@ SELECT aura_migrate.register('20260901001', 'make_me_superuser',
 SELECT aura_migrate.register('20260901002', 'a_table',
 	'CREATE TABLE tm_app.t (id int); ALTER TABLE tm_app.t ENABLE ROW LEVEL SECURITY;');
 RESET ROLE;
+-- (the server words the refusal differently from one major to the next:
+-- its SQLSTATE, insufficient_privilege, is what is shown)
+\set VERBOSITY terse
 SELECT * FROM aura_migrate.apply('20260901001');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
 SELECT rolsuper AS migrator_became_superuser FROM pg_roles WHERE rolname = 'tm_migrator';
-SELECT version, state, last_error FROM aura_migrate.status() WHERE version = '20260901001';
+SELECT version, state, regexp_replace(last_error, ': .*(\(SQLSTATE \w+\))$', ': ... \1') AS last_error
+  FROM aura_migrate.status() WHERE version = '20260901001';
 
 -- the table is the migrator's, and history says who wrote and who ran it
 SET ROLE tm_migrator;
@@ -48,7 +54,10 @@ SELECT aura_migrate.register('20260901004', 'replaces_later',
 	'ALTER ROLE tm_migrator SUPERUSER;', replace => true);
 RESET ROLE;
 SELECT version, source, registered_by FROM aura_migrate.migration WHERE version = '20260901004';
+\set VERBOSITY terse
 SELECT * FROM aura_migrate.apply('20260901004');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
 SELECT rolsuper AS migrator_became_superuser FROM pg_roles WHERE rolname = 'tm_migrator';
 SET ROLE tm_migrator;
 SELECT aura_migrate.register('20260901004', 'replaces_later', 'SELECT 1;', replace => true);

@@ -81,11 +81,17 @@ VALUES ('20260801002', 'forged_bundled', 'ALTER ROLE to_owner SUPERUSER;', '', 1
 UPDATE aura_migrate.migration SET registered_by = (SELECT rolname FROM pg_roles WHERE oid = 10)
  WHERE version = '20260801003';
 RESET ROLE;
+-- (the server words the refusal differently from one major to the next:
+-- its SQLSTATE, insufficient_privilege, is what is shown)
+\set VERBOSITY terse
 SELECT * FROM aura_migrate.apply('20260801002');
+\echo :LAST_ERROR_SQLSTATE
 SET ROLE to_owner;
 DELETE FROM aura_migrate.migration WHERE version = '20260801002';
 RESET ROLE;
 SELECT * FROM aura_migrate.apply('20260801003');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
 SELECT rolsuper AS owner_became_superuser FROM pg_roles WHERE rolname = 'to_owner';
 SET ROLE to_owner;
 DELETE FROM aura_migrate.migration WHERE version IN ('20260801002', '20260801003');

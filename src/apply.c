@@ -501,7 +501,6 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 	char	   *target = target_arg(fcinfo);
 	AmRun		run;
 	int			i;
-	int			napplied = 0;
 
 	if (cc == NULL || !IsA(cc, CallContext) || cc->atomic)
 		ereport(ERROR,
@@ -543,7 +542,6 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 
 			ms = m->no_transaction ? am_apply_no_transaction(&run, m) :
 				am_apply_one(&run, m);
-			napplied++;
 			ereport(NOTICE,
 					(errmsg_plural("applied migration %s (%s), %d statement",
 								   "applied migration %s (%s), %d statements",

@@ -19,10 +19,11 @@
 
 #include "fmgr.h"
 
+#include "compat.h"
 #include "guard.h"
 #include "settings.h"
 
-PG_MODULE_MAGIC;
+AM_MODULE_MAGIC;
 
 void		_PG_init(void);
 

@@ -16,7 +16,32 @@
 #define AURA_MIGRATE_COMPAT_H
 
 #include "catalog/pg_database.h"
+#include "fmgr.h"
+#include "nodes/parsenodes.h"
+#include "nodes/pg_list.h"
 #include "storage/proc.h"
+#include "tcop/pquery.h"
+#include "utils/regproc.h"
+
+/*
+ * The module's magic block.  From 18 on it also carries the module's name
+ * and version, which pg_get_loaded_modules() reports.
+ */
+#ifdef PG_MODULE_MAGIC_EXT
+#define AM_MODULE_MAGIC \
+	PG_MODULE_MAGIC_EXT(.name = "aura_migrate", .version = AM_EXTVERSION)
+#else
+#define AM_MODULE_MAGIC PG_MODULE_MAGIC
+#endif
+
+/*
+ * A function that never returns.  18 spells it pg_noreturn, in front of the
+ * declaration, and no longer has pg_attribute_noreturn(); earlier majors'
+ * attribute is accepted in front of a declaration as well.
+ */
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
+#endif
 
 /* the local transaction id of this backend's current transaction */
 #if PG_VERSION_NUM >= 170000
@@ -41,6 +66,75 @@
 #else
 #define AM_DATABASE_ACLCHECK(dboid, roleid, mode) \
 	pg_database_aclcheck((dboid), (roleid), (mode))
+#endif
+
+/*
+ * The executor's permission check hook.  From 16 on it receives the list of
+ * RTEPermissionInfo beside the range table, and the permissions a relation
+ * requires are there instead of in its RangeTblEntry.
+ *
+ * AM_DEFINE_CHECK_PERMS_HOOK(name, check, prev) defines the static hook
+ * function "name" with this major's signature.  It calls
+ * check(Oid relid, AclMode requiredPerms) for every relation whose
+ * permissions the executor checks, then returns what the hook installed
+ * before it, prev (a variable, NULL when there was none), returns.
+ */
+#if PG_VERSION_NUM >= 160000
+#define AM_DEFINE_CHECK_PERMS_HOOK(name, check, prev) \
+static bool \
+name(List *rangeTable, List *rtePermInfos, bool ereport_on_violation) \
+{ \
+	ListCell   *lc; \
+\
+	foreach(lc, rtePermInfos) \
+	{ \
+		RTEPermissionInfo *perminfo = lfirst_node(RTEPermissionInfo, lc); \
+\
+		check(perminfo->relid, perminfo->requiredPerms); \
+	} \
+	if (prev) \
+		return prev(rangeTable, rtePermInfos, ereport_on_violation); \
+	return true; \
+}
+#else
+#define AM_DEFINE_CHECK_PERMS_HOOK(name, check, prev) \
+static bool \
+name(List *rangeTable, bool ereport_on_violation) \
+{ \
+	ListCell   *lc; \
+\
+	foreach(lc, rangeTable) \
+	{ \
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc); \
+\
+		if (rte->rtekind == RTE_RELATION) \
+			check(rte->relid, rte->requiredPerms); \
+	} \
+	if (prev) \
+		return prev(rangeTable, ereport_on_violation); \
+	return true; \
+}
+#endif
+
+/*
+ * Run a portal to completion, once.  18 dropped PortalRun()'s run_once
+ * argument, and with it the choice.
+ */
+#if PG_VERSION_NUM >= 180000
+#define am_portal_run(portal, count, isTopLevel, dest, altdest, qc) \
+	PortalRun((portal), (count), (isTopLevel), (dest), (altdest), (qc))
+#else
+#define am_portal_run(portal, count, isTopLevel, dest, altdest, qc) \
+	PortalRun((portal), (count), (isTopLevel), true, (dest), (altdest), (qc))
+#endif
+
+/* a qualified name (list of String) from its text; errors are thrown */
+#if PG_VERSION_NUM >= 160000
+#define am_string_to_qualified_name_list(str) \
+	stringToQualifiedNameList((str), NULL)
+#else
+#define am_string_to_qualified_name_list(str) \
+	stringToQualifiedNameList(str)
 #endif
 
 /* a type's OID from its name as SQL writes it, InvalidOid when unknown */

@@ -51,6 +51,7 @@
 #include "utils/rel.h"
 #include "utils/relcache.h"
 
+#include "compat.h"
 #include "settings.h"
 #include "guard.h"
 #include "owner.h"
@@ -67,7 +68,7 @@ static ProcessUtility_hook_type prev_process_utility_hook = NULL;
 
 #define AM_SCHEMA "aura_migrate"
 
-static void guard_refuse(const char *what) pg_attribute_noreturn();
+pg_noreturn static void guard_refuse(const char *what);
 
 /*
  * guard_refuse
@@ -133,32 +134,27 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 }
 
 /*
- * guard_check_perms
- *		Executor permission hook: refuse INSERT, UPDATE and DELETE on the
- *		extension's tables.
+ * guard_check_relation
+ *		Refuse INSERT, UPDATE and DELETE on the extension's tables: called by
+ *		the executor permission hook below for every relation a statement
+ *		uses, with the permissions it requires there.
  */
-static bool
-guard_check_perms(List *rangeTable, bool ereport_on_violation)
+static void
+guard_check_relation(Oid relid, AclMode requiredPerms)
 {
-	ListCell   *lc;
-
-	if (guard_active)
-	{
-		foreach(lc, rangeTable)
-		{
-			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-
-			if (rte->rtekind == RTE_RELATION &&
-				(rte->requiredPerms & (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) != 0 &&
-				get_rel_namespace(rte->relid) == guard_schema)
-				guard_refuse("write to one of its tables");
-		}
-	}
-
-	if (prev_check_perms_hook)
-		return prev_check_perms_hook(rangeTable, ereport_on_violation);
-	return true;
+	if (guard_active &&
+		(requiredPerms & (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) != 0 &&
+		get_rel_namespace(relid) == guard_schema)
+		guard_refuse("write to one of its tables");
 }
+
+/*
+ * guard_check_perms
+ *		Executor permission hook (its signature differs between majors, see
+ *		compat.h): guard_check_relation() on each relation, then the
+ *		previous hook.
+ */
+AM_DEFINE_CHECK_PERMS_HOOK(guard_check_perms, guard_check_relation, prev_check_perms_hook)
 
 /*
  * schema_is_ours

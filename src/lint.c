@@ -44,6 +44,7 @@
 #include "utils/varlena.h"
 #include "tcop/utility.h"
 
+#include "compat.h"
 #include "settings.h"
 #include "lint.h"
 #include "sqlsplit.h"
@@ -829,7 +830,7 @@ lint_foreign_keys(LintState *ls, List *fks)
 		ls->cur = pg_strtoint32(entry);
 		dot = strrchr(key, '.');
 		*dot = '\0';
-		rv = makeRangeVarFromNameList(stringToQualifiedNameList(key));
+		rv = makeRangeVarFromNameList(am_string_to_qualified_name_list(key));
 		add_finding(ls, "warning", "foreign_key_without_index", quoted(rv),
 					psprintf("foreign key column %s has no index leading with it",
 							 quote_identifier(dot + 1)),

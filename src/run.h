@@ -18,6 +18,7 @@
 #include "utils/elog.h"
 #include "utils/palloc.h"
 
+#include "compat.h"
 #include "sqlsplit.h"
 
 /* the advisory lock every apply(), migrate(), rollback() and register() takes */
@@ -94,7 +95,6 @@ extern void am_run_pop_error_context(AmRunErrorContext *ec);
 
 extern int	am_run_lock_timeout_ms(void);
 extern void am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms);
-extern void am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att)
-			pg_attribute_noreturn();
+pg_noreturn extern void am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att);
 
 #endif							/* AURA_MIGRATE_RUN_H */

@@ -261,13 +261,15 @@ am_checked_schemas_array(void)
  *		check_rls(): those aura_migrate.zero_knowledge_roles lists (the one
  *		parser of the setting; empty by default) and the rows of
  *		aura_migrate.zero_knowledge_role, which an application fills
- *		(aura_schema adds service_role).
+ *		(aura_schema adds service_role).  The list and its names are
+ *		allocated in the caller's memory context, which outlives SPI's.
  */
 List *
 am_zero_knowledge_roles(void)
 {
 	char	   *copy = pstrdup(am_zero_knowledge_roles_setting ?
 							   am_zero_knowledge_roles_setting : "");	/* empty: none */
+	MemoryContext callercxt = CurrentMemoryContext;
 	List	   *names = NIL;
 	List	   *result = NIL;
 	ListCell   *lc;
@@ -301,7 +303,12 @@ am_zero_knowledge_roles(void)
 			if (strcmp((char *) lfirst(lc), name) == 0)
 				seen = true;
 		if (!seen)
+		{
+			MemoryContext spicxt = MemoryContextSwitchTo(callercxt);
+
 			result = lappend(result, name);
+			MemoryContextSwitchTo(spicxt);
+		}
 	}
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");

@@ -184,7 +184,7 @@ run_statement_top_level(RawStmt *raw, const char *sql)
 	InitializeQueryCompletion(&qc);
 
 	am_guard_enter();
-	(void) PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &qc);
+	(void) am_portal_run(portal, FETCH_ALL, true, receiver, receiver, &qc);
 	am_guard_leave();
 
 	receiver->rDestroy(receiver);

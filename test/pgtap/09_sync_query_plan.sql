@@ -63,7 +63,8 @@ SELECT matches((SELECT sync_meta FROM plans),
 	'(Index Scan|Index Only Scan|Bitmap Index Scan) (using |on )?encrypted_cycle_data_sync_idx',
 	'sync query (metadata): scans the (user_id, updated_at) sync index');
 SELECT matches((SELECT sync_meta FROM plans),
-	'InitPlan 1 \(returns \$0\).*Index Cond: \(\(user_id = \$0\) AND \(updated_at > ',
+	-- (the InitPlan's result is $0 up to PostgreSQL 16, (InitPlan 1).col1 from 17 on)
+	'InitPlan 1.*Index Cond: \(\(user_id = (\$0|\(InitPlan 1\)\.col1)\) AND \(updated_at > ',
 	'the RLS predicate is an index condition on a once-per-query InitPlan (auth.uid() not per row)');
 SELECT ok((SELECT sync_full !~ 'Seq Scan' AND sync_full ~ 'Index Scan (using |on )?encrypted_cycle_data_sync_idx' FROM plans),
 	'sync query (full envelopes): served by the sync index, no sequential scan');
