@@ -4,7 +4,7 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PGVER=15
+PGVER=${PGVER:-15}
 PGBIN=/usr/lib/postgresql/$PGVER/bin
 
 as_root() {

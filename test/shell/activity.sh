@@ -25,22 +25,15 @@ set -u
 
 DB="am_act_$$"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/am_act.XXXXXX")
-PSQL="psql -X -q -At -v ON_ERROR_STOP=1"
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"	# the harness: ok, notok, check, has, hasnt, finish, PSQL
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-notok() { fail=$((fail + 1)); echo "not ok: $*"; }
-check() {
-	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (expected '$2', got '$3')"; fi
-}
 cleanup() {
 	dropdb --if-exists "$DB" 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-createdb "$DB" || { echo "createdb failed"; echo "0 passed, 1 failed"; exit 1; }
+createdb "$DB" || bail "createdb failed"
 $PSQL -d "$DB" >/dev/null <<'SQL'
 CREATE EXTENSION aura_migrate;
 DELETE FROM aura_migrate.migration WHERE source = 'bundled';
@@ -108,5 +101,4 @@ watch "failing apply()" am_act_fail "SELECT version FROM aura_migrate.apply('202
 check "failing apply(): nothing of it is left (act_five absent)" "" \
 	"$($PSQL -d "$DB" -c "SELECT to_regclass('public.act_five')")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -23,9 +23,9 @@
 
 set -euo pipefail
 
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"	# the harness: ok, notok, check, has, hasnt, finish, PSQL
 PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
 TMP="$(mktemp -d)"
-FAILED=0
 UID_A="$("${PSQL[@]}" -c 'SELECT gen_random_uuid()')"
 TAG="aura_race_$$"
 CYCLE_ID=""
@@ -36,11 +36,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; FAILED=1; }
-check() {	# check DESCRIPTION GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', want '$3')"; fi
-}
+# expect DESCRIPTION GOT WANT: check with the arguments in the order read here
+expect() { check "$1" "$3" "$2"; }
 
 # as_user SQL: the statement(s) SQL in one transaction as the authenticated user A,
 # with the JWT claims PostgREST would set.
@@ -91,18 +88,18 @@ as_user "$UPDATE_SQL SELECT pg_sleep(1.5) \\g /dev/null" \
 	| PGAPPNAME="${TAG}_s1" "${PSQL[@]}" >"$TMP/u1" 2>&1 &
 P1=$!
 wait_for "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = '${TAG}_s1' AND query LIKE '%pg_sleep%')" \
-	|| not_ok "session 1 did not reach its sleep"
+	|| notok "session 1 did not reach its sleep"
 as_user "$UPDATE_SQL" | PGAPPNAME="${TAG}_s2" "${PSQL[@]}" >"$TMP/u2" 2>&1 &
 P2=$!
 if wait_for "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = '${TAG}_s2' AND wait_event_type = 'Lock')"; then
 	ok "optimistic update: session 2 blocks on session 1's row lock"
 else
-	not_ok "optimistic update: session 2 was never seen waiting for a lock"
+	notok "optimistic update: session 2 was never seen waiting for a lock"
 fi
 wait $P1 || true; wait $P2 || true
-check "optimistic update: session 1 (first) wins" "$(cat "$TMP/u1")" "true|2"
-check "optimistic update: session 2 (same expected version) loses and sees version 2" "$(cat "$TMP/u2")" "false|2"
-check "optimistic update: stored version is 2 (one bump, no lost update)" \
+expect "optimistic update: session 1 (first) wins" "$(cat "$TMP/u1")" "true|2"
+expect "optimistic update: session 2 (same expected version) loses and sees version 2" "$(cat "$TMP/u2")" "false|2"
+expect "optimistic update: stored version is 2 (one bump, no lost update)" \
 	"$("${PSQL[@]}" -c "SELECT version FROM public.encrypted_cycle_data WHERE id = '$CYCLE_ID'")" "2"
 
 # ---------------------------------------------------------------------------
@@ -115,9 +112,9 @@ for i in 1 2 3 4 5 6 7 8; do
 	PIDS+=($!)
 done
 for p in "${PIDS[@]}"; do wait "$p" || true; done
-check "optimistic update x8: exactly one winner" "$(cat "$TMP"/b? | grep -c '^true|3$' || true)" "1"
-check "optimistic update x8: seven report a conflict at version 3" "$(cat "$TMP"/b? | grep -c '^false|3$' || true)" "7"
-check "optimistic update x8: stored version is 3" \
+expect "optimistic update x8: exactly one winner" "$(cat "$TMP"/b? | grep -c '^true|3$' || true)" "1"
+expect "optimistic update x8: seven report a conflict at version 3" "$(cat "$TMP"/b? | grep -c '^false|3$' || true)" "7"
+expect "optimistic update x8: stored version is 3" \
 	"$("${PSQL[@]}" -c "SELECT version FROM public.encrypted_cycle_data WHERE id = '$CYCLE_ID'")" "3"
 
 # ---------------------------------------------------------------------------
@@ -130,20 +127,20 @@ ROTATE_SQL="SELECT new_key_id FROM public.rotate_device_key($DEVICE, decode(repe
 as_user "$ROTATE_SQL SELECT pg_sleep(1.5) \\g /dev/null" | PGAPPNAME="${TAG}_r1" "${PSQL[@]}" >"$TMP/r1" 2>&1 &
 P1=$!
 wait_for "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = '${TAG}_r1' AND query LIKE '%pg_sleep%')" \
-	|| not_ok "rotation session 1 did not reach its sleep"
+	|| notok "rotation session 1 did not reach its sleep"
 as_user "$ROTATE_SQL" | PGAPPNAME="${TAG}_r2" "${PSQL[@]}" >"$TMP/r2" 2>&1 &
 P2=$!
 if wait_for "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = '${TAG}_r2' AND wait_event_type = 'Lock')"; then
 	ok "key rotation: session 2 waits for session 1"
 else
-	not_ok "key rotation: session 2 was never seen waiting for a lock"
+	notok "key rotation: session 2 was never seen waiting for a lock"
 fi
 R1=0; R2=0
 wait $P1 || R1=$?; wait $P2 || R2=$?
-check "key rotation: both rotations succeed" "$R1/$R2" "0/0"
-check "key rotation: exactly one active key for the device" \
+expect "key rotation: both rotations succeed" "$R1/$R2" "0/0"
+expect "key rotation: exactly one active key for the device" \
 	"$("${PSQL[@]}" -c "SELECT count(*) FROM public.device_key WHERE user_id = '$UID_A' AND device_id_hash = $DEVICE AND is_active")" "1"
-check "key rotation: the active key is the one session 2 activated" \
+expect "key rotation: the active key is the one session 2 activated" \
 	"$("${PSQL[@]}" -c "SELECT id FROM public.device_key WHERE user_id = '$UID_A' AND device_id_hash = $DEVICE AND is_active")" \
 	"$(cat "$TMP/r2")"
 
@@ -157,10 +154,10 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 FAILS=0
 for p in "${PIDS[@]}"; do wait "$p" || FAILS=$((FAILS + 1)); done
-check "key rotation x8: no rotation failed" "$FAILS" "0"
-check "key rotation x8: exactly one active key" \
+expect "key rotation x8: no rotation failed" "$FAILS" "0"
+expect "key rotation x8: exactly one active key" \
 	"$("${PSQL[@]}" -c "SELECT count(*) FROM public.device_key WHERE user_id = '$UID_A' AND device_id_hash = $DEVICE AND is_active")" "1"
-check "key rotation x8: 11 keys in all, 10 retired, each rotation audited" \
+expect "key rotation x8: 11 keys in all, 10 retired, each rotation audited" \
 	"$("${PSQL[@]}" -c "SELECT count(*) || '/' || count(*) FILTER (WHERE NOT is_active) || '/' ||
 		(SELECT count(*) FROM public.security_audit_log WHERE user_id = '$UID_A' AND event_type = 'device_key_rotated')
 		FROM public.device_key WHERE user_id = '$UID_A'")" "11/10/10"
@@ -175,16 +172,12 @@ for i in 1 2 3 4 5 6 7 8; do
 	PIDS+=($!)
 done
 for p in "${PIDS[@]}"; do wait "$p" || true; done
-check "share token x8: exactly one provider gets the share" "$(cat "$TMP"/t? | grep -c "^$UID_A\$" || true)" "1"
-check "share token x8: the others get nothing and no error" "$(cat "$TMP"/t? | grep -vc "^$UID_A\$" || true)" "0"
-check "share token x8: use_count is exactly max_uses (1)" \
+expect "share token x8: exactly one provider gets the share" "$(cat "$TMP"/t? | grep -c "^$UID_A\$" || true)" "1"
+expect "share token x8: the others get nothing and no error" "$(cat "$TMP"/t? | grep -vc "^$UID_A\$" || true)" "0"
+expect "share token x8: use_count is exactly max_uses (1)" \
 	"$("${PSQL[@]}" -c "SELECT use_count FROM public.healthcare_share WHERE id = '$UID_A'")" "1"
-check "share token x8: audit counts 1 ok and 7 exhausted attempts" \
+expect "share token x8: audit counts 1 ok and 7 exhausted attempts" \
 	"$("${PSQL[@]}" -c "SELECT coalesce(sum(attempts) FILTER (WHERE reason = 'ok'), 0) || '/' || coalesce(sum(attempts) FILTER (WHERE reason = 'exhausted'), 0)
 		FROM public.healthcare_share_audit WHERE share_id = '$UID_A'")" "1/7"
 
-if [ "$FAILED" -ne 0 ]; then
-	echo "aura_races: FAILED"
-	exit 1
-fi
-echo "aura_races: all proofs passed"
+finish

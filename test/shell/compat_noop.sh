@@ -16,9 +16,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 INIT="$ROOT/db/init/00_supabase_compat.sql"
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"	# the harness: ok, notok, check, has, hasnt, finish, PSQL
 PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
 SCRATCH="aura_compat_noop_$$"
-FAILED=0
 trap '"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $SCRATCH" >/dev/null 2>&1 || true' EXIT
 
 # A fingerprint of everything the file could touch.
@@ -46,11 +46,10 @@ check_noop() {	# check_noop DB DESCRIPTION
 	"${PSQL[@]}" -d "$1" -f "$INIT" >/dev/null
 	after="$("${PSQL[@]}" -d "$1" -c "$SNAPSHOT")"
 	if [ "$before" = "$after" ]; then
-		echo "ok - $2"
+		ok "$2"
 	else
-		echo "not ok - $2"
+		notok "$2"
 		diff <(echo "$before") <(echo "$after") | sed 's/^/#   /'
-		FAILED=1
 	fi
 }
 
@@ -72,14 +71,10 @@ CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $f$ SELECT '{"re
 CREATE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS $f$ SELECT 'real'::text $f$;
 SQL
 check_noop "$SCRATCH" "on an existing Supabase-like auth layer the init file changes nothing"
-if [ "$("${PSQL[@]}" -d "$SCRATCH" -c "SELECT auth.uid()")" = "00000000-0000-4000-8000-000000000999" ]; then
-	echo "ok - the existing auth.uid() was not replaced"
-else
-	echo "not ok - the existing auth.uid() was replaced"; FAILED=1
-fi
+check "the existing auth.uid() was not replaced" "00000000-0000-4000-8000-000000000999" \
+	"$("${PSQL[@]}" -d "$SCRATCH" -c "SELECT auth.uid()")"
 
 # 2. Idempotent on an initialised database.
 check_noop "${PGDATABASE:-postgres}" "a second run on an initialised database changes nothing"
 
-[ "$FAILED" -eq 0 ] || { echo "compat_noop: FAILED"; exit 1; }
-echo "compat_noop: all proofs passed"
+finish

@@ -34,16 +34,9 @@ SESSIONS=8
 GATE=774411                 # advisory lock key of the start gate
 PREFIX="am_conc_$$"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/am_conc.XXXXXX")
-PSQL="psql -X -q -At -v ON_ERROR_STOP=1"
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"	# the harness: ok, notok, check, has, hasnt, finish, PSQL
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-notok() { fail=$((fail + 1)); echo "not ok: $*"; }
 # check DESCRIPTION EXPECTED ACTUAL
-check() {
-	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (expected '$2', got '$3')"; fi
-}
 
 cleanup() {
 	for d in $($PSQL -d postgres -c "SELECT datname FROM pg_database WHERE datname LIKE '${PREFIX}%'" 2>/dev/null); do
@@ -202,8 +195,8 @@ check_sessions_clean() {
 
 echo "== concurrency: $SESSIONS sessions, $N migrations, $ROUNDS rounds"
 t0=$(now_ms)
-make_template "${PREFIX}_tmpl" 0 >/dev/null || { notok "could not build the template database"; echo "$pass passed, $((fail)) failed"; exit 1; }
-make_template "${PREFIX}_ftmpl" 100 >/dev/null || { notok "could not build the failing template database"; echo "$pass passed, $((fail)) failed"; exit 1; }
+make_template "${PREFIX}_tmpl" 0 >/dev/null || { notok "could not build the template database"; finish; }
+make_template "${PREFIX}_ftmpl" 100 >/dev/null || { notok "could not build the failing template database"; finish; }
 check "template: $N migrations registered, none bundled" "$N/0" \
 	"$($PSQL -d "${PREFIX}_tmpl" -c "SELECT count(*) FILTER (WHERE source = 'user') || '/' || count(*) FILTER (WHERE source = 'bundled') FROM aura_migrate.migration")"
 echo "   templates built in $(($(now_ms) - t0)) ms"
@@ -327,5 +320,4 @@ echo "   $l: $(($(now_ms) - tr)) ms"
 dropdb "$db"
 
 echo "   total: $(($(now_ms) - t0)) ms"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -32,21 +32,13 @@ DSTC="am_dr_custom_$$"
 DSTP="am_dr_plain_$$"
 FRESH="am_dr_fresh_$$"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/am_dr.XXXXXX")
-PSQL="psql -X -q -At -v ON_ERROR_STOP=1"
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"	# the harness: ok, notok, check, has, hasnt, finish, PSQL
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-notok() { fail=$((fail + 1)); echo "not ok: $*"; }
-check() {
-	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (expected '$2', got '$3')"; fi
-}
 cleanup() {
 	for d in "$SRC" "$DSTC" "$DSTP" "$FRESH"; do dropdb --if-exists "$d" 2>/dev/null; done
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-bail() { notok "$*"; echo "$pass passed, $fail failed"; exit 1; }
 
 # ---- a fresh extension, for what CREATE EXTENSION registers ---------------
 createdb "$FRESH" || bail "createdb failed"
@@ -161,5 +153,4 @@ pg_dump -d "$SRC" 2>"$WORK/pdump.err" | psql -X -q -v ON_ERROR_STOP=1 -d "$DSTP"
 check "pg_dump | psql succeeded without messages" "0|" "$?|$(cat "$WORK/pdump.err" "$WORK/prestore.err" | head -3)"
 verify "plain format" "$DSTP"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

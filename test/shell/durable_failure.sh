@@ -27,15 +27,8 @@ set -u
 DEV="am_dur_dev_$$"
 STG="am_dur_stg_$$"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/am_dur.XXXXXX")
-PSQL="psql -X -q -At -v ON_ERROR_STOP=1"
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"	# the harness: ok, notok, check, has, hasnt, finish, PSQL
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-notok() { fail=$((fail + 1)); echo "not ok: $*"; }
-check() {
-	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (expected '$2', got '$3')"; fi
-}
 cleanup() {
 	dropdb --if-exists "$DEV" 2>/dev/null
 	dropdb --if-exists "$STG" 2>/dev/null
@@ -84,7 +77,7 @@ common_checks() {
 }
 
 # ---- development ----------------------------------------------------------
-setup "$DEV" || { echo "set-up failed"; echo "0 passed, 1 failed"; exit 1; }
+setup "$DEV" || bail "set-up failed"
 apply_and_rollback "$DEV" "$WORK/dev1"
 l="development"
 check "$l: the caller got 23505 naming version, statement 2 and line 3" 1 \
@@ -131,7 +124,7 @@ check "$l: the two failures have different run ids" 2 \
 common_checks "$DEV" "$l"
 
 # ---- staging --------------------------------------------------------------
-setup "$STG" || { notok "staging set-up failed"; echo "$pass passed, $fail failed"; exit 1; }
+setup "$STG" || { notok "staging set-up failed"; finish; }
 $PSQL -d "$STG" -c "ALTER DATABASE $STG SET aura_migrate.environment = 'staging'"
 l="staging"
 check "$l: a new session runs as staging" staging "$($PSQL -d "$STG" -c "SHOW aura_migrate.environment")"
@@ -152,5 +145,4 @@ check "$l: no column of the log mentions a row value" 0 \
 	"$($PSQL -d "$STG" -c "SELECT count(*) FROM aura_migrate.log l WHERE l::text LIKE '%second-secret%' OR l::text LIKE '%Key (id)%'")"
 common_checks "$STG" "$l"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -17,20 +17,10 @@
 
 set -u
 DB="am_locks_$$"
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"	# the harness: ok, notok, check, has, hasnt, finish, PSQL
 PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
 WORK=$(mktemp -d)
-pass=0
-fail=0
 
-check() {
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-		pass=$((pass + 1))
-	else
-		echo "not ok: $1 (expected '$2', got '$3')"
-		fail=$((fail + 1))
-	fi
-}
 
 cleanup() {
 	jobs -p | xargs -r kill 2>/dev/null
@@ -107,5 +97,4 @@ check "it tried three times (two retries)" "2" "$(grep -c 'retrying in' "$WORK/a
 check "the durable log has the failure for it" "0|1" "$("${PSQL[@]}" -d "$DB" -c "SELECT count(*) FILTER (WHERE event = 'retried') || '|' || count(*) FILTER (WHERE event = 'failed') FROM aura_migrate.log WHERE version = '20261101002'")"
 wait $holder
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -21,7 +21,7 @@
 # Prints "N passed, M failed"; exits non-zero on failure.
 
 set -u
-. "$(cd "$(dirname "$0")" && pwd)/../reliability/lib.sh"	# ok, notok, check, finish, PSQL
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"	# the harness: ok, notok, check, has, hasnt, finish, PSQL
 
 DB="am_notx_$$"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/am_notx.XXXXXX")

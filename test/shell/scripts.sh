@@ -46,34 +46,9 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/am_scripts.XXXXXX")
 export AURA_LOG_DIR="$WORK/logs"
 P="am_scr_$$"
 DBS=""
-PSQL="psql -X -q -At -v ON_ERROR_STOP=1"
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"	# the harness: ok, notok, check, has, hasnt, finish, PSQL
 
-pass=0
-fail=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok: $*"
-}
-notok() {
-	fail=$((fail + 1))
-	echo "not ok: $*"
-}
-check() {
-	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (expected '$2', got '$3')"; fi
-}
 # has LABEL FILE PATTERN / hasnt LABEL FILE PATTERN (fixed strings)
-has() {
-	if grep -qF -- "$3" "$2"; then ok "$1"; else
-		notok "$1 ('$3' not in $2)"
-		sed 's/^/    | /' "$2"
-	fi
-}
-hasnt() {
-	if grep -qF -- "$3" "$2"; then
-		notok "$1 ('$3' found in $2)"
-		grep -nF -- "$3" "$2" | sed 's/^/    | /'
-	else ok "$1"; fi
-}
 cleanup() {
 	for d in $DBS; do dropdb --if-exists "$d" 2>/dev/null; done
 	if [ -n "${KEEP_WORK:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
@@ -488,5 +463,4 @@ echo "CREATE TABLE app.widget (id int PRIMARY KEY);" >>"$NF"
 check "new: register_file() accepts the template header" registered \
 	"$(sh "$ROOT/scripts/gen-register-sql.sh" aura_migrate.register_file "$NF" | $PSQL -d "${P}_tgt" | cut -d'|' -f2)"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
