@@ -7,7 +7,7 @@
 #
 # For each major: a chroot of the Debian suite that ships it, made once with
 # debootstrap --variant=minbase and apt-get (postgresql-N, its server-dev,
-# pgTAP, pg_prove, make, gcc), is kept as $AM_CACHE/chroot-SUITE.tar.zst
+# pgTAP, pg_prove, make, gcc), is kept as $AM_CACHE/chroot-SUITE-rN.tar.zst
 # (default AM_CACHE=/var/cache/aura_migrate; AM_REFRESH=1 builds it again).
 # Each run unpacks a fresh copy next to it, copies the source tree in (the
 # files git knows, not build products) and runs scripts/test-matrix-inside.sh
@@ -25,7 +25,9 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 AM_CACHE=${AM_CACHE:-/var/cache/aura_migrate}
 MIRROR=${AM_MIRROR:-http://deb.debian.org/debian}
-# what a chroot holds; a change here must reach the cache: CHROOT_REV names it
+# the cached tarball's name carries CHROOT_REV: raise it when what a chroot
+# holds changes (build_chroot's packages or settings), and the next run
+# builds the new one
 CHROOT_REV=1
 SRC=/build/aura_migrate			# the source tree's place inside the chroot
 
