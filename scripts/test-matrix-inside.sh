@@ -17,7 +17,9 @@ set -u
 
 cmd=${1:?build or test}
 major=${2:?major version}
+PGVER=$major
 PGBIN=/usr/lib/postgresql/$major/bin
+export PGVER PGBIN
 PATH=$PGBIN:/usr/bin:/bin
 export PATH
 cd "$(dirname "$0")/.."
