@@ -241,3 +241,55 @@ DROP SCHEMA probe_vault CASCADE;
 DELETE FROM aura_migrate.probe_fixture WHERE table_name = 'probe.measure';
 DROP SCHEMA probe CASCADE;
 DELETE FROM auth.users WHERE id = '00000000-0000-0000-0000-00000000000a';
+
+-- a migrator that is not a superuser (Supabase's postgres): it may probe as
+-- the API roles it can SET ROLE to, creating rows as the table owners it can
+-- act as; a table whose owner it cannot act as is not probed, and says why
+CREATE ROLE regress_prober NOSUPERUSER;
+CREATE ROLE regress_stranger NOSUPERUSER;
+GRANT anon, authenticated, service_role TO regress_prober;
+GRANT USAGE ON SCHEMA aura_migrate TO regress_prober;
+GRANT EXECUTE ON FUNCTION aura_migrate.check_rls(name[], boolean, text[]) TO regress_prober;
+GRANT INSERT, REFERENCES ON auth.users TO regress_prober;
+CREATE SCHEMA probe_np AUTHORIZATION regress_prober;
+GRANT USAGE ON SCHEMA probe_np TO anon, authenticated, service_role;
+SET ROLE regress_prober;
+CREATE TABLE probe_np.note (
+	id bigserial PRIMARY KEY,
+	user_id uuid NOT NULL REFERENCES auth.users (id),
+	body text NOT NULL
+);
+CREATE INDEX ON probe_np.note (user_id);
+ALTER TABLE probe_np.note ENABLE ROW LEVEL SECURITY;
+-- leaky: every authenticated user reads every note
+CREATE POLICY note_read ON probe_np.note FOR SELECT TO authenticated USING (auth.uid() IS NOT NULL);
+CREATE POLICY note_write ON probe_np.note FOR INSERT TO authenticated WITH CHECK (user_id = (SELECT auth.uid()));
+GRANT SELECT, INSERT ON probe_np.note TO authenticated;
+RESET ROLE;
+CREATE TABLE probe_np.theirs (
+	id bigint PRIMARY KEY,
+	user_id uuid NOT NULL REFERENCES auth.users (id)
+);
+ALTER TABLE probe_np.theirs OWNER TO regress_stranger;
+ALTER TABLE probe_np.theirs ENABLE ROW LEVEL SECURITY;
+CREATE INDEX ON probe_np.theirs (user_id);
+CREATE POLICY theirs_own ON probe_np.theirs FOR ALL TO authenticated USING (user_id = (SELECT auth.uid()));
+SELECT last_value AS note_seq_before FROM probe_np.note_id_seq;
+SET ROLE regress_prober;
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{probe_np}', true)
+ WHERE code IN ('isolation_breach', 'not_probed', 'probes_skipped') ORDER BY object, code;
+SELECT count(*) AS notes_left FROM probe_np.note;
+RESET ROLE;
+SELECT last_value AS note_seq_after FROM probe_np.note_id_seq;
+SELECT count(*) AS auth_users_left FROM auth.users;
+-- without INSERT on auth.users, and not its owner: no synthetic user
+REVOKE INSERT ON auth.users FROM regress_prober;
+SET ROLE regress_prober;
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{probe_np}', true)
+ WHERE code = 'not_probed' ORDER BY object;
+RESET ROLE;
+DROP SCHEMA probe_np CASCADE;
+REVOKE ALL ON FUNCTION aura_migrate.check_rls(name[], boolean, text[]) FROM regress_prober;
+REVOKE ALL ON SCHEMA aura_migrate FROM regress_prober;
+REVOKE ALL ON auth.users FROM regress_prober;
+DROP ROLE regress_prober, regress_stranger;

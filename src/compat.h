@@ -165,4 +165,15 @@ am_type_by_name(const char *str)
 }
 #endif
 
+/*
+ * member may act as role, as SET ROLE would let it (superusers may act as
+ * anyone); 16 added the SET option of a membership
+ */
+#include "utils/acl.h"
+#if PG_VERSION_NUM >= 160000
+#define am_can_set_role(member, role)	member_can_set_role((member), (role))
+#else
+#define am_can_set_role(member, role)	is_member_of_role((member), (role))
+#endif
+
 #endif							/* AURA_MIGRATE_COMPAT_H */

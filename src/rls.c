@@ -121,11 +121,7 @@ am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
 	am_rls_check_views(run, schemas);
 	am_rls_check_functions(run, schemas, allow_definer, allow_definer == (Datum) 0);
 
-	if (probes && !superuser())
-		am_rls_add_finding(run, "info", "probes_skipped", NULL,
-						   "Run check_rls() as a superuser to probe, or pass probes => false to silence this.",
-						   "behavioural probes were skipped: they need a superuser");
-	else if (probes)
+	if (probes)
 		am_rls_probe(run);
 
 	if (SPI_finish() != SPI_OK_FINISH)
@@ -154,8 +150,11 @@ am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
  * the given schemas (NULL: those of aura_migrate.checked_schemas, as the
  * run's gate checks) and, when probes is true (NULL: true in development and
  * staging, false in production), the findings of the behavioural probes.
- * EXECUTE is revoked from PUBLIC; the probes act as other roles and so need
- * a superuser.  Nothing returned means clean.
+ * EXECUTE is revoked from PUBLIC.  The probes act as anon, authenticated
+ * and the zero-knowledge roles, and as each probed table's owner: the
+ * caller must be able to act as the API roles as SET ROLE would let it
+ * (am_rls_probe_refusal()), and a table whose owner it cannot act as is
+ * not probed.  Nothing returned means clean.
  */
 Datum
 aura_migrate_check_rls(PG_FUNCTION_ARGS)
@@ -165,6 +164,7 @@ aura_migrate_check_rls(PG_FUNCTION_ARGS)
 	Datum		schemas;
 	bool		probes_auto = PG_ARGISNULL(1);
 	bool		probes;
+	const char *cannot;
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -172,14 +172,26 @@ aura_migrate_check_rls(PG_FUNCTION_ARGS)
 	schemas = PG_ARGISNULL(0) ? am_checked_schemas_array() : PG_GETARG_DATUM(0);
 
 	probes = probes_auto ? (am_effective_environment() != AM_ENV_PRODUCTION) : PG_GETARG_BOOL(1);
-	if (probes && !probes_auto && !superuser())
+	cannot = probes ? am_rls_probe_refusal() : NULL;
+	if (cannot != NULL && !probes_auto)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to run row level security probes"),
-				 errdetail("The probes act as anon, authenticated and the zero-knowledge roles and insert rows as each table's owner."),
-				 errhint("Run check_rls() as a superuser, or pass probes => false.")));
+				 errdetail("The probes act as anon, authenticated and the zero-knowledge roles, and role \"%s\" cannot act as \"%s\".",
+						   GetUserNameFromId(GetUserId(), false), cannot),
+				 errhint("GRANT %s TO %s, or pass probes => false.",
+						 quote_identifier(cannot),
+						 quote_identifier(GetUserNameFromId(GetUserId(), false)))));
 
-	am_rls_collect(&run, schemas, probes, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2));
+	am_rls_collect(&run, schemas, probes && cannot == NULL,
+				   PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2));
+	if (cannot != NULL)
+		am_rls_add_finding(&run, "info", "probes_skipped", NULL,
+						   psprintf("GRANT %s TO %s to probe (the probes act as the API roles as SET ROLE would), or pass probes => false to silence this.",
+									quote_identifier(cannot),
+									quote_identifier(GetUserNameFromId(GetUserId(), false))),
+						   "behavioural probes were skipped: role \"%s\" cannot act as \"%s\"",
+						   GetUserNameFromId(GetUserId(), false), cannot);
 
 	foreach(lc, run.findings)
 	{

@@ -149,6 +149,7 @@ extern int16 *am_rls_spi_int2_array(HeapTuple tup, int col, int *n);
 extern char **am_rls_spi_text_array(HeapTuple tup, int col, int *n);
 
 /* rls_probe.c */
+extern const char *am_rls_probe_refusal(void);
 extern void am_rls_probe(AmRlsRun *run);
 
 #endif							/* AURA_MIGRATE_RLS_H */

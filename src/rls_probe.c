@@ -53,6 +53,7 @@
 #include "utils/resowner.h"
 #include "utils/uuid.h"
 
+#include "compat.h"
 #include "settings.h"
 #include "owner.h"
 #include "validate.h"
@@ -137,10 +138,36 @@ static char *uuid_str(Datum u);
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
 /*
+ * am_rls_probe_refusal
+ *		NULL when the current user may run the probes: it can act, as SET
+ *		ROLE would let it, as every role they act as (anon, authenticated
+ *		and the zero-knowledge roles that exist).  Otherwise the name of the
+ *		first role it cannot act as.  A superuser can act as anyone.
+ */
+const char *
+am_rls_probe_refusal(void)
+{
+	Oid			me = GetUserId();
+	List	   *names = list_make2("authenticated", "anon");
+	ListCell   *lc;
+
+	names = list_concat(names, am_zero_knowledge_roles());
+	foreach(lc, names)
+	{
+		char	   *name = (char *) lfirst(lc);
+		Oid			roleid = get_role_oid(name, true);
+
+		if (OidIsValid(roleid) && !am_can_set_role(me, roleid))
+			return name;
+	}
+	return NULL;
+}
+
+/*
  * am_rls_probe
  *		Probe every table rls.c queued (those with an owner column), in
  *		schema and name order.  Must be called connected to SPI, by a
- *		superuser.
+ *		role am_rls_probe_refusal() lets probe.
  *
  * Everything the probes run resolves names with search_path pinned to
  * "pg_catalog, pg_temp", in a GUC nest level reverted at the end (on error,
@@ -367,34 +394,73 @@ static bool
 create_auth_users(AmRlsRun *run, AmRlsTable *t, Datum *users)
 {
 	Oid			uuidtype = UUIDOID;
+	Oid			relid;
 	Oid			owner;
+	Oid			as;
 	bool		isnull;
 	ExecResult	res;
 	int			i;
 
-	if (SPI_execute("SELECT c.relowner FROM pg_catalog.pg_class c "
+	if (SPI_execute("SELECT c.oid, c.relowner FROM pg_catalog.pg_class c "
 					"WHERE c.oid = pg_catalog.to_regclass('auth.users')",
 					true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute failed looking up auth.users");
 	if (SPI_processed != 1)
 		return true;
-	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+	relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 1, &isnull));
+	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 2, &isnull));
+
+	/* as its owner, or else as the caller when it may insert there itself */
+	as = owner;
+	if (!am_can_set_role(GetUserId(), owner))
+	{
+		if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+		{
+			am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+							   "Grant the role running check_rls() INSERT on auth.users, or membership in its owner.",
+							   "table \"%s\" was not probed: role \"%s\" can neither act as the owner of auth.users nor insert into it, so no synthetic user can be created",
+							   t->qualname, GetUserNameFromId(GetUserId(), false));
+			return false;
+		}
+		as = GetUserId();
+	}
 	for (i = 0; i < 2; i++)
 	{
-		exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL,
+		exec_caught(SPI_OK_INSERT, as, true, NULL, NULL, NULL,
 					"INSERT INTO auth.users (id) VALUES ($1)",
 					1, &uuidtype, &users[i], true, &res);
 		if (!res.ok)
 		{
 			am_rls_add_finding(run, "warning", "not_probed", t->qualname,
 							   "Make sure INSERT INTO auth.users (id) VALUES (...) works for the owner of auth.users.",
-							   "table \"%s\" was not probed: no auth.users row could be created for a synthetic user: insert as the owner of auth.users failed with SQLSTATE %s",
+							   "table \"%s\" was not probed: no auth.users row could be created for a synthetic user: the insert failed with SQLSTATE %s",
 							   t->qualname, res.sqlstate);
 			return false;
 		}
 	}
 	return true;
+}
+
+/*
+ * can_act_as_owner
+ *		The caller may act as owner, the role the probes create rows of
+ *		table name as.  Otherwise false, with a not_probed finding on t.
+ */
+static bool
+can_act_as_owner(AmRlsRun *run, AmRlsTable *t, const char *name, Oid owner)
+{
+	if (am_can_set_role(GetUserId(), owner))
+		return true;
+	am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+					   psprintf("GRANT %s TO %s, or run check_rls() as a superuser.",
+								quote_identifier(GetUserNameFromId(owner, false)),
+								quote_identifier(GetUserNameFromId(GetUserId(), false))),
+					   "table \"%s\" was not probed: the probes create rows of table \"%s\" as its owner \"%s\", and role \"%s\" cannot act as that role",
+					   t->qualname, name, GetUserNameFromId(owner, false),
+					   GetUserNameFromId(GetUserId(), false));
+	return false;
 }
 
 /*
@@ -489,6 +555,8 @@ create_rows(AmRlsRun *run, AmRlsTable *t, Datum *users, ProbeTable *pt)
 	initStringInfo(&reason);
 	for (i = 0; i < nparents; i++)
 	{
+		if (!can_act_as_owner(run, t, parents[i].name, parents[i].owner))
+			return false;
 		for (u = 0; u < 2; u++)
 		{
 			resetStringInfo(&reason);
@@ -505,6 +573,8 @@ create_rows(AmRlsRun *run, AmRlsTable *t, Datum *users, ProbeTable *pt)
 		}
 	}
 
+	if (!can_act_as_owner(run, t, t->plainname, t->relowner))
+		return false;
 	memset(pt, 0, sizeof(*pt));
 	pt->t = t;
 	for (u = 0; u < 2; u++)

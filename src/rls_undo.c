@@ -131,7 +131,9 @@ am_rls_advisory_release_new(List *held_before)
  *		last_value and is_called in *snap.  SHARE conflicts with the ROW
  *		EXCLUSIVE that nextval() and setval() take, so until the caller's
  *		subtransaction ends no other session moves them, and any change
- *		seq_restore() finds is the probe's.  Runs as the caller.
+ *		seq_restore() finds is the probe's.  Runs as the caller, and takes
+ *		only the sequences the caller may read and set (all of them for a
+ *		superuser).
  */
 void
 am_rls_seq_snapshot(SeqSnapshot *snap)
@@ -146,6 +148,8 @@ am_rls_seq_snapshot(SeqSnapshot *snap)
 					" WHERE c.relkind = 'S'"
 					"   AND (c.relpersistence <> 't'"
 					"        OR n.oid = pg_catalog.pg_my_temp_schema())"
+					"   AND pg_catalog.has_table_privilege(c.oid, 'SELECT')"
+					"   AND pg_catalog.has_table_privilege(c.oid, 'UPDATE')"
 					" ORDER BY c.oid", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute failed listing the sequences");
 	if (SPI_processed == 0)
