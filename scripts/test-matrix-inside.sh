@@ -11,7 +11,8 @@
 # Unix socket only (listen_addresses = '', port PORT), run the pg_regress
 # suite (make installcheck) and the pgTAP suite (test/pgtap/run.sh, with its
 # helpers test/shell/compat_noop.sh, reference_copies.sh and
-# aura_races.sh), stop the server, also on failure.  Prints
+# aura_races.sh) and the Supabase role model suite (test/supabase/run.sh,
+# its own cluster), stop the server, also on failure.  Prints
 # "N passed, M failed" and exits non-zero on any failure.
 set -u
 
@@ -94,6 +95,7 @@ regress() {
 
 suite "pg_regress (sql/, expected/)" regress
 suite "pgTAP: the Aura schema (test/pgtap)" bash test/pgtap/run.sh
+suite "Supabase's role model (test/supabase)" bash test/supabase/run.sh
 
 echo
 if [ "$failed" -gt 0 ]; then

@@ -70,7 +70,7 @@ own_cluster_init() {
 	shift 2
 	mkdir -p "$dir"
 	if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
-	as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres --no-sync >"$dir/initdb.log" 2>&1 || return 1
+	as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U "${CLUSTER_SUPERUSER:-postgres}" --no-sync >"$dir/initdb.log" 2>&1 || return 1
 	{
 		echo "port = $port"
 		echo "listen_addresses = '127.0.0.1'"

@@ -16,6 +16,13 @@
 # reference_copies.sh), pg_prove test/pgtap/*.sql, and the races
 # (test/shell/aura_races.sh).  The database is dropped at the end unless AURA_KEEP_DB=1.
 # Exits non-zero on the first failure.
+#
+# Supabase's role model (AURA_ADMIN_USER set, e.g. supabase_admin): that
+# superuser creates the database (owned by the connecting role, PGUSER,
+# e.g. the non-superuser postgres), runs db/init with
+# db/init/supabase_role_model.sql, creates the extensions and grants the
+# connecting role what db/init/supabase_grant_postgres.sql grants; the
+# migrations are then applied, and the proofs run, as the connecting role.
 
 set -euo pipefail
 
@@ -31,9 +38,15 @@ MIGRATIONS=(
 
 say() { printf '== %s\n' "$*"; }
 
+# as_admin ARGS...: psql as the role that creates databases and extensions
+ADMIN="${AURA_ADMIN_USER:-}"
+as_admin() {
+	psql -X -q -v ON_ERROR_STOP=1 ${ADMIN:+-U "$ADMIN"} "$@"
+}
+
 cleanup() {
 	if [ "${AURA_KEEP_DB:-0}" != 1 ]; then
-		psql -X -q -d postgres -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+		as_admin -d postgres -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
 	fi
 }
 trap cleanup EXIT
@@ -46,7 +59,11 @@ trap cleanup EXIT
 # --------------------------------------------------------------------------
 apply_migrations() {
 	local applied
-	psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c 'CREATE EXTENSION IF NOT EXISTS aura_schema CASCADE'
+	as_admin -d "$1" -c 'CREATE EXTENSION IF NOT EXISTS aura_schema CASCADE'
+	if [ -n "$ADMIN" ]; then
+		as_admin -d "$1" -c 'CREATE EXTENSION IF NOT EXISTS pgtap' \
+			-f "$ROOT/db/init/supabase_grant_postgres.sql"
+	fi
 	applied=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" \
 		-c "SELECT string_agg(version, ',' ORDER BY version) FROM aura_migrate.apply()")
 	if [ "$applied" != "20250909001,20250909002,20250909003,20250909004,20261128001" ]; then
@@ -65,19 +82,29 @@ apply_migrations() {
 }
 
 say "creating database $DB"
-PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" \
-	-c "CREATE DATABASE \"$DB\""
+OWNER=""
+[ -n "$ADMIN" ] && OWNER=" OWNER \"${PGUSER:-postgres}\""
+PGOPTIONS="-c client_min_messages=warning" as_admin -d postgres -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" \
+	-c "CREATE DATABASE \"$DB\"$OWNER"
 
 say "db/init (twice: it must be idempotent)"
 for _ in 1 2; do
-	psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -f "$ROOT/db/init/00_supabase_compat.sql"
+	as_admin -d "$DB" -f "$ROOT/db/init/00_supabase_compat.sql"
 done
+if [ -n "$ADMIN" ]; then
+	say "db/init/supabase_role_model.sql: $PGUSER is not a superuser"
+	as_admin -d "$DB" -f "$ROOT/db/init/supabase_role_model.sql"
+fi
 
 say "applying migrations"
 apply_migrations "$DB"
 
 say "db/init is a strict no-op where the auth layer exists"
-PGDATABASE="$DB" bash "$ROOT/test/shell/compat_noop.sh"
+if [ -n "$ADMIN" ]; then
+	PGDATABASE="$DB" PGUSER="$ADMIN" bash "$ROOT/test/shell/compat_noop.sh"
+else
+	PGDATABASE="$DB" bash "$ROOT/test/shell/compat_noop.sh"
+fi
 
 say "reference copies"
 bash "$ROOT/test/shell/reference_copies.sh"
