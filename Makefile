@@ -90,3 +90,12 @@ aura_migrate--$(EXTVERSION).sql: $(ENGINE_SQL) aura_migrate.control
 $(AURA_SCHEMA_SCRIPTS) &: db/aura_schema.versions aura_schema.control $(BUNDLED) $(PROBE_FIXTURES) \
 		scripts/gen-aura-schema.sh scripts/gen-register-sql.sh
 	sh scripts/gen-aura-schema.sh
+
+# TAP tests (t/*.pl on PostgreSQL::Test::Cluster), run as the postgres OS
+# user by test/tap.sh.  A non-root user with libipc-run-perl can also use
+# PGXS's own runner: make installcheck TAP_TESTS=1.  TAP_TESTS is not set
+# here: the test command runs installcheck as root (initdb refuses root), and
+# the matrix chroots have no IPC::Run.
+.PHONY: tapcheck
+tapcheck:
+	bash $(srcdir)/test/tap.sh

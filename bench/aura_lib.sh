@@ -17,7 +17,7 @@
 # Needs /usr/lib/postgresql/15/bin (override with PGBIN=), psql, python3.
 
 AURA_ROOT=${AURA_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PGBIN=${PGBIN:-/usr/lib/postgresql/${PGVER:-15}/bin}
 PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
 
 as_pg() {	# run a command as the cluster's OS user

@@ -35,6 +35,7 @@ suite "pg_regress (sql/, expected/)" regress
 [ -f test/supabase/run.sh ] && suite "Supabase's role model: the engine and the pgTAP suite as the non-superuser postgres (test/supabase)" bash test/supabase/run.sh
 [ -f test/shell/run_all.sh ] && suite "shell-level engine tests (test/shell)" bash test/shell/run_all.sh
 [ -f test/reliability/run_all.sh ] && suite "reliability, fast subset (test/reliability)" env FAST=1 bash test/reliability/run_all.sh
+[ -f test/tap.sh ] && suite "crash and standby: TAP tests on PostgreSQL::Test::Cluster (t/, prove as postgres)" env FAST=1 bash test/tap.sh
 [ -f test/load/aura_load.sh ] && suite "the Aura schema under load while migrations run (test/load, fast)" env FAST=1 OUT=- bash test/load/aura_load.sh
 
 echo

@@ -1,5 +1,5 @@
 # test/lib.sh: the one harness of the shell-level suites (test/shell,
-# test/reliability, test/load), sourced, not run.
+# test/reliability, test/load, test/supabase), sourced, not run.
 #
 #   ok LABEL / notok LABEL          count and print one result
 #   check LABEL EXPECTED GOT        ok when GOT = EXPECTED

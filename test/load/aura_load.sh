@@ -36,6 +36,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 AURA_TAG=load
+. "$ROOT/test/lib.sh"	# the harness: ok, notok, check (before aura_lib.sh: its PSQL is an array)
 source "$ROOT/bench/aura_lib.sh"
 
 FAST=${FAST:-0}
@@ -53,13 +54,8 @@ THREADS=$(( CLIENTS < $(nproc) ? CLIENTS : $(nproc) ))
 PER_CLIENT=$(( NUSERS / CLIENTS ))
 [ "$PER_CLIENT" -ge 1 ] || { echo "NUSERS must be >= CLIENTS" >&2; exit 2; }
 
-PASSED=0
-FAILED=0
-ok() { echo "ok - $*"; PASSED=$((PASSED + 1)); }
-not_ok() { echo "not ok - $*"; FAILED=$((FAILED + 1)); }
-check() {	# check DESCRIPTION GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', want '$3')"; fi
-}
+# expect DESCRIPTION GOT WANT: check with the arguments in the order read here
+expect() { check "$1" "$3" "$2"; }
 now() { date +%s.%N; }
 
 aura_cluster_start "shared_buffers = 256MB" "log_min_messages = warning" "log_line_prefix = '%m [%p] '"
@@ -120,38 +116,38 @@ sed -n '/^transaction type/,$p' "$AURA_WORK/pgbench.out" | { grep -v '^ - weight
 
 # ---------------------------------------------------------------------------
 echo "# checks"
-check "pgbench exit status" "$PGB_RC" 0
-check "pgbench: no failed transaction" \
+expect "pgbench exit status" "$PGB_RC" 0
+expect "pgbench: no failed transaction" \
 	"$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$AURA_WORK/pgbench.out")" 0
-check "pgbench: no aborted client" "$(grep -c -i 'aborted' "$AURA_WORK/pgbench.out" || true)" 0
+expect "pgbench: no aborted client" "$(grep -c -i 'aborted' "$AURA_WORK/pgbench.out" || true)" 0
 TOTAL=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$AURA_WORK/pgbench.out")
-[ "${TOTAL:-0}" -gt 0 ] && ok "load ran: $TOTAL transactions" || not_ok "load ran no transaction"
+[ "${TOTAL:-0}" -gt 0 ] && ok "load ran: $TOTAL transactions" || notok "load ran no transaction"
 # per-script transaction counts, in script order
 mapfile -t PER_SCRIPT < <(sed -n 's/^ - \([0-9]*\) transactions (.*/\1/p' "$AURA_WORK/pgbench.out")
 N_SYNC=${PER_SCRIPT[0]:-0}; N_OWN=${PER_SCRIPT[1]:-0}; N_HOT=${PER_SCRIPT[2]:-0}
 
 ERRS=$(tail -n +"$((LOG_LINES0 + 1))" "$SRVLOG" | grep -c -E 'ERROR:|FATAL:|PANIC:' || true)
-check "server log: no ERROR, FATAL or PANIC during the load" "$ERRS" 0
+expect "server log: no ERROR, FATAL or PANIC during the load" "$ERRS" 0
 [ "$ERRS" = 0 ] || tail -n +"$((LOG_LINES0 + 1))" "$SRVLOG" | grep -E 'ERROR:|FATAL:|PANIC:' | head -5 | sed 's/^/#   /'
 
 declare -A V
 while read -r k v; do V[$k]=$v; done < <("${PSQL[@]}" -F ' ' -f "$HERE/verify.sql")
-check "no lost update: final version = initial + applied updates, for every record" "${V[lost_or_phantom_updates]}" 0
-check "no record lost" "${V[records_missing]}" 0
-check "every applied update bumped the version by exactly one" "${V[bump_not_by_one]}" 0
-check "no two applied updates produced the same version" "${V[duplicate_new_version]}" 0
-check "every conflict (applied = false) reported a newer version" "${V[conflict_without_newer_version]}" 0
-check "updates of a client's own records always applied" "${V[own_not_applied]}" 0
+expect "no lost update: final version = initial + applied updates, for every record" "${V[lost_or_phantom_updates]}" 0
+expect "no record lost" "${V[records_missing]}" 0
+expect "every applied update bumped the version by exactly one" "${V[bump_not_by_one]}" 0
+expect "no two applied updates produced the same version" "${V[duplicate_new_version]}" 0
+expect "every conflict (applied = false) reported a newer version" "${V[conflict_without_newer_version]}" 0
+expect "updates of a client's own records always applied" "${V[own_not_applied]}" 0
 # pgbench counts only what completed before -T ran out; a client cut off after its
 # COMMIT reached the server leaves one recorded transaction pgbench did not count.
 recorded() {	# DESCRIPTION RECORDED COUNTED
 	if [ "$2" -ge "$3" ] && [ "$2" -le $(($3 + CLIENTS)) ]; then ok "$1 ($2 recorded, $3 counted by pgbench)"
-	else not_ok "$1 ($2 recorded, $3 counted by pgbench; want between $3 and $(($3 + CLIENTS)))"; fi
+	else notok "$1 ($2 recorded, $3 counted by pgbench; want between $3 and $(($3 + CLIENTS)))"; fi
 }
 recorded "every own-record update transaction was recorded" "$((V[own_applied] + V[own_not_applied]))" "$N_OWN"
 recorded "every hot-record update transaction was recorded" "$((V[hot_applied] + V[hot_conflicts]))" "$N_HOT"
 VERSION_SUM1=$("${PSQL[@]}" -c 'SELECT sum(version) FROM public.encrypted_cycle_data')
-check "sum of versions grew by the number of applied updates" \
+expect "sum of versions grew by the number of applied updates" \
 	"$((VERSION_SUM1 - VERSION_SUM0))" "$((V[own_applied] + V[hot_applied]))"
 if [ "${V[hot_conflicts]}" -gt 0 ]; then
 	echo "# documented conflicts (applied = false) on the hot records: ${V[hot_conflicts]}"
@@ -159,13 +155,13 @@ else
 	echo "# note: no conflict happened on the hot records in this run"
 fi
 
-check "migration 20260301001 (CREATE INDEX CONCURRENTLY) applied" \
+expect "migration 20260301001 (CREATE INDEX CONCURRENTLY) applied" \
 	"$("${PSQL[@]}" -c "SELECT state FROM aura_migrate.status() WHERE version = '20260301001'")" applied
-check "migration 20260301002 (ADD COLUMN) applied" \
+expect "migration 20260301002 (ADD COLUMN) applied" \
 	"$("${PSQL[@]}" -c "SELECT state FROM aura_migrate.status() WHERE version = '20260301002'")" applied
-check "the concurrently built index is valid" \
+expect "the concurrently built index is valid" \
 	"$("${PSQL[@]}" -c "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass('public.encrypted_cycle_data_user_created_idx')")" t
-check "the nullable column exists" \
+expect "the nullable column exists" \
 	"$("${PSQL[@]}" -c "SELECT count(*) FROM pg_attribute WHERE attrelid = 'public.encrypted_cycle_data'::regclass AND attname = 'client_hint' AND NOT attnotnull AND NOT attisdropped")" 1
 for f in migrate1 migrate2; do
 	grep -q -i 'error' "$AURA_WORK/$f.out" && sed 's/^/#   /' "$AURA_WORK/$f.out"
@@ -177,10 +173,10 @@ RETRIES=$("${PSQL[@]}" -c "SELECT count(*) FROM aura_migrate.log WHERE version I
 LAT=$AURA_WORK/latency.tsv
 python3 "$HERE/latency.py" "$(python3 -c "print($T_LOAD0 + 2)")" \
 	"index:$W1S:$W1E" "column:$W2S:$W2E" -- "$LOGDIR"/tx.* >"$LAT"
-check "pgbench log: no failed transaction" "$(awk -F'\t' '$1 == "failed_in_log" {print $2}' "$LAT")" 0
+expect "pgbench log: no failed transaction" "$(awk -F'\t' '$1 == "failed_in_log" {print $2}' "$LAT")" 0
 IN_WIN=$(awk -F'\t' '($1 == "index" || $1 == "column") && $2 == "all" {s += $3} END {print s+0}' "$LAT")
 [ "$IN_WIN" -gt 0 ] && ok "the load ran during the migrations ($IN_WIN transactions overlap them)" \
-	|| not_ok "no transaction overlapped the migrations"
+	|| notok "no transaction overlapped the migrations"
 
 ms() { python3 -c "print(f'{($2 - $1) * 1000:.0f}')"; }
 W1MS=$(ms "$W1S" "$W1E"); W2MS=$(ms "$W2S" "$W2E")
@@ -206,7 +202,7 @@ sed 's/^/#   /' "$TABLE"
 WORST=$(awk -F'\t' '($1 == "index" || $1 == "column") && $2 == "all" {if ($6 > m) m = $6} END {print m}' "$LAT")
 echo "# worst latency of a request overlapping a migration: $WORST ms"
 
-echo "$PASSED passed, $FAILED failed"
+echo "$pass passed, $fail failed"
 
 if [ "$OUT" != - ]; then
 	SEC=$AURA_WORK/section.md
@@ -217,7 +213,7 @@ if [ "$OUT" != - ]; then
 		echo "- cluster: initdb defaults + shared_buffers = 256MB, fsync and synchronous_commit on; Unix socket"
 		echo "- load: pgbench -M prepared, $CLIENTS clients, $THREADS threads, ${DURATION} s; $NUSERS users x $RECS cycle records + $HOT hot records ($ROWS rows); requests sync : update_own : update_hot = 6 : 3 : 1, each with JWT claims and SET LOCAL ROLE authenticated"
 		echo "- migrations during the load (environment \`$AURA_ENV\`), each by \`CALL aura_migrate.migrate()\` from another session: 20260301001 \`-- aura:no-transaction\` CREATE INDEX CONCURRENTLY on encrypted_cycle_data at 30% (history duration $D1 ms), 20260301002 ADD COLUMN client_hint smallint (nullable) at 60% (history duration $D2 ms); lock retries logged: $RETRIES"
-		echo "- result: **$PASSED passed, $FAILED failed**; $TOTAL transactions (sync $N_SYNC, update_own $N_OWN, update_hot $N_HOT), $(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$AURA_WORK/pgbench.out" | cut -d. -f1) tps; pgbench failed transactions $(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$AURA_WORK/pgbench.out"); optimistic updates applied ${V[own_applied]} (own) + ${V[hot_applied]} (hot), documented conflicts ${V[hot_conflicts]} (hot); lost updates ${V[lost_or_phantom_updates]}"
+		echo "- result: **$pass passed, $fail failed**; $TOTAL transactions (sync $N_SYNC, update_own $N_OWN, update_hot $N_HOT), $(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$AURA_WORK/pgbench.out" | cut -d. -f1) tps; pgbench failed transactions $(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$AURA_WORK/pgbench.out"); optimistic updates applied ${V[own_applied]} (own) + ${V[hot_applied]} (hot), documented conflicts ${V[hot_conflicts]} (hot); lost updates ${V[lost_or_phantom_updates]}"
 		echo "- **worst latency of a request overlapping a migration: $WORST ms**"
 		echo
 		cat "$TABLE"
@@ -228,4 +224,4 @@ if [ "$OUT" != - ]; then
 	echo "# wrote section 'load' of $OUT"
 fi
 
-[ "$FAILED" -eq 0 ]
+[ "$fail" -eq 0 ]

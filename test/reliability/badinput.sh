@@ -49,7 +49,7 @@
 set -u
 DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$DIR/../.." && pwd)
-. "$DIR/lib.sh"
+. "$DIR/../lib.sh"	# the harness (test/lib.sh)
 
 SEED=${SEED:-$(( $(date +%s) % 32768 ))}
 if [ "${FAST:-0}" = 1 ]; then

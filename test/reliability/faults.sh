@@ -39,7 +39,7 @@
 
 set -u
 DIR=$(cd "$(dirname "$0")" && pwd)
-. "$DIR/lib.sh"
+. "$DIR/../lib.sh"	# the harness (test/lib.sh)
 
 if [ "${FAST:-0}" = 1 ]; then RUNS=${RUNS:-15}; else RUNS=${RUNS:-100}; fi
 SEED=${SEED:-$(( $(date +%s) % 32768 ))}

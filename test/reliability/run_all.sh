@@ -3,14 +3,16 @@
 # test/reliability/run_all.sh: the reliability suites, one after another:
 #
 #     faults.sh    fault injection: a failed statement leaves schema and history as before
-#     crash.sh     SIGKILL of the applying backend: history and schema agree, next apply() finishes
 #     badinput.sh  a corpus of malformed and hostile inputs: errors or findings, never a crash
-#     standby.sh   a streaming standby and a dump/restore show the primary's history and schema
 #
-# FAST=1 runs the fast subset (faults 15 runs, crash 3 runs, a smaller bad
-# input corpus; target: under 4 minutes on 2 cores).  faults.sh needs a server:
-# the one the PG* variables name when it answers, else a throwaway one from
-# pg_virtualenv -t -v 15.  The others start their own clusters.  Sums the
+# The crash and standby suites are TAP tests on PostgreSQL::Test::Cluster:
+# t/001_crash.pl (SIGKILL of the applying backend) and t/002_standby.pl (a
+# streaming standby and a dump/restore), run by test/tap.sh.
+#
+# FAST=1 runs the fast subset (faults 15 runs, a smaller bad input corpus;
+# target: under 4 minutes on 2 cores).  faults.sh needs a server: the one the
+# PG* variables name when it answers, else a throwaway one from
+# pg_virtualenv -t -v 15.  badinput.sh starts its own cluster.  Sums the
 # "N passed, M failed" lines; a suite that exits non-zero without reporting a
 # failure, or prints no such line, counts as one failure.  Prints
 # "N passed, M failed" last; exits non-zero on any failure.
@@ -23,7 +25,7 @@ trap 'rm -f "$OUT"' EXIT
 total_pass=0
 total_fail=0
 summary=""
-for t in faults crash badinput standby; do
+for t in faults badinput; do
 	echo "=== $t.sh"
 	start=$(date +%s)
 	if [ "$t" = faults ] && ! psql -X -q -At -c "SELECT 1" >/dev/null 2>&1; then
