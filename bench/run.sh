@@ -17,7 +17,7 @@ set -euo pipefail
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH/.." && pwd)
-PGVER=15
+PGVER=${PGVER:-$(sed -n 's/^PGVER=\${PGVER:-\([0-9]*\)}$/\1/p' "$(dirname "$0")/../scripts/lib.sh")}
 PGBIN=${PGBIN:-/usr/lib/postgresql/$PGVER/bin}
 NS=${*:-100 1000}
 RUNS=${RUNS:-5}

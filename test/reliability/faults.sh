@@ -33,7 +33,7 @@
 #     the schema equals the reference with everything applied, and every
 #     version is in history once.
 #
-# Environment: the standard PG* variables (run it under pg_virtualenv -t -v 15),
+# Environment: the standard PG* variables (run it under pg_virtualenv -t -v $PGVER, scripts/lib.sh's),
 # RUNS, FAST=1, SEED (default: random, printed).
 # Prints "N passed, M failed" last; exits non-zero on failure.
 

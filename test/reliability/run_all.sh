@@ -19,6 +19,7 @@
 
 set -u
 DIR=$(cd "$(dirname "$0")" && pwd)
+PGVER=${PGVER:-$(sed -n 's/^PGVER=\${PGVER:-\([0-9]*\)}$/\1/p' "$DIR/../../scripts/lib.sh")}
 OUT=$(mktemp "${TMPDIR:-/tmp}/am_rel_all.XXXXXX")
 trap 'rm -f "$OUT"' EXIT
 
@@ -29,7 +30,7 @@ for t in faults badinput; do
 	echo "=== $t.sh"
 	start=$(date +%s)
 	if [ "$t" = faults ] && ! psql -X -q -At -c "SELECT 1" >/dev/null 2>&1; then
-		pg_virtualenv -t -v 15 bash "$DIR/$t.sh" 2>&1 | sed '/^\*\*\* .*log/,$d' | tee "$OUT"
+		pg_virtualenv -t -v "$PGVER" bash "$DIR/$t.sh" 2>&1 | sed '/^\*\*\* .*log/,$d' | tee "$OUT"
 	else
 		bash "$DIR/$t.sh" 2>&1 | tee "$OUT"
 	fi

@@ -18,7 +18,7 @@
 # statement 2 text was visible, and after the error the session's query is
 # the caller's text again.
 #
-# Environment: standard PG* variables (run it under pg_virtualenv -v 15).
+# Environment: standard PG* variables (run it under pg_virtualenv -v $PGVER, scripts/lib.sh's).
 # Prints "N passed, M failed"; exits non-zero on failure.
 
 set -u

@@ -23,7 +23,7 @@
 # #100 is fixed (register ... replace => true) 8 concurrent sessions finish the
 # set, each migration once.
 #
-# Environment: standard PG* variables (run it under pg_virtualenv -v 15);
+# Environment: standard PG* variables (run it under pg_virtualenv -v $PGVER, scripts/lib.sh's);
 # ROUNDS (default 10).  Prints "N passed, M failed"; exits non-zero on failure.
 
 set -u

@@ -22,7 +22,7 @@
 #     prerequisite is created), with new log ids that do not collide; a second
 #     apply() does nothing.
 #
-# Environment: standard PG* variables (run it under pg_virtualenv -v 15).
+# Environment: standard PG* variables (run it under pg_virtualenv -v $PGVER, scripts/lib.sh's).
 # Prints "N passed, M failed"; exits non-zero on failure.
 
 set -u

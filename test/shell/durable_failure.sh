@@ -19,7 +19,7 @@
 #     the log row has environment staging and NULL statement_text and detail,
 #     and the error the caller gets carries no row values.
 #
-# Environment: standard PG* variables (run it under pg_virtualenv -v 15).
+# Environment: standard PG* variables (run it under pg_virtualenv -v $PGVER, scripts/lib.sh's).
 # Prints "N passed, M failed"; exits non-zero on failure.
 
 set -u

@@ -17,7 +17,7 @@
 #   - the same migration without the sleep then applies through the worker:
 #     the index is built CONCURRENTLY, valid, and recorded with the migration.
 #
-# Environment: standard PG* variables (run it under pg_virtualenv -v 15).
+# Environment: standard PG* variables (run it under pg_virtualenv -v $PGVER, scripts/lib.sh's).
 # Prints "N passed, M failed"; exits non-zero on failure.
 
 set -u

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
 # test/shell/run_all.sh: the engine's shell-level tests, one after another,
-# against the server the PG* variables name (run it under pg_virtualenv -v 15):
+# against the server the PG* variables name (run it under pg_virtualenv -v $PGVER, scripts/lib.sh's):
 #
 #     durable_failure.sh  a failure is logged durably through a ROLLBACK; staging keeps no text
 #     activity.sh         pg_stat_activity shows migration and statement, then the query again

@@ -33,7 +33,7 @@
 #   - "new NAME": the file, its header (accepted by register_file()), the next
 #     free NNN for today, a snake_case check.
 #
-# Environment: standard PG* variables (run it under pg_virtualenv -v 15);
+# Environment: standard PG* variables (run it under pg_virtualenv -v $PGVER, scripts/lib.sh's);
 # KEEP_WORK=1 keeps the temporary tree, logs and outputs for a look.
 # Prints "N passed, M failed"; exits non-zero on failure.
 
