@@ -70,3 +70,25 @@ DELETE FROM aura_migrate.migration;
 DELETE FROM aura_migrate.history;
 DELETE FROM aura_migrate.log;
 DELETE FROM aura_migrate.object_change;
+
+-- rollback() takes migrations back in the order they were applied, not by
+-- version: a teammate's older version applied last is taken back first
+SELECT aura_migrate.register('20260905001', 'rb_first', 'CREATE TABLE rb_first (id int); -- aura:allow table_without_rls',
+	down_sql => 'DROP TABLE rb_first;');
+SELECT aura_migrate.register('20260905003', 'rb_third', 'CREATE TABLE rb_third (id int); -- aura:allow table_without_rls',
+	down_sql => 'DROP TABLE rb_third;');
+SELECT version, status FROM aura_migrate.apply();
+SELECT aura_migrate.register('20260905002', 'rb_late', 'CREATE TABLE rb_late (id int); -- aura:allow table_without_rls',
+	down_sql => 'DROP TABLE rb_late;');
+SELECT version, status FROM aura_migrate.apply();
+SELECT version, status FROM aura_migrate.rollback();
+SELECT to_regclass('rb_late') AS late, to_regclass('rb_third') IS NOT NULL AS third_kept;
+SELECT version, status FROM aura_migrate.apply();
+SELECT version, status FROM aura_migrate.rollback('20260905001');
+SELECT version FROM aura_migrate.history ORDER BY version;
+SELECT version, status FROM aura_migrate.reset();
+DROP TABLE rb_first, rb_late, rb_third;
+DELETE FROM aura_migrate.migration;
+DELETE FROM aura_migrate.history;
+DELETE FROM aura_migrate.log;
+DELETE FROM aura_migrate.object_change;

@@ -4,7 +4,7 @@
  *	  rollback() and reset(): taking migrations back, in development only.
  *
  * rollback(target) runs the down SQL of every applied migration after
- * target, newest first, in the caller's transaction, each in its own
+ * target, last applied first, in the caller's transaction, each in its own
  * subtransaction like apply(); it refuses up front, listing them, when one
  * has no down SQL.  reset() is the in-database "supabase db reset": it
  * takes every applied migration back (with its down SQL, or by dropping
@@ -64,23 +64,27 @@ require_development(const char *what)
 
 /*
  * load_applied
- *		The applied migrations after target (all when target is "", the
- *		newest alone when NULL), newest first, with their down SQL; when
+ *		The migrations applied after target (all of them when all is set,
+ *		the last applied alone when target is NULL), last applied first, in
+ *		the order they were applied (run, then time), not by version: a
+ *		teammate's older version applied last is taken back first.  With
+ *		their down SQL; when
  *		synthesize is set, a migration without down SQL gets DROP statements
  *		for the objects the DDL recorder saw it create.
  */
 static void
-load_applied(AmRun *run, const char *target, bool synthesize)
+load_applied(AmRun *run, const char *target, bool all, bool synthesize)
 {
-	Oid			argtypes[2] = {TEXTOID, BOOLOID};
-	Datum		values[2];
-	char		nulls[2] = {' ', ' '};
+	Oid			argtypes[3] = {TEXTOID, BOOLOID, BOOLOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
 	MemoryContext oldcxt;
 	uint64		i;
 
 	values[0] = target ? CStringGetTextDatum(target) : (Datum) 0;
 	nulls[0] = target ? ' ' : 'n';
 	values[1] = BoolGetDatum(synthesize);
+	values[2] = BoolGetDatum(all);
 
 	if (am_spi_owner(psprintf("SELECT h.version, h.name, coalesce(m.down_sql, "
 							  "  CASE WHEN $2 THEN coalesce((SELECT pg_catalog.string_agg("
@@ -97,11 +101,16 @@ load_applied(AmRun *run, const char *target, bool synthesize)
 							  "  h.statements, m.source, m.registered_by, m.down_sql IS NULL "
 							  "FROM aura_migrate.history h "
 							  "LEFT JOIN aura_migrate.migration m ON m.version = h.version "
-							  "WHERE CASE WHEN $1 IS NULL "
-							  "  THEN h.version = (SELECT max(version) FROM aura_migrate.history) "
-							  "  ELSE h.version > $1 END "
-							  "ORDER BY h.version DESC", droppable_types),
-					 2, argtypes, values, nulls, 0) != SPI_OK_SELECT)
+							  "WHERE CASE WHEN $3 THEN true "
+							  "  WHEN $1 IS NULL THEN h.version = (SELECT l.version "
+							  "    FROM aura_migrate.history l "
+							  "    ORDER BY l.run_id DESC, l.applied_at DESC, l.version DESC LIMIT 1) "
+							  "  ELSE (h.run_id, h.applied_at, h.version) > (SELECT t.run_id, "
+							  "    t.applied_at, t.version FROM aura_migrate.history t "
+							  "    WHERE t.version = $1) END "
+							  "ORDER BY h.run_id DESC, h.applied_at DESC, h.version DESC",
+							  droppable_types),
+					 3, argtypes, values, nulls, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the applied migrations");
 
 	oldcxt = MemoryContextSwitchTo(run->cxt);
@@ -144,7 +153,7 @@ load_applied(AmRun *run, const char *target, bool synthesize)
  *							duration_ms double precision, statements integer)
  *
  * Development only.  Runs the down SQL of every applied migration after
- * target (the newest alone when target is NULL), newest first, in the
+ * target (the last applied alone when target is NULL), last applied first, in the
  * caller's transaction; target itself stays applied.  EXECUTE is revoked
  * from PUBLIC.
  */
@@ -192,7 +201,7 @@ aura_migrate_rollback(PG_FUNCTION_ARGS)
 					 errhint("rollback(target) takes back the migrations applied after target; target must be applied.")));
 	}
 
-	load_applied(&run, target, false);
+	load_applied(&run, target, false, false);
 	if (run.npending == 0)
 	{
 		ereport(NOTICE, (errmsg("nothing to roll back")));
@@ -229,7 +238,7 @@ aura_migrate_rollback(PG_FUNCTION_ARGS)
  *			 RETURNS TABLE (version text, name text, status text,
  *							duration_ms double precision, statements integer)
  *
- * Development only.  Takes every applied migration back, newest first,
+ * Development only.  Takes every applied migration back, last applied first,
  * with its down SQL or, when it has none, by dropping what it created;
  * then applies every pending migration.  One row per migration taken back
  * and per migration applied.  EXECUTE is revoked from PUBLIC.
@@ -251,7 +260,7 @@ aura_migrate_reset(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	load_applied(&back, "", true);
+	load_applied(&back, NULL, true, true);
 	back.run_id = am_next_run_id();
 	am_run_all(&back, rsinfo);
 
