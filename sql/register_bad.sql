@@ -104,7 +104,9 @@ SELECT aura_migrate.register('20250230001', 'x', 'SELECT 1;');
 SELECT aura_migrate.register('20260201010', 'x', E'CREATE TABLE t (id int);\n\n  CREAT TABLE u (id int);');
 SELECT aura_migrate.register('20260201010', 'x', E'SELECT 1;\n\\i other_file.sql\n');
 SELECT aura_migrate.register('20260201010', 'x', E'CREATE TABLE t (id int);\nCOMMIT;');
+\set VERBOSITY terse
 SELECT aura_migrate.register('20260201001', 'base', 'CREATE TABLE other (id int);');
+\set VERBOSITY default
 SELECT * FROM aura_migrate.apply('20260201005');
 
 DELETE FROM aura_migrate.migration;

@@ -17,9 +17,26 @@ SELECT version, name, statements, source, environments, depends_on,
 SELECT aura_migrate.register('20260101001', 'create_widget',
 	'CREATE TABLE reg_widget (id int PRIMARY KEY);');
 
--- other content for a pending version needs replace => true
-SELECT aura_migrate.register('20260101001', 'create_widget',
-	'CREATE TABLE reg_widget (id bigint PRIMARY KEY);');
+-- other content for a pending version needs replace => true; the error
+-- says what is registered there, by whom and when
+CREATE FUNCTION pg_temp.collision(p_name text, p_sql text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_msg text;
+	v_detail text;
+	v_hint text;
+BEGIN
+	PERFORM aura_migrate.register('20260101001', p_name, p_sql);
+	RETURN 'registered';
+EXCEPTION WHEN duplicate_object THEN
+	GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL,
+		v_hint = PG_EXCEPTION_HINT;
+	RETURN concat_ws(E'\n', v_msg,
+		regexp_replace(v_detail, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d', '<time>'), v_hint);
+END
+$$;
+SELECT pg_temp.collision('create_widget', 'CREATE TABLE reg_widget (id bigint PRIMARY KEY);') AS other_sql;
+SELECT pg_temp.collision('widget_table', 'CREATE TABLE reg_widget (id int PRIMARY KEY);') AS other_name;
 SELECT aura_migrate.register('20260101001', 'create_widget',
 	'CREATE TABLE reg_widget (id bigint PRIMARY KEY);', replace => true);
 SELECT up_sql FROM aura_migrate.migration WHERE version = '20260101001';

@@ -151,7 +151,11 @@ store_migration(AmMigrationInput *in, Datum *values, char *nulls)
 					 "         AND m.environments IS NOT DISTINCT FROM $8 "
 					 "         AND m.depends_on IS NOT DISTINCT FROM $9, false) AS same, "
 					 "       h.version IS NOT NULL AS applied, "
-					 "       coalesce(h.checksum = $6, false) AS applied_same "
+					 "       coalesce(h.checksum = $6, false) AS applied_same, "
+					 "       m.name, coalesce(m.registered_by::text, 'an unknown role'), "
+					 "       pg_catalog.to_char(m.registered_at AT TIME ZONE 'UTC', "
+					 "                          'YYYY-MM-DD HH24:MI:SS'), "
+					 "       m.checksum = $6 "
 					 "FROM (SELECT $1::text AS v) arg "
 					 "LEFT JOIN aura_migrate.migration m ON m.version = arg.v "
 					 "LEFT JOIN aura_migrate.history h ON h.version = arg.v",
@@ -180,7 +184,14 @@ store_migration(AmMigrationInput *in, Datum *values, char *nulls)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("migration %s is already registered with other content", in->version),
-					 errhint("Pass replace => true to replace a pending migration.")));
+					 DatumGetBool(SPI_getbinval(tup, td, 8, &isnull)) ?
+					 errdetail("It is registered as \"%s\" by %s at %s UTC, with the same SQL and other details (name, description, down SQL, environments or dependencies).",
+							   SPI_getvalue(tup, td, 5), SPI_getvalue(tup, td, 6),
+							   SPI_getvalue(tup, td, 7)) :
+					 errdetail("It is registered as \"%s\" by %s at %s UTC, with other SQL.",
+							   SPI_getvalue(tup, td, 5), SPI_getvalue(tup, td, 6),
+							   SPI_getvalue(tup, td, 7)),
+					 errhint("If this is another migration, give it a later version; to replace the pending one, pass replace => true.")));
 		else if (registered)
 		{
 			if (am_spi_owner("UPDATE aura_migrate.migration SET name = $2, "
