@@ -22,10 +22,10 @@ SELECT c.relname, has_table_privilege('sf_nobody', c.oid, 'SELECT') AS nobody_ca
 CREATE ROLE sf_migrator;
 GRANT CREATE ON SCHEMA public TO sf_migrator;
 GRANT USAGE ON SCHEMA aura_migrate TO sf_migrator;
-GRANT EXECUTE ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean),
-	aura_migrate.register_file(text, text, text, boolean),
-	aura_migrate.apply(text, boolean), aura_migrate.status() TO sf_migrator;
-GRANT EXECUTE ON PROCEDURE aura_migrate.migrate(text) TO sf_migrator;
+GRANT EXECUTE ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean, boolean),
+	aura_migrate.register_file(text, text, text, boolean, boolean),
+	aura_migrate.apply(text, boolean, boolean), aura_migrate.status() TO sf_migrator;
+GRANT EXECUTE ON PROCEDURE aura_migrate.migrate(text, boolean) TO sf_migrator;
 SET ROLE sf_migrator;
 SELECT aura_migrate.register('20260701001', 'by_migrator', 'CREATE TABLE sf_table (id int);');
 SELECT version, status FROM aura_migrate.apply();
@@ -139,8 +139,8 @@ DELETE FROM aura_migrate.history;
 DELETE FROM aura_migrate.log;
 REVOKE ALL ON SCHEMA public FROM sf_migrator;
 REVOKE ALL ON SCHEMA aura_migrate FROM sf_migrator;
-REVOKE ALL ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean),
-	aura_migrate.register_file(text, text, text, boolean),
-	aura_migrate.apply(text, boolean), aura_migrate.status() FROM sf_migrator;
-REVOKE ALL ON PROCEDURE aura_migrate.migrate(text) FROM sf_migrator;
+REVOKE ALL ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean, boolean),
+	aura_migrate.register_file(text, text, text, boolean, boolean),
+	aura_migrate.apply(text, boolean, boolean), aura_migrate.status() FROM sf_migrator;
+REVOKE ALL ON PROCEDURE aura_migrate.migrate(text, boolean) FROM sf_migrator;
 DROP ROLE sf_migrator, sf_nobody;

@@ -14,7 +14,7 @@ SELECT aura_migrate.register('20261101001', 'g', $$CREATE RULE r AS ON INSERT TO
 SELECT aura_migrate.register('20261101001', 'g', $$CREATE POLICY p ON aura_migrate.history USING (true);$$);
 SELECT aura_migrate.register('20261101001', 'g', $$GRANT ALL ON aura_migrate.history TO PUBLIC;$$);
 SELECT aura_migrate.register('20261101001', 'g', $$GRANT ALL ON ALL TABLES IN SCHEMA aura_migrate TO PUBLIC;$$);
-SELECT aura_migrate.register('20261101001', 'g', $$GRANT EXECUTE ON FUNCTION aura_migrate.apply(text, boolean) TO PUBLIC;$$);
+SELECT aura_migrate.register('20261101001', 'g', $$GRANT EXECUTE ON FUNCTION aura_migrate.apply(text, boolean, boolean) TO PUBLIC;$$);
 SELECT aura_migrate.register('20261101001', 'g', $$REVOKE USAGE ON SCHEMA aura_migrate FROM PUBLIC;$$);
 SELECT aura_migrate.register('20261101001', 'g', $$COMMENT ON TABLE aura_migrate.log IS 'x';$$);
 SELECT aura_migrate.register('20261101001', 'g', $$LOCK TABLE aura_migrate.history;$$);

@@ -13,8 +13,8 @@ CREATE ROLE tm_peer;
 CREATE SCHEMA tm_app;
 GRANT USAGE, CREATE ON SCHEMA tm_app TO tm_migrator, tm_peer;
 GRANT USAGE ON SCHEMA aura_migrate TO tm_migrator, tm_peer;
-GRANT EXECUTE ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean),
-	aura_migrate.apply(text, boolean), aura_migrate.status()
+GRANT EXECUTE ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean, boolean),
+	aura_migrate.apply(text, boolean, boolean), aura_migrate.status()
 	TO tm_migrator, tm_peer;
 
 -- the migrator registers an escalation and a table; the superuser's
@@ -144,8 +144,8 @@ DELETE FROM aura_migrate.migration;
 DELETE FROM aura_migrate.history;
 DELETE FROM aura_migrate.log;
 DELETE FROM aura_migrate.object_change;
-REVOKE ALL ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean),
-	aura_migrate.apply(text, boolean), aura_migrate.status()
+REVOKE ALL ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean, boolean),
+	aura_migrate.apply(text, boolean, boolean), aura_migrate.status()
 	FROM tm_migrator, tm_peer;
 REVOKE ALL ON SCHEMA aura_migrate FROM tm_migrator, tm_peer;
 DROP ROLE tm_migrator, tm_peer;

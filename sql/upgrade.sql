@@ -152,3 +152,30 @@ CREATE EXTENSION aura_migrate;
 RESET client_min_messages;
 SELECT count(*) AS registered_by_the_engine_alone FROM aura_migrate.migration;
 SELECT count(*) AS fixtures_of_the_engine_alone FROM aura_migrate.probe_fixture;
+
+-- 0.2 to 0.3: the functions whose signature changed keep the EXECUTE
+-- privileges granted on them (0.1 to 0.2 did not: a migrator's grants had
+-- to be given again, as README.md says)
+SET client_min_messages = warning;
+DROP EXTENSION aura_migrate CASCADE;
+DROP SCHEMA IF EXISTS aura_migrate CASCADE;
+CREATE EXTENSION aura_migrate VERSION '0.2';
+RESET client_min_messages;
+CREATE ROLE up_migrator;
+GRANT USAGE ON SCHEMA aura_migrate TO up_migrator;
+GRANT EXECUTE ON FUNCTION aura_migrate.apply(text, boolean) TO up_migrator;
+GRANT EXECUTE ON FUNCTION aura_migrate.register_file(text, text, text, boolean) TO up_migrator WITH GRANT OPTION;
+ALTER EXTENSION aura_migrate UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'aura_migrate';
+SELECT p.oid::regprocedure AS function, a.is_grantable
+  FROM pg_proc p, aclexplode(p.proacl) a
+ WHERE p.pronamespace = 'aura_migrate'::regnamespace
+   AND a.grantee = 'up_migrator'::regrole
+ ORDER BY 1;
+SELECT current_setting('am_upgrade.grants', true) IS NULL OR current_setting('am_upgrade.grants', true) = '' AS nothing_left_in_the_session;
+SET client_min_messages = warning;
+DROP EXTENSION aura_migrate CASCADE;
+DROP SCHEMA IF EXISTS aura_migrate CASCADE;
+DROP ROLE up_migrator;
+CREATE EXTENSION aura_migrate;
+RESET client_min_messages;

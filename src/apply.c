@@ -71,6 +71,24 @@ PG_FUNCTION_INFO_V1(aura_migrate_apply);
 PG_FUNCTION_INFO_V1(aura_migrate_migrate);
 
 static char *target_arg(FunctionCallInfo fcinfo);
+static bool bool_arg(FunctionCallInfo fcinfo, int argno, const char *argname);
+
+/*
+ * bool_arg
+ *		A boolean argument that must not be NULL; false when the function
+ *		was declared without it (an older SQL definition).
+ */
+static bool
+bool_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
+{
+	if (PG_NARGS() <= argno)
+		return false;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", argname)));
+	return PG_GETARG_BOOL(argno);
+}
 
 /*
  * target_arg
@@ -431,7 +449,8 @@ dry_run_all(AmRun *run, ReturnSetInfo *rsinfo)
 /*
  * aura_migrate_apply
  *		SQL: aura_migrate.apply(target text DEFAULT NULL,
- *								dry_run boolean DEFAULT false)
+ *								dry_run boolean DEFAULT false,
+ *								out_of_order boolean DEFAULT false)
  *			 RETURNS TABLE (version text, name text, status text,
  *							duration_ms double precision, statements integer)
  *
@@ -462,6 +481,7 @@ aura_migrate_apply(PG_FUNCTION_ARGS)
 	am_require_read_committed("apply");
 
 	am_start_run(&run, CurrentMemoryContext, false);
+	run.out_of_order = bool_arg(fcinfo, 2, "out_of_order");
 	am_lock_registry();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -487,7 +507,8 @@ aura_migrate_apply(PG_FUNCTION_ARGS)
 
 /*
  * aura_migrate_migrate
- *		SQL: CALL aura_migrate.migrate(target text DEFAULT NULL)
+ *		SQL: CALL aura_migrate.migrate(target text DEFAULT NULL,
+ *			 out_of_order boolean DEFAULT false)
  *
  * Like apply(), but commits after each migration.  It must be called with
  * CALL outside a transaction block, where it can commit; elsewhere it says
@@ -511,6 +532,7 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 
 	/* the run's memory must outlive the commits: keep it with the portal */
 	am_start_run(&run, PortalContext, true);
+	run.out_of_order = bool_arg(fcinfo, 1, "out_of_order");
 	am_lock_registry();
 
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)

@@ -700,6 +700,24 @@ lint_drop(LintState *ls, DropStmt *ds)
 }
 
 /*
+ * wrapper_finding
+ *		The info finding for a BEGIN ... COMMIT wrapper that was dropped.
+ */
+static AmFinding *
+wrapper_finding(AmParsed *parsed)
+{
+	AmFinding  *f = palloc0(sizeof(AmFinding));
+
+	f->severity = "info";
+	f->code = "transaction_wrapper";
+	f->message = pstrdup("the BEGIN ... COMMIT around the migration is dropped: the engine runs each migration in a transaction of its own");
+	f->hint = pstrdup("Nothing to do; remove the two lines when convenient.");
+	f->line = parsed->wrapper_line;
+	f->col = 1;
+	return f;
+}
+
+/*
  * lint_statement
  *		The findings one statement gives on its own.  Returns fks with the
  *		foreign keys it declares added.
@@ -863,6 +881,8 @@ am_lint_sql(const char *sql, List *schemas)
 	ls.parsed = am_parse_sql(sql);
 	if (ls.parsed->failed)
 		return syntax_finding(ls.parsed);
+	if (ls.parsed->wrapped)
+		ls.findings = lappend(ls.findings, wrapper_finding(ls.parsed));
 
 	for (i = 0; i < ls.parsed->nstmts; i++)
 	{

@@ -207,8 +207,12 @@ check_target(AmRun *run, const char *target)
 	values[1] = CStringGetTextDatum(run->environment);
 	if (am_spi_owner("SELECT EXISTS (SELECT 1 FROM aura_migrate.migration WHERE version = $1), "
 					 "EXISTS (SELECT 1 FROM aura_migrate.history WHERE version = $1), "
-					 "(SELECT max(version) FROM aura_migrate.migration WHERE version < $1), "
-					 "(SELECT min(version) FROM aura_migrate.migration WHERE version > $1), "
+					 "(SELECT version FROM aura_migrate.migration "
+					 "  WHERE aura_migrate.version_key(version) < aura_migrate.version_key($1) "
+					 "  ORDER BY aura_migrate.version_key(version) DESC LIMIT 1), "
+					 "(SELECT version FROM aura_migrate.migration "
+					 "  WHERE aura_migrate.version_key(version) > aura_migrate.version_key($1) "
+					 "  ORDER BY aura_migrate.version_key(version) LIMIT 1), "
 					 "(SELECT pg_catalog.array_to_string(environments, ', ') "
 					 "   FROM aura_migrate.migration WHERE version = $1 "
 					 "    AND NOT ($2 = ANY (environments)))",
@@ -251,16 +255,12 @@ check_target(AmRun *run, const char *target)
 }
 
 /*
- * am_prepare_run
- *		Load the pending migrations up to target and check them all.
- *
- * Called connected to SPI, holding the advisory lock.  Returns false when
- * there is nothing to do because target is already applied (a NOTICE says
- * so); raises an error for an unknown target, a target of another
- * environment, or a failed pre-check.
+ * prepare_run
+ *		Load the pending migrations up to target and check them all; see
+ *		am_prepare_run.
  */
-bool
-am_prepare_run(AmRun *run, const char *target)
+static bool
+prepare_run(AmRun *run, const char *target)
 {
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	Datum		values[2];
@@ -282,9 +282,10 @@ am_prepare_run(AmRun *run, const char *target)
 					 "FROM aura_migrate.migration m "
 					 "WHERE NOT EXISTS (SELECT 1 FROM aura_migrate.history h "
 					 "                  WHERE h.version = m.version) "
-					 "AND ($1::text IS NULL OR m.version <= $1) "
+					 "AND ($1::text IS NULL OR "
+					 "     aura_migrate.version_key(m.version) <= aura_migrate.version_key($1)) "
 					 "AND (m.environments IS NULL OR $2 = ANY (m.environments)) "
-					 "ORDER BY m.version",
+					 "ORDER BY aura_migrate.version_key(m.version)",
 					 2, argtypes, values, nulls, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the pending migrations");
 
@@ -316,6 +317,101 @@ am_prepare_run(AmRun *run, const char *target)
 }
 
 /*
+ * precheck_context
+ *		The error context of a refusal in the pre-checks.
+ */
+static void
+precheck_context(void *arg)
+{
+	errcontext("in the pre-checks of the run, before any migration was applied");
+}
+
+/*
+ * log_refusal
+ *		Record durably that a run was refused in its pre-checks (event
+ *		refused), with its own run id, so that report() lists it.
+ */
+static void
+log_refusal(AmRun *run, const char *target, ErrorData *edata)
+{
+	AmLogEntry	e;
+	bool		full = am_effective_environment() == AM_ENV_DEVELOPMENT;
+
+	if (!am_record_failures || edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.run_id = am_next_run_id();
+	e.version = target;
+	e.event = "refused";
+	e.duration_ms = -1;
+	e.sqlstate = unpack_sql_state(edata->sqlerrcode);
+	e.message = full ? edata->message : am_redact_error(edata->sqlerrcode, edata->message);
+	e.detail = full ? edata->detail : NULL;
+	e.environment = run->environment;
+	e.username = run->username;
+	if (run->nonatomic)
+	{
+		am_log_insert(&e);
+		SPI_commit();
+	}
+	else
+		(void) am_log_durable(&e);
+}
+
+/*
+ * am_prepare_run
+ *		Load the pending migrations up to target and check them all.
+ *
+ * Called connected to SPI, holding the advisory lock.  Returns false when
+ * there is nothing to do because target is already applied (a NOTICE says
+ * so); raises an error for an unknown target, a target of another
+ * environment, or a failed pre-check.  A refusal is recorded (event
+ * refused) before it is raised: the checks run in a subtransaction, so that
+ * the record can be written after what they did is rolled back.
+ */
+bool
+am_prepare_run(AmRun *run, const char *target)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool result = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		ErrorContextCallback cb;
+
+		cb.callback = precheck_context;
+		cb.arg = NULL;
+		cb.previous = error_context_stack;
+		error_context_stack = &cb;
+		result = prepare_run(run, target);
+		error_context_stack = cb.previous;
+
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+
+		log_refusal(run, target, edata);
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
  * check_drift
  *		No applied migration's registered SQL changed since (drift).
  */
@@ -326,7 +422,7 @@ check_drift(void)
 	if (am_spi_owner("SELECT h.version FROM aura_migrate.history h "
 					 "JOIN aura_migrate.migration m ON m.version = h.version "
 					 "WHERE h.checksum <> m.checksum "
-					 "ORDER BY h.version LIMIT 1",
+					 "ORDER BY aura_migrate.version_key(h.version) LIMIT 1",
 					 0, NULL, NULL, NULL, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not compare checksums");
 	if (SPI_processed > 0)
@@ -335,7 +431,7 @@ check_drift(void)
 				 errmsg("migration %s has changed since it was applied",
 						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
 				 errdetail("Its registered SQL no longer matches the checksum recorded when it was applied; nothing was applied."),
-				 errhint("Restore the migration's original SQL, and write the change as a new migration.")));
+				 errhint("Restore the migration's original SQL (registering it again puts it back), and write the change as a new migration; or, if the schema already matches the new SQL, accept it with aura_migrate.repair().")));
 }
 
 /*
@@ -409,7 +505,8 @@ check_dependencies(Datum versions)
 					 "FROM aura_migrate.migration m, unnest(m.depends_on) AS d(dep) "
 					 "WHERE m.version = ANY ($1) "
 					 "AND NOT EXISTS (SELECT 1 FROM aura_migrate.history h WHERE h.version = d.dep) "
-					 "AND NOT (d.dep = ANY ($1) AND d.dep < m.version) "
+					 "AND NOT (d.dep = ANY ($1) AND aura_migrate.version_key(d.dep) "
+					 "         < aura_migrate.version_key(m.version)) "
 					 "ORDER BY 1, 2 LIMIT 1",
 					 1, argtypes, values, NULL, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not check dependencies");
@@ -445,7 +542,7 @@ check_lint(Datum versions)
 	if (am_spi_owner("SELECT m.version, f.code, f.line, f.message "
 					 "FROM aura_migrate.migration m, unnest(m.findings) AS f "
 					 "WHERE m.version = ANY ($1) AND f.severity = 'error' "
-					 "AND NOT f.allowed ORDER BY m.version, f.line",
+					 "AND NOT f.allowed ORDER BY aura_migrate.version_key(m.version), f.line",
 					 1, argtypes, values, NULL, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read lint findings");
 	if (SPI_processed > 0)
@@ -508,6 +605,56 @@ check_requirements(AmRun *run)
 }
 
 /*
+ * check_order
+ *		A pending migration older than the newest applied one (a teammate's
+ *		branch merged late) is out of order: refused outside development
+ *		unless the run allows it (out_of_order => true), a WARNING in
+ *		development.  run->pending is in version order, so its first entry
+ *		is the oldest.
+ */
+static void
+check_order(AmRun *run)
+{
+	char	   *newest;
+	int			late = 0;
+	int			i;
+
+	if (am_spi_owner("SELECT version FROM aura_migrate.history "
+					 "ORDER BY aura_migrate.version_key(version) DESC LIMIT 1",
+					 0, NULL, NULL, NULL, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read history");
+	if (SPI_processed == 0)
+		return;
+	newest = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	for (i = 0; i < run->npending; i++)
+		if (am_version_cmp(run->pending[i].version, newest) < 0)
+			late++;
+	if (late == 0 || run->out_of_order)
+		return;
+	if (am_effective_environment() == AM_ENV_DEVELOPMENT)
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg_plural("pending migration %s is older than the newest applied migration %s",
+							   "pending migrations from %s on are older than the newest applied migration %s",
+							   late, run->pending[0].version, newest),
+				 errdetail_plural("%d migration runs out of order; in development it runs.",
+								  "%d migrations run out of order; in development they run.",
+								  late, late),
+				 errhint("Staging and production refuse it unless apply() or migrate() is called with out_of_order => true.")));
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg_plural("pending migration %s is older than the newest applied migration %s",
+							   "pending migrations from %s on are older than the newest applied migration %s",
+							   late, run->pending[0].version, newest),
+				 errdetail_plural("%d migration would run out of order, after migrations written later; nothing was applied.",
+								  "%d migrations would run out of order, after migrations written later; nothing was applied.",
+								  late, late),
+				 errhint("If it does not depend on what the later migrations did, apply it with out_of_order => true; otherwise give it a version after %s.",
+						 newest)));
+}
+
+/*
  * precheck
  *		Check every pending migration before any is applied: applied
  *		migrations unchanged, each one runnable here and as whom, its SQL
@@ -523,6 +670,7 @@ precheck(AmRun *run)
 	check_drift();
 	if (run->npending == 0)
 		return;
+	check_order(run);
 	versions = check_each(run);
 	check_dependencies(versions);
 	check_lint(versions);

@@ -28,6 +28,8 @@
 
 #include "sqlsplit.h"
 
+static void unwrap_transaction(AmParsed *p);
+
 static int	skip_blank(const char *sql, int off, int end);
 static bool find_meta_command(const char *sql, int upto_line,
 							  int *line, char **word);
@@ -157,7 +159,49 @@ am_parse_sql(const char *sql)
 		st->line = line;
 	}
 
+	unwrap_transaction(result);
 	return result;
+}
+
+/*
+ * is_plain_transaction_stmt
+ *		Whether n is a transaction statement of the given kinds with no
+ *		options and no AND CHAIN.
+ */
+static bool
+is_plain_transaction_stmt(Node *n, TransactionStmtKind k1, TransactionStmtKind k2)
+{
+	TransactionStmt *ts;
+
+	if (!IsA(n, TransactionStmt))
+		return false;
+	ts = (TransactionStmt *) n;
+	return (ts->kind == k1 || ts->kind == k2) && ts->options == NIL && !ts->chain;
+}
+
+/*
+ * unwrap_transaction
+ *		A migration written for psql, dbmate or the Supabase CLI is often one
+ *		BEGIN (or START TRANSACTION) ... COMMIT (or END) around ordinary
+ *		statements.  The engine runs each migration in a transaction of its
+ *		own, so that wrapper means nothing here: drop its two statements and
+ *		say so in wrapped.  Any other transaction control (a BEGIN without
+ *		COMMIT, nested wrappers, ROLLBACK, options such as ISOLATION LEVEL,
+ *		statements after the COMMIT) is left for the caller to refuse.
+ */
+static void
+unwrap_transaction(AmParsed *p)
+{
+	if (p->nstmts < 2 ||
+		!is_plain_transaction_stmt(p->stmts[0].raw->stmt,
+								   TRANS_STMT_BEGIN, TRANS_STMT_START) ||
+		!is_plain_transaction_stmt(p->stmts[p->nstmts - 1].raw->stmt,
+								   TRANS_STMT_COMMIT, TRANS_STMT_COMMIT))
+		return;
+	p->wrapper_line = p->stmts[0].line;
+	memmove(&p->stmts[0], &p->stmts[1], sizeof(AmStatement) * (p->nstmts - 2));
+	p->nstmts -= 2;
+	p->wrapped = true;
 }
 
 /*

@@ -38,6 +38,9 @@ typedef struct AmParsed
 	int			err_column;		/* 1-based, 0 when unknown */
 	char	   *err_hint;
 	bool		err_meta;		/* a psql meta-command caused it */
+	/* set when a BEGIN ... COMMIT wrapper was dropped (stmts exclude it) */
+	bool		wrapped;
+	int			wrapper_line;	/* line of its BEGIN */
 } AmParsed;
 
 extern AmParsed *am_parse_sql(const char *sql);

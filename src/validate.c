@@ -78,8 +78,9 @@ date_problem(int y, int m, int d)
 
 /*
  * am_check_version
- *		A version is 11 digits: a real calendar date YYYYMMDD and a sequence
- *		number NNN from 001 to 999.
+ *		A version is either 11 digits, a calendar date YYYYMMDD and a
+ *		sequence number NNN from 001 to 999 (the engine's own scheme), or 14
+ *		digits, a date and a time YYYYMMDDHHMMSS (the Supabase CLI's).
  */
 void
 am_check_version(const char *version, const char *what)
@@ -90,12 +91,12 @@ am_check_version(const char *version, const char *what)
 	for (i = 0; version[i]; i++)
 		if (!isdigit((unsigned char) version[i]))
 			break;
-	if (version[i] != '\0' || i != 11)
+	if (version[i] != '\0' || (i != 11 && i != 14))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 INVALID_VERSION(what, version),
-				 errdetail("A version has exactly 11 digits: YYYYMMDDNNN."),
-				 errhint("For example 20250909001: the date, then a sequence number from 001 to 999.")));
+				 errdetail("A version has 11 digits, YYYYMMDDNNN, or 14 digits, YYYYMMDDHHMMSS."),
+				 errhint("For example 20250909001 (the date, then a sequence number from 001 to 999) or 20250909143000 (the date and time, as the Supabase CLI names migrations).")));
 
 #define DIGITS(p, n) (pg_strtoint32(pnstrdup((p), (n))))
 	problem = date_problem(DIGITS(version, 4), DIGITS(version + 4, 2),
@@ -106,12 +107,55 @@ am_check_version(const char *version, const char *what)
 				 INVALID_VERSION(what, version),
 				 errdetail("\"%.8s\" is not a calendar date: %s", version, problem),
 				 errhint("The first eight digits are the date, YYYYMMDD.")));
-	if (DIGITS(version + 8, 3) < 1)
+	if (i == 11 && DIGITS(version + 8, 3) < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 INVALID_VERSION(what, version),
 				 errdetail("The sequence number NNN runs from 001 to 999."),
 				 errhint("The first migration of a day is YYYYMMDD001.")));
+	if (i == 14 && (DIGITS(version + 8, 2) > 23 || DIGITS(version + 10, 2) > 59 ||
+					DIGITS(version + 12, 2) > 59))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 INVALID_VERSION(what, version),
+				 errdetail("\"%s\" is not a time of day.", version + 8),
+				 errhint("The last six digits are the time, HHMMSS, from 000000 to 235959.")));
+}
+
+/*
+ * am_version_key
+ *		The key that orders versions of both schemes by time: 15 digits,
+ *		the date, then 0000NNN for YYYYMMDDNNN or 1HHMMSS for YYYYMMDDHHMMSS,
+ *		so that an 11-digit version counts as the start of its day.  Digits
+ *		of one length compare alike in every collation.  SQL has the same
+ *		rule as aura_migrate.version_key().
+ */
+void
+am_version_key(const char *version, char key[AM_VERSION_KEY_LEN + 1])
+{
+	size_t		len = strlen(version);
+
+	if (len == 11)
+		snprintf(key, AM_VERSION_KEY_LEN + 1, "%.8s0000%.3s", version, version + 8);
+	else if (len == 14)
+		snprintf(key, AM_VERSION_KEY_LEN + 1, "%.8s1%.6s", version, version + 8);
+	else
+		elog(ERROR, "unexpected version \"%s\"", version);
+}
+
+/*
+ * am_version_cmp
+ *		Compare two valid versions in time order.
+ */
+int
+am_version_cmp(const char *a, const char *b)
+{
+	char		ka[AM_VERSION_KEY_LEN + 1];
+	char		kb[AM_VERSION_KEY_LEN + 1];
+
+	am_version_key(a, ka);
+	am_version_key(b, kb);
+	return strcmp(ka, kb);
 }
 
 /*
@@ -143,25 +187,36 @@ am_check_created(const char *created, const char *file)
 
 /*
  * am_check_name
- *		A name is snake_case: a lower-case letter, then lower-case letters,
- *		digits and underscores, at most 63 characters.
+ *		A migration of the engine's scheme has a snake_case name.  One of the
+ *		Supabase CLI's scheme (a 14-digit version) keeps the name its file
+ *		was given: letters, digits, underscores, hyphens and dots.
  */
 void
-am_check_name(const char *name)
+am_check_name(const char *version, const char *name)
 {
 	int			i;
-	bool		ok = (name[0] >= 'a' && name[0] <= 'z');
+	bool		cli = strlen(version) == 14;
+	bool		ok = cli ? name[0] != '\0' : (name[0] >= 'a' && name[0] <= 'z');
 
 	for (i = 0; ok && name[i]; i++)
 		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-			  (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
+			  (name[i] >= '0' && name[i] <= '9') || name[i] == '_' ||
+			  (cli && ((name[i] >= 'A' && name[i] <= 'Z') ||
+					   name[i] == '-' || name[i] == '.'))))
 			ok = false;
-	if (!ok || strlen(name) > 63)
+	if (ok && strlen(name) <= 63)
+		return;
+	if (cli)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid migration name \"%s\"", name),
-				 errdetail("A name is snake_case: a lower-case letter, then lower-case letters, digits and underscores, at most 63 characters."),
-				 errhint("For example: add_user_preferences.")));
+				 errdetail("The name of a migration with a 14-digit version is made of letters, digits, underscores, hyphens and dots, at most 63 characters."),
+				 errhint("For example: create_profiles.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid migration name \"%s\"", name),
+			 errdetail("A name is snake_case: a lower-case letter, then lower-case letters, digits and underscores, at most 63 characters."),
+			 errhint("For example: add_user_preferences.")));
 }
 
 /*
@@ -404,6 +459,14 @@ am_validate_sql(const char *version, const char *sql, bool is_down,
 				 DOWN_CONTEXT(is_down, version),
 				 errhint("A migration of only white space or comments does nothing: add its SQL, or do not register it.")));
 
+	if (parsed->wrapped && no_transaction)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("migration %s is marked \"-- aura:no-transaction\" but wrapped in BEGIN ... COMMIT", version),
+				 DOWN_CONTEXT(is_down, version),
+				 errdetail("Its statements run one by one outside a transaction block, so the wrapper cannot hold."),
+				 errhint("Remove the BEGIN and COMMIT lines, or the marker.")));
+
 	for (i = 0; i < parsed->nstmts; i++)
 	{
 		AmStatement *st = &parsed->stmts[i];
@@ -416,7 +479,7 @@ am_validate_sql(const char *version, const char *sql, bool is_down,
 							version, i + 1, st->line),
 					 DOWN_CONTEXT(is_down, version),
 					 errdetail("%s cannot run inside a migration.", CreateCommandName(n)),
-					 errhint("Each migration runs in its own transaction: remove BEGIN, COMMIT, ROLLBACK, SAVEPOINT and PREPARE TRANSACTION.")));
+					 errhint("Each migration runs in its own transaction: remove BEGIN, COMMIT, ROLLBACK, SAVEPOINT and PREPARE TRANSACTION.  One BEGIN ... COMMIT around the whole migration is accepted and dropped.")));
 		if (IsA(n, CopyStmt) && ((CopyStmt *) n)->filename == NULL &&
 			((CopyStmt *) n)->query == NULL)
 			ereport(ERROR,

@@ -31,7 +31,12 @@ typedef struct AmHeader
 } AmHeader;
 
 extern void am_check_version(const char *version, const char *what);
-extern void am_check_name(const char *name);
+extern void am_check_name(const char *version, const char *name);
+
+/* versions in time order, both schemes (see am_version_key) */
+#define AM_VERSION_KEY_LEN 15
+extern void am_version_key(const char *version, char key[AM_VERSION_KEY_LEN + 1]);
+extern int	am_version_cmp(const char *a, const char *b);
 extern void am_check_created(const char *created, const char *file);
 extern void am_check_environments(ArrayType *arr);
 extern AmParsed *am_validate_sql(const char *version, const char *sql,

@@ -13,9 +13,9 @@
 -- is left out on purpose (a fixture runs as a table's owner).
 GRANT USAGE ON SCHEMA aura_migrate TO postgres;
 GRANT EXECUTE ON FUNCTION
-	aura_migrate.register(text, text, text, text, text[], text[], boolean),
-	aura_migrate.register_file(text, text, text, boolean),
-	aura_migrate.apply(text, boolean),
+	aura_migrate.register(text, text, text, text, text[], text[], boolean, boolean),
+	aura_migrate.register_file(text, text, text, boolean, boolean),
+	aura_migrate.apply(text, boolean, boolean),
 	aura_migrate.status(),
 	aura_migrate.findings(text),
 	aura_migrate.verify(),
@@ -24,4 +24,4 @@ GRANT EXECUTE ON FUNCTION
 	aura_migrate.reset(),
 	aura_migrate.check_rls(name[], boolean, text[])
   TO postgres;
-GRANT EXECUTE ON PROCEDURE aura_migrate.migrate(text) TO postgres;
+GRANT EXECUTE ON PROCEDURE aura_migrate.migrate(text, boolean) TO postgres;

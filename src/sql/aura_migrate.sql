@@ -35,14 +35,31 @@ COMMENT ON TYPE aura_migrate.finding IS
 'One finding of check_rls() or lint(): severity, code, object, message, hint, and for lint() the line and column and whether the migration allowed it.';
 
 /* ------------------------------------------------------------------------
+ * Versions: YYYYMMDDNNN (the engine's) and YYYYMMDDHHMMSS (the Supabase
+ * CLI's), in one order by time
+ * ------------------------------------------------------------------------ */
+
+-- 15 digits: the date, then 0000NNN or 1HHMMSS, so that an 11-digit version
+-- counts as the start of its day; digits of one length sort alike in every
+-- collation.  The C code has the same rule (am_version_key).
+CREATE FUNCTION aura_migrate.version_key(version text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE length(version)
+		   WHEN 11 THEN substr(version, 1, 8) || '0000' || substr(version, 9)
+		   ELSE substr(version, 1, 8) || '1' || substr(version, 9)
+	   END;
+COMMENT ON FUNCTION aura_migrate.version_key(text) IS
+'The key that orders versions of both schemes by time: an 11-digit version YYYYMMDDNNN counts as the start of its day, before every 14-digit YYYYMMDDHHMMSS of that day.';
+
+/* ------------------------------------------------------------------------
  * Tables
  * ------------------------------------------------------------------------ */
 
 CREATE TABLE aura_migrate.migration (
 	version			text PRIMARY KEY
-					CHECK (version ~ '^[0-9]{11}$'),
-	name			text NOT NULL
-					CHECK (name ~ '^[a-z][a-z0-9_]*$' AND length(name) <= 63),
+					CHECK (version ~ '^[0-9]{11}([0-9]{3})?$'),
+	name			text NOT NULL,
 	description		text,
 	up_sql			text NOT NULL,
 	down_sql		text,
@@ -57,7 +74,11 @@ CREATE TABLE aura_migrate.migration (
 	source			text NOT NULL DEFAULT 'user'
 					CHECK (source IN ('bundled', 'user')),
 	registered_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	registered_by	name NOT NULL DEFAULT CURRENT_USER
+	registered_by	name NOT NULL DEFAULT CURRENT_USER,
+	CONSTRAINT migration_name_check
+		CHECK (CASE WHEN length(version) = 14 THEN name ~ '^[A-Za-z0-9_.-]+$'
+					ELSE name ~ '^[a-z][a-z0-9_]*$' END
+			   AND length(name) <= 63)
 );
 COMMENT ON TABLE aura_migrate.migration IS
 'Registered migrations: version, name, up and down SQL, SHA-256 checksum of the up SQL, environments, dependencies and pre-check requirements.';
@@ -89,7 +110,9 @@ CREATE TABLE aura_migrate.log (
 	event			text NOT NULL
 					CHECK (event IN ('applied', 'failed', 'rolled_back',
 									 'check_failed', 'skipped', 'retried',
-									 'dry_run', 'environment_set')),
+									 'dry_run', 'environment_set',
+									 'baselined', 'repaired', 'unregistered',
+									 'down_changed', 'refused')),
 	logged_at		timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
 	duration_ms		double precision,
 	sqlstate		text,
@@ -183,23 +206,40 @@ CREATE FUNCTION aura_migrate.register(
 	down_sql text DEFAULT NULL,
 	environments text[] DEFAULT NULL,
 	depends_on text[] DEFAULT NULL,
-	replace boolean DEFAULT false)
+	replace boolean DEFAULT false,
+	rename boolean DEFAULT false)
 RETURNS text
 AS 'MODULE_PATHNAME', 'aura_migrate_register'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean) IS
-'Validates and stores a migration without executing it.  Returns registered, unchanged or replaced.';
+COMMENT ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean, boolean) IS
+'Validates and stores a migration without executing it.  Returns registered, unchanged, replaced (a pending one, replace => true; another name also needs rename => true), down_changed (only the down SQL differs: allowed for an applied one, logged), updated (only the description differs) or restored (a drifted applied one gets back the SQL that was applied).';
 
 CREATE FUNCTION aura_migrate.register_file(
 	filename text,
 	sql text,
 	down_sql text DEFAULT NULL,
-	replace boolean DEFAULT false)
+	replace boolean DEFAULT false,
+	rename boolean DEFAULT false)
 RETURNS text
 AS 'MODULE_PATHNAME', 'aura_migrate_register_file'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION aura_migrate.register_file(text, text, text, boolean) IS
-'Registers a migration file named YYYYMMDDNNN_description.sql after checking its template header.';
+COMMENT ON FUNCTION aura_migrate.register_file(text, text, text, boolean, boolean) IS
+'Registers a migration file: YYYYMMDDNNN_description.sql after checking its template header, or YYYYMMDDHHMMSS_description.sql as the Supabase CLI names them (no header needed).  Returns what register() returns.';
+
+CREATE FUNCTION aura_migrate.unregister(version text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'aura_migrate_unregister'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION aura_migrate.unregister(text) IS
+'Forgets a pending, failed or skipped migration (its file was deleted); refused for an applied or bundled one and for one others depend on.  Logged.';
+
+CREATE FUNCTION aura_migrate.repair(version text, force boolean DEFAULT false,
+									 sql text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'aura_migrate_repair'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION aura_migrate.repair(text, boolean, text) IS
+'Accepts the registered SQL of a drifted applied migration (or sql, registered first) as the SQL that was applied, without running it; the log keeps both checksums.  Refused in production unless force => true.';
 
 CREATE FUNCTION aura_migrate._register_bundled(
 	filename text,
@@ -212,13 +252,14 @@ COMMENT ON FUNCTION aura_migrate._register_bundled(text, text, text) IS
 'Internal: registers a migration shipped with the extension (source bundled).';
 
 CREATE FUNCTION aura_migrate.apply(target text DEFAULT NULL,
-									dry_run boolean DEFAULT false)
+									dry_run boolean DEFAULT false,
+									out_of_order boolean DEFAULT false)
 RETURNS TABLE (version text, name text, status text,
 			   duration_ms double precision, statements integer)
 AS 'MODULE_PATHNAME', 'aura_migrate_apply'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION aura_migrate.apply(text, boolean) IS
-'Applies every pending migration up to and including target, in the caller''s transaction, each in its own subtransaction.  With dry_run => true they run and are all rolled back; only the dry_run events stay.';
+COMMENT ON FUNCTION aura_migrate.apply(text, boolean, boolean) IS
+'Applies every pending migration up to and including target, in the caller''s transaction, each in its own subtransaction.  With dry_run => true they run and are all rolled back; only the dry_run events stay.  A pending migration older than the newest applied one is refused outside development unless out_of_order => true.';
 
 CREATE FUNCTION aura_migrate.set_environment(environment text)
 RETURNS text
@@ -241,11 +282,12 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION aura_migrate._redact(text, text) IS
 'Internal: the message with every quoted literal elided, as stored outside development.';
 
-CREATE PROCEDURE aura_migrate.migrate(target text DEFAULT NULL)
+CREATE PROCEDURE aura_migrate.migrate(target text DEFAULT NULL,
+									   out_of_order boolean DEFAULT false)
 AS 'MODULE_PATHNAME', 'aura_migrate_migrate'
 LANGUAGE C;
-COMMENT ON PROCEDURE aura_migrate.migrate(text) IS
-'Applies every pending migration up to and including target, committing after each one.  Must be called with CALL outside a transaction block.';
+COMMENT ON PROCEDURE aura_migrate.migrate(text, boolean) IS
+'Applies every pending migration up to and including target, committing after each one.  Must be called with CALL outside a transaction block.  out_of_order as for apply().';
 
 CREATE FUNCTION aura_migrate.rollback(target text DEFAULT NULL)
 RETURNS TABLE (version text, name text, status text,
@@ -297,6 +339,7 @@ AS $$
 		 WHERE l.event IN ('applied', 'failed', 'check_failed', 'rolled_back')
 		 ORDER BY l.version, l.checksum, l.id DESC
 	)
+	SELECT s.* FROM (
 	SELECT m.version, m.name,
 		   CASE
 			   WHEN h.version IS NOT NULL
@@ -330,7 +373,8 @@ AS $$
 	  FROM aura_migrate.history h
 	 WHERE NOT EXISTS (SELECT 1 FROM aura_migrate.migration m
 						WHERE m.version = h.version)
-	ORDER BY 1
+	) s
+	ORDER BY aura_migrate.version_key(s.version)
 $$;
 COMMENT ON FUNCTION aura_migrate.status() IS
 'Every registered migration with its state: pending, applied, failed, drifted (registered SQL no longer matches the applied checksum), skipped (not for this environment) or unregistered (applied but no longer registered), and the number of lint errors and warnings it did not allow.';
@@ -346,7 +390,7 @@ AS $$
 		   f.line, f.col, f.allowed
 	  FROM aura_migrate.migration m, unnest(m.findings) f
 	 WHERE $1 IS NULL OR m.version = $1
-	 ORDER BY m.version, f.line, f.col
+	 ORDER BY aura_migrate.version_key(m.version), f.line, f.col
 $$;
 COMMENT ON FUNCTION aura_migrate.findings(text) IS
 'The lint findings register() stored for a migration (all migrations when NULL).';
@@ -523,11 +567,13 @@ COMMENT ON FUNCTION aura_migrate.report(bigint, timestamptz, timestamptz) IS
  * Privileges
  * ------------------------------------------------------------------------ */
 
-REVOKE ALL ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION aura_migrate.register_file(text, text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.register_file(text, text, text, boolean, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.unregister(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.repair(text, boolean, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate._register_bundled(text, text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION aura_migrate.apply(text, boolean) FROM PUBLIC;
-REVOKE ALL ON PROCEDURE aura_migrate.migrate(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.apply(text, boolean, boolean) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE aura_migrate.migrate(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.status() FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.findings(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.rollback(text) FROM PUBLIC;
