@@ -21,6 +21,7 @@ MODULE_big = aura_migrate
 OBJS = \
 	src/apply.o \
 	src/aura_migrate.o \
+	src/baseline.o \
 	src/authority.o \
 	src/checksum.o \
 	src/environment.o \

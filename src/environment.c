@@ -50,6 +50,7 @@
 
 PG_FUNCTION_INFO_V1(aura_migrate_set_environment);
 PG_FUNCTION_INFO_V1(aura_migrate_environment);
+PG_FUNCTION_INFO_V1(aura_migrate_checked_schemas);
 
 #define ENV_SETTING "aura_migrate.environment"
 
@@ -151,4 +152,17 @@ Datum
 aura_migrate_environment(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(am_environment_name()));
+}
+
+/*
+ * aura_migrate_checked_schemas
+ *		SQL: aura_migrate._checked_schemas() RETURNS name[]
+ *
+ * aura_migrate.checked_schemas as the engine parses it (quoted names keep
+ * their spaces and case), for verify().
+ */
+Datum
+aura_migrate_checked_schemas(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(am_checked_schemas_array());
 }

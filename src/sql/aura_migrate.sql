@@ -159,6 +159,17 @@ CREATE TABLE aura_migrate.zero_knowledge_role (
 COMMENT ON TABLE aura_migrate.zero_knowledge_role IS
 'Roles that must hold no privilege on per-user tables, for check_rls() and lint(), besides those aura_migrate.zero_knowledge_roles names.  An application brings its own (extension aura_schema adds service_role).';
 
+CREATE TABLE aura_migrate.acknowledgement (
+	code			text NOT NULL,
+	object			text NOT NULL,
+	acknowledged_at	timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+	acknowledged_by	name NOT NULL,
+	note			text,
+	PRIMARY KEY (code, object)
+);
+COMMENT ON TABLE aura_migrate.acknowledgement IS
+'verify() findings acknowledged with acknowledge(): not reported again (for changed_outside_migrations, until the object changes outside migrations after the acknowledgement).';
+
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.migration',
 										   'WHERE source = ''user''');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.history', '');
@@ -169,6 +180,7 @@ SELECT pg_catalog.pg_extension_config_dump('aura_migrate.log_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.run_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.object_change', '');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.object_change_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('aura_migrate.acknowledgement', '');
 
 REVOKE ALL ON ALL TABLES IN SCHEMA aura_migrate FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA aura_migrate FROM PUBLIC;
@@ -241,6 +253,13 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION aura_migrate.repair(text, boolean, text) IS
 'Accepts the registered SQL of a drifted applied migration (or sql, registered first) as the SQL that was applied, without running it; the log keeps both checksums.  Refused in production unless force => true.';
 
+CREATE FUNCTION aura_migrate.baseline(version text, force boolean DEFAULT false)
+RETURNS TABLE (version text, name text, status text)
+AS 'MODULE_PATHNAME', 'aura_migrate_baseline'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION aura_migrate.baseline(text, boolean) IS
+'Adopting an existing database: records every pending migration up to and including version as applied without running it (event baselined), after checking that what their SQL creates exists (refused, listing what is missing, unless force => true).  Refused when a later migration is applied.';
+
 CREATE FUNCTION aura_migrate._register_bundled(
 	filename text,
 	sql text,
@@ -274,6 +293,13 @@ AS 'MODULE_PATHNAME', 'aura_migrate_environment'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION aura_migrate._environment() IS
 'Internal: the environment in force (loading the library first, so that a weaker value SET before it loaded is refused).';
+
+CREATE FUNCTION aura_migrate._checked_schemas()
+RETURNS name[]
+AS 'MODULE_PATHNAME', 'aura_migrate_checked_schemas'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION aura_migrate._checked_schemas() IS
+'Internal: aura_migrate.checked_schemas as the engine parses it.';
 
 CREATE FUNCTION aura_migrate._redact(message text, sqlstate text)
 RETURNS text
@@ -316,6 +342,38 @@ CREATE EVENT TRIGGER aura_migrate_ddl_end ON ddl_command_end
 	EXECUTE FUNCTION aura_migrate._record_ddl();
 CREATE EVENT TRIGGER aura_migrate_sql_drop ON sql_drop
 	EXECUTE FUNCTION aura_migrate._record_ddl();
+
+-- whether a lint finding of an applied migration no longer holds: what it
+-- says of how a statement runs (locks, rewrites, transaction control) is
+-- past once the migration ran; what it says of the schema is checked live
+CREATE FUNCTION aura_migrate._lint_finding_resolved(code text, object text, message text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE
+		WHEN $1 IN ('index_blocks_writes', 'drop_table', 'drop_column', 'alter_column_type',
+					'volatile_default_rewrite', 'add_column_not_null_without_default',
+					'needs_no_transaction', 'transaction_control', 'transaction_wrapper')
+			THEN true
+		WHEN $1 = 'foreign_key_without_index' THEN
+			to_regclass($2) IS NULL
+			OR EXISTS (SELECT 1 FROM pg_index i
+						 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+						WHERE i.indrelid = to_regclass($2)
+						  AND a.attname = (parse_ident(substring($3 FROM
+								'^foreign key column (.*) has no index leading with it$')))[1])
+		WHEN $1 = 'table_without_rls' THEN
+			coalesce((SELECT c.relrowsecurity FROM pg_class c WHERE c.oid = to_regclass($2)), true)
+		WHEN $1 = 'table_without_primary_key' THEN
+			to_regclass($2) IS NULL
+			OR EXISTS (SELECT 1 FROM pg_constraint k
+						WHERE k.conrelid = to_regclass($2) AND k.contype = 'p')
+		ELSE false
+	END
+$$;
+COMMENT ON FUNCTION aura_migrate._lint_finding_resolved(text, text, text) IS
+'Internal: whether a lint finding of an applied migration no longer holds (see findings()).';
 
 /* ------------------------------------------------------------------------
  * status()
@@ -362,7 +420,9 @@ AS $$
 							le.sqlstate)
 		   END,
 		   (SELECT count(*)::integer FROM unnest(m.findings) f
-			 WHERE f.severity IN ('error', 'warning') AND NOT f.allowed)
+			 WHERE f.severity IN ('error', 'warning') AND NOT f.allowed
+			   AND NOT (h.version IS NOT NULL
+						AND aura_migrate._lint_finding_resolved(f.code, f.object, f.message)))
 	  FROM aura_migrate.migration m
 	 CROSS JOIN env
 	  LEFT JOIN aura_migrate.history h ON h.version = m.version
@@ -379,21 +439,55 @@ $$;
 COMMENT ON FUNCTION aura_migrate.status() IS
 'Every registered migration with its state: pending, applied, failed, drifted (registered SQL no longer matches the applied checksum), skipped (not for this environment) or unregistered (applied but no longer registered), and the number of lint errors and warnings it did not allow.';
 
+-- (PL/pgSQL cannot name an input and an output column alike: findings()
+-- keeps its argument's name and calls this)
+CREATE FUNCTION aura_migrate._findings(of_version text)
+RETURNS TABLE (version text, severity text, code text, object text,
+			   message text, hint text, line integer, col integer,
+			   allowed boolean, resolved boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	IF $1 IS NOT NULL AND $1 !~ '^[0-9]{11}([0-9]{3})?$' THEN
+		RAISE EXCEPTION 'invalid version "%"', $1
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A version has 11 digits, YYYYMMDDNNN, or 14 digits, YYYYMMDDHHMMSS.';
+	END IF;
+	IF $1 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM aura_migrate.migration m
+									   WHERE m.version = $1) THEN
+		RAISE EXCEPTION 'migration % is not registered', $1
+			USING ERRCODE = 'undefined_object',
+				  HINT = 'SELECT * FROM aura_migrate.status() lists the registered migrations.';
+	END IF;
+	RETURN QUERY
+	SELECT m.version, f.severity, f.code, f.object, f.message, f.hint,
+		   f.line, f.col, f.allowed,
+		   h.version IS NOT NULL
+		   AND aura_migrate._lint_finding_resolved(f.code, f.object, f.message)
+	  FROM aura_migrate.migration m
+	 CROSS JOIN LATERAL unnest(m.findings) f
+	  LEFT JOIN aura_migrate.history h ON h.version = m.version
+	 WHERE $1 IS NULL OR m.version = $1
+	 ORDER BY aura_migrate.version_key(m.version), f.line, f.col;
+END
+$$;
+COMMENT ON FUNCTION aura_migrate._findings(text) IS
+'Internal: the body of findings().';
+REVOKE ALL ON FUNCTION aura_migrate._findings(text) FROM PUBLIC;
+
 CREATE FUNCTION aura_migrate.findings(version text DEFAULT NULL)
 RETURNS TABLE (version text, severity text, code text, object text,
 			   message text, hint text, line integer, col integer,
-			   allowed boolean)
-LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+			   allowed boolean, resolved boolean)
+LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT m.version, f.severity, f.code, f.object, f.message, f.hint,
-		   f.line, f.col, f.allowed
-	  FROM aura_migrate.migration m, unnest(m.findings) f
-	 WHERE $1 IS NULL OR m.version = $1
-	 ORDER BY aura_migrate.version_key(m.version), f.line, f.col
+	SELECT * FROM aura_migrate._findings($1)
 $$;
 COMMENT ON FUNCTION aura_migrate.findings(text) IS
-'The lint findings register() stored for a migration (all migrations when NULL).';
+'The lint findings register() stored for a migration (all migrations when NULL), with resolved: the migration is applied and the finding no longer holds (a later migration or the live schema fixed it, or it was about how a statement runs).  An invalid or unregistered version is an error.';
 
 /* ------------------------------------------------------------------------
  * verify() and report()
@@ -444,6 +538,8 @@ AS $$
 		   NULL, NULL, false
 	  FROM live l
 	 WHERE NOT l.present
+	   AND NOT EXISTS (SELECT 1 FROM aura_migrate.acknowledgement k
+						WHERE k.code = 'object_missing' AND k.object = l.object_identity)
 	   AND NOT (l.was_dropped AND l.dropped_by IS NOT NULL
 				AND EXISTS (SELECT 1 FROM aura_migrate.history h WHERE h.version = l.dropped_by))
 	UNION ALL
@@ -452,6 +548,8 @@ AS $$
 		   'Drop it and create it again.', NULL, NULL, false
 	  FROM live l JOIN pg_index i ON i.indexrelid = l.objid
 	 WHERE l.present AND l.classid = 'pg_class'::regclass AND NOT i.indisvalid
+	   AND NOT EXISTS (SELECT 1 FROM aura_migrate.acknowledgement k
+						WHERE k.code = 'index_invalid' AND k.object = l.object_identity)
 	UNION ALL
 	SELECT 'error', 'table_without_rls', l.object_identity,
 		   format('table %s, created by migration %s, has no row level security',
@@ -461,11 +559,13 @@ AS $$
 	  FROM live l JOIN pg_class r ON r.oid = l.objid
 	 WHERE l.present AND l.classid = 'pg_class'::regclass AND r.relkind IN ('r', 'p')
 	   AND NOT r.relrowsecurity
-	   AND r.relnamespace::regnamespace::text = ANY (string_to_array(replace(
-			coalesce(current_setting('aura_migrate.checked_schemas', true), 'public'), ' ', ''), ','))
+	   AND r.relnamespace IN (SELECT n.oid FROM pg_namespace n
+								WHERE n.nspname = ANY (aura_migrate._checked_schemas()))
 	   AND NOT EXISTS (SELECT 1 FROM aura_migrate.migration m, unnest(m.findings) f
 						WHERE m.version = l.by_version AND f.code = 'table_without_rls'
 						  AND f.allowed AND f.object = l.object_identity)
+	   AND NOT EXISTS (SELECT 1 FROM aura_migrate.acknowledgement k
+						WHERE k.code = 'table_without_rls' AND k.object = l.object_identity)
 	UNION ALL
 	SELECT 'warning', 'changed_outside_migrations', c.object_identity,
 		   format('%s %s was %s outside migrations (%s by %s at %s)', c.object_type,
@@ -477,9 +577,55 @@ AS $$
 			  FROM aura_migrate.object_change
 			 WHERE version IS NULL AND object_identity NOT LIKE '"\_RETURN" on %'
 			 ORDER BY classid, objid, id DESC) c
+	 -- not once a later migration changed (or dropped and recreated) it
+	 WHERE NOT EXISTS (SELECT 1 FROM aura_migrate.object_change d
+						WHERE d.id > c.id AND d.version IS NOT NULL
+						  AND ((d.classid = c.classid AND d.objid = c.objid)
+							   OR d.object_identity = c.object_identity))
+	   -- nor once acknowledged, until it changes outside migrations again
+	   AND NOT EXISTS (SELECT 1 FROM aura_migrate.acknowledgement k
+						WHERE k.code = 'changed_outside_migrations'
+						  AND k.object = c.object_identity
+						  AND k.acknowledged_at >= c.changed_at)
 $$;
 COMMENT ON FUNCTION aura_migrate.verify() IS
-'Re-checks every applied migration against the live schema: checksums (drifted), what each created still exists (object_missing) and is valid (index_invalid), new tables keep row level security, and DDL made outside migrations.';
+'Re-checks every applied migration against the live schema: checksums (drifted), what each created still exists (object_missing) and is valid (index_invalid), new tables keep row level security, and DDL made outside migrations (not once a later migration changed the object).  Findings acknowledged with acknowledge() are left out.';
+
+CREATE FUNCTION aura_migrate.acknowledge(code text, object text, note text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	IF $1 IS NULL OR $2 IS NULL THEN
+		RAISE EXCEPTION 'code and object must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF $1 NOT IN ('changed_outside_migrations', 'object_missing', 'index_invalid',
+				  'table_without_rls') THEN
+		RAISE EXCEPTION 'verify() finding % cannot be acknowledged', $1
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = CASE WHEN $1 = 'drifted'
+							  THEN 'Restore the migration''s SQL, or accept it with aura_migrate.repair().'
+							  ELSE 'Acknowledge changed_outside_migrations, object_missing, index_invalid or table_without_rls.' END;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM aura_migrate.verify() f
+					WHERE f.code = $1 AND f.object = $2) THEN
+		RAISE EXCEPTION 'verify() reports no % finding for %', $1, $2
+			USING ERRCODE = 'undefined_object',
+				  HINT = 'SELECT * FROM aura_migrate.verify() lists the findings with their objects.';
+	END IF;
+	INSERT INTO aura_migrate.acknowledgement AS a (code, object, acknowledged_by, note)
+	VALUES ($1, $2, session_user, $3)
+	ON CONFLICT ON CONSTRAINT acknowledgement_pkey DO UPDATE
+	   SET acknowledged_at = pg_catalog.clock_timestamp(),
+		   acknowledged_by = excluded.acknowledged_by, note = excluded.note;
+	RETURN 'acknowledged';
+END
+$$;
+COMMENT ON FUNCTION aura_migrate.acknowledge(text, text, text) IS
+'Acknowledges a current verify() finding (code and object as verify() reports them), with a note: it is not reported again; a change outside migrations made after the acknowledgement is.';
 
 CREATE FUNCTION aura_migrate.report(run_id bigint DEFAULT NULL,
 									since timestamptz DEFAULT NULL,
@@ -525,8 +671,27 @@ BEGIN
 		  FROM aura_migrate.log l
 		  LEFT JOIN aura_migrate.migration m ON m.version = l.version
 		 WHERE l.run_id = ANY (runs)
-		 ORDER BY l.run_id, l.id
+			OR (l.run_id IS NULL AND (since IS NOT NULL OR until IS NOT NULL)
+				AND (since IS NULL OR l.logged_at >= since)
+				AND (until IS NULL OR l.logged_at < until))
+		 ORDER BY l.id
 	LOOP
+		IF r.event IN ('refused', 'baselined', 'repaired', 'unregistered', 'down_changed',
+					   'environment_set') THEN
+			out := out || format(E'run %s  %s  %-12s %s%s  (%s, %s)
+',
+								 coalesce(r.run_id::text, '-'),
+								 to_char(r.logged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+								 r.event, coalesce(r.version || ' ', ''), coalesce(r.name, ''),
+								 r.username, r.environment);
+			out := out || format(E'    %s%s
+', CASE WHEN r.event = 'refused' THEN 'refused in its pre-checks, nothing applied: ' ELSE '' END,
+								 CASE WHEN r.event <> 'refused' OR aura_migrate._environment() = 'development'
+									  THEN r.message
+									  ELSE aura_migrate._redact(r.message, r.sqlstate) END
+								 || coalesce(format(' (SQLSTATE %s)', r.sqlstate), ''));
+			CONTINUE;
+		END IF;
 		out := out || format(E'run %s  %s  %-12s %s %s  %s ms  %s statements  %s objects changed  %s lint findings  (%s, %s)
 ',
 							 r.run_id, to_char(r.logged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
@@ -580,4 +745,6 @@ REVOKE ALL ON FUNCTION aura_migrate.rollback(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.reset() FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate._record_ddl() FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.verify() FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.acknowledge(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION aura_migrate.baseline(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.report(bigint, timestamptz, timestamptz) FROM PUBLIC;
