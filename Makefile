@@ -62,7 +62,7 @@ DATA = ext/aura_migrate--0.1.sql ext/aura_migrate--0.1--0.2.sql \
 	ext/aura_migrate--0.2.sql ext/aura_migrate--0.2--0.3.sql
 DATA_built = aura_migrate--$(EXTVERSION).sql $(AURA_SCHEMA_SCRIPTS)
 
-REGRESS_ENGINE = setup registry register_bad apply failure migrate status safety rollback postcheck run_settings notransaction settings
+REGRESS_ENGINE = setup registry register_bad apply failure migrate status safety rollback postcheck run_settings notransaction settings adopt
 REGRESS_LINT = lint
 REGRESS_RLS = check_rls_aura check_rls check_rls_probes rls_gate
 # trust_owner last: it re-creates the extension under another owner and back
