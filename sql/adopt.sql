@@ -66,7 +66,9 @@ SELECT aura_migrate.register_file('20250103100002_empty.sql', E'BEGIN;\nCOMMIT;\
 
 -- 3. Collisions: another name needs rename => true as well as replace
 SELECT aura_migrate.register('20250104001', 'first_name', 'SELECT 1;');
+\set VERBOSITY terse
 SELECT aura_migrate.register('20250104001', 'other_name', 'SELECT 2;', replace => true);
+\set VERBOSITY default
 SELECT aura_migrate.register('20250104001', 'other_name', 'SELECT 2;', replace => true, rename => true);
 SELECT name FROM aura_migrate.migration WHERE version = '20250104001';
 SELECT aura_migrate.register('20250104001', 'other_name', 'SELECT 2;', rename => NULL);
