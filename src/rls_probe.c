@@ -137,6 +137,9 @@ static char *uuid_str(Datum u);
 /* emit_log_hook in place before am_rls_probe() installed its own */
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
+/* set while am_rls_probe() runs: the probes never nest */
+static bool probing = false;
+
 /*
  * am_rls_probe_refusal
  *		NULL when the current user may run the probes: it can act, as SET
@@ -190,6 +193,17 @@ am_rls_probe(AmRlsRun *run)
 	CommandDest save_dest = whereToSendOutput;
 	emit_log_hook_type save_hook = emit_log_hook;
 
+	/*
+	 * Code a probe runs (a trigger, a default) may call check_rls() again.
+	 * Probes inside probes would stack the hooks and the saved client
+	 * destination over each other: refuse them.  The error is caught by
+	 * the probe that ran that code, like any error of probed code.
+	 */
+	if (probing)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("check_rls() cannot run its probes from code that a probe runs")));
+
 	if (OidIsValid(run->authenticated))
 	{
 		a = palloc0(sizeof(Actor));
@@ -221,6 +235,7 @@ am_rls_probe(AmRlsRun *run)
 	held_before = am_rls_advisory_held();
 
 	prev_emit_log_hook = save_hook;
+	probing = true;
 	PG_TRY();
 	{
 		whereToSendOutput = DestNone;
@@ -240,6 +255,7 @@ am_rls_probe(AmRlsRun *run)
 		 * was raised while the client was cut off, so it would reach nobody:
 		 * raise it again now that it is not.
 		 */
+		probing = false;
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -249,6 +265,7 @@ am_rls_probe(AmRlsRun *run)
 		ThrowErrorData(edata);
 	}
 	PG_END_TRY();
+	probing = false;
 
 	/* a lost connection may have set DestNone meanwhile: keep that */
 	if (whereToSendOutput == DestNone)
@@ -274,7 +291,7 @@ probe_emit_log(ErrorData *edata)
 		edata->output_to_client = false;
 		return;
 	}
-	if (prev_emit_log_hook != NULL)
+	if (prev_emit_log_hook != NULL && prev_emit_log_hook != probe_emit_log)
 		prev_emit_log_hook(edata);
 }
 

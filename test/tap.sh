@@ -5,6 +5,7 @@
 #
 #     t/001_crash.pl     SIGKILL of the applying backend: history and schema agree, next apply() finishes
 #     t/002_standby.pl   a streaming standby and a dump/restore show the primary's history and schema
+#     t/003_probe_nesting.pl  code a probe runs cannot nest probes; a probing backend can be terminated
 #
 # Each test starts its own clusters (initdb, which refuses to run as root),
 # so prove runs as the postgres OS user: as root through runuser (the test
