@@ -92,3 +92,55 @@ DELETE FROM aura_migrate.migration;
 DELETE FROM aura_migrate.history;
 DELETE FROM aura_migrate.log;
 DELETE FROM aura_migrate.object_change;
+
+-- reset() takes back a migration without down SQL as the role that
+-- registered it, and drops only the objects it created: a namesake a
+-- superuser made later stays (an attacker pass: the DROPs ran as the
+-- superuser calling reset(), by name)
+CREATE ROLE rb_migrator;
+CREATE SCHEMA rb_app;
+GRANT USAGE, CREATE ON SCHEMA rb_app TO rb_migrator;
+GRANT USAGE ON SCHEMA aura_migrate TO rb_migrator;
+GRANT EXECUTE ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean, boolean)
+	TO rb_migrator;
+SET ROLE rb_migrator;
+SELECT aura_migrate.register('20260906001', 'create_and_drop', $sql$
+CREATE TABLE rb_app.payroll (id int);
+ALTER TABLE rb_app.payroll ENABLE ROW LEVEL SECURITY;
+DROP TABLE rb_app.payroll;
+CREATE TABLE rb_app.kept (id int);
+ALTER TABLE rb_app.kept ENABLE ROW LEVEL SECURITY;
+$sql$);
+RESET ROLE;
+SELECT version, status FROM aura_migrate.apply();
+SELECT executed_as FROM aura_migrate.history WHERE version = '20260906001';
+-- a superuser's table under the name of one the migration created and
+-- dropped: not the same object, left alone (re-applying then fails)
+CREATE TABLE rb_app.payroll (id int, salary int);
+INSERT INTO rb_app.payroll VALUES (1, 100000);
+\set VERBOSITY terse
+SELECT version, status FROM aura_migrate.reset();
+\set VERBOSITY default
+SELECT * FROM rb_app.payroll;
+DROP TABLE rb_app.payroll;
+-- what it created and kept goes, and comes back
+SELECT version, status FROM aura_migrate.reset();
+SELECT to_regclass('rb_app.kept') IS NOT NULL AS kept_again;
+-- the DROP runs as the migrator: a table of its migration that a
+-- superuser took over is not the migrator's to drop, and reset() stops
+ALTER TABLE rb_app.kept OWNER TO CURRENT_USER;
+\set VERBOSITY terse
+SELECT version, status FROM aura_migrate.reset();
+\set VERBOSITY default
+SELECT to_regclass('rb_app.kept') IS NOT NULL AS superusers_table_kept;
+SET client_min_messages = warning;
+DROP SCHEMA rb_app CASCADE;
+DELETE FROM aura_migrate.migration;
+DELETE FROM aura_migrate.history;
+DELETE FROM aura_migrate.log;
+DELETE FROM aura_migrate.object_change;
+REVOKE ALL ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean, boolean)
+	FROM rb_migrator;
+REVOKE ALL ON SCHEMA aura_migrate FROM rb_migrator;
+DROP ROLE rb_migrator;
+RESET client_min_messages;

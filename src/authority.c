@@ -299,7 +299,11 @@ am_choose_executor(AmMigration *m, bool shipped)
 	if (shipped)
 		return;
 
-	if (m->registered_by != NULL && !m->synthesized)
+	/*
+	 * The DROPs reset() writes for a migration without down SQL take back
+	 * what its SQL did: they are bounded by the same role.
+	 */
+	if (m->registered_by != NULL)
 	{
 		author = get_role_oid(m->registered_by, true);
 		if (!OidIsValid(author))

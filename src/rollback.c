@@ -70,7 +70,11 @@ require_development(const char *what)
  *		teammate's older version applied last is taken back first.  With
  *		their down SQL; when
  *		synthesize is set, a migration without down SQL gets DROP statements
- *		for the objects the DDL recorder saw it create.
+ *		for the objects the DDL recorder saw it create, as long as each is
+ *		the very object it created (not dropped since, its OID still naming
+ *		the identity recorded): a namesake made later by someone else is
+ *		left alone.  The DROPs run as the migration's SQL did, bounded by
+ *		the role that registered it (am_choose_executor()).
  */
 static void
 load_applied(AmRun *run, const char *target, bool all, bool synthesize)
@@ -96,9 +100,15 @@ load_applied(AmRun *run, const char *target, bool all, bool synthesize)
 							  "    AND c.action = 'created' AND c.objsubid = 0 "
 							  "    AND c.object_type IN (%s) "
 							  "    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k "
-							  "                    WHERE k.conindid = c.objid)), "
+							  "                    WHERE k.conindid = c.objid) "
+							  /* only the very object it created: not dropped since, same identity */
+							  "    AND NOT EXISTS (SELECT 1 FROM aura_migrate.object_change d "
+							  "                    WHERE d.action = 'dropped' AND d.classid = c.classid "
+							  "                    AND d.objid = c.objid AND d.id > c.id) "
+							  "    AND (pg_catalog.pg_identify_object(c.classid, c.objid, 0)).identity "
+							  "        = c.object_identity), "
 							  "    'SELECT 1;') END), "
-							  "  h.statements, m.source, m.registered_by, m.down_sql IS NULL "
+							  "  h.statements, m.source, coalesce(m.registered_by, h.registered_by), m.down_sql IS NULL "
 							  "FROM aura_migrate.history h "
 							  "LEFT JOIN aura_migrate.migration m ON m.version = h.version "
 							  "WHERE CASE WHEN $3 THEN true "
