@@ -282,6 +282,24 @@ SELECT count(*) AS notes_left FROM probe_np.note;
 RESET ROLE;
 SELECT last_value AS note_seq_after FROM probe_np.note_id_seq;
 SELECT count(*) AS auth_users_left FROM auth.users;
+-- an insert into auth.users as the prober would run another role's trigger
+-- with the prober's privileges (an attacker pass: the trigger's owner read
+-- the prober's data through a sequence): not probed, and says why
+CREATE FUNCTION public.stranger_trg() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+ALTER FUNCTION public.stranger_trg() OWNER TO regress_stranger;
+CREATE TRIGGER stranger_trg BEFORE INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.stranger_trg();
+SET ROLE regress_prober;
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{probe_np}', true)
+ WHERE code = 'not_probed' ORDER BY object;
+RESET ROLE;
+-- SECURITY DEFINER, it runs as its owner, not as the prober: probed
+ALTER FUNCTION public.stranger_trg() SECURITY DEFINER;
+SET ROLE regress_prober;
+SELECT count(*) AS not_probed FROM aura_migrate.check_rls('{probe_np}', true)
+ WHERE code = 'not_probed' AND object = 'probe_np.note';
+RESET ROLE;
+DROP TRIGGER stranger_trg ON auth.users;
+DROP FUNCTION public.stranger_trg();
 -- without INSERT on auth.users, and not its owner: no synthetic user
 REVOKE INSERT ON auth.users FROM regress_prober;
 SET ROLE regress_prober;

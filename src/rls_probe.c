@@ -132,6 +132,7 @@ static void set_local(const char *name, const char *value);
 static void set_saved(const char *name, const char *value);
 static void throw_cancel(int sqlerrcode);
 static void probe_emit_log(ErrorData *edata);
+static bool inserting_runs_only_own_code(AmRlsRun *run, AmRlsTable *t, Oid relid);
 static char *uuid_str(Datum u);
 
 /* emit_log_hook in place before am_rls_probe() installed its own */
@@ -441,6 +442,8 @@ create_auth_users(AmRlsRun *run, AmRlsTable *t, Datum *users)
 							   t->qualname, GetUserNameFromId(GetUserId(), false));
 			return false;
 		}
+		if (!inserting_runs_only_own_code(run, t, relid))
+			return false;
 		as = GetUserId();
 	}
 	for (i = 0; i < 2; i++)
@@ -458,6 +461,65 @@ create_auth_users(AmRlsRun *run, AmRlsTable *t, Datum *users)
 		}
 	}
 	return true;
+}
+
+/*
+ * inserting_runs_only_own_code
+ *		An INSERT into auth.users as the caller (who cannot act as its
+ *		owner) runs the triggers and the default and check expressions of
+ *		that table with the caller's privileges: code its owner, or anyone,
+ *		wrote.  Allowed only when each function they call is SECURITY
+ *		DEFINER (it runs as its own owner) or belongs to a role that holds
+ *		the caller's privileges already (nothing to gain), and the table has
+ *		no rules.  Otherwise false, with a not_probed finding on t.
+ */
+static bool
+inserting_runs_only_own_code(AmRlsRun *run, AmRlsTable *t, Oid relid)
+{
+	Oid			argtypes[2] = {OIDOID, OIDOID};
+	Datum		values[2];
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = ObjectIdGetDatum(GetUserId());
+	if (SPI_execute_with_args("SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text, "
+							  "       pg_catalog.pg_get_userbyid(p.proowner)::pg_catalog.text "
+							  "FROM pg_catalog.pg_proc p "
+							  "WHERE p.oid IN ("
+							  "  SELECT g.tgfoid FROM pg_catalog.pg_trigger g "
+							  "   WHERE g.tgrelid = $1 AND NOT g.tgisinternal AND g.tgenabled <> 'D' "
+							  "  UNION "
+							  "  SELECT d.refobjid FROM pg_catalog.pg_depend d "
+							  "   WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass "
+							  "     AND ((d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass "
+							  "           AND d.objid IN (SELECT a.oid FROM pg_catalog.pg_attrdef a "
+							  "                            WHERE a.adrelid = $1)) "
+							  "       OR (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass "
+							  "           AND d.objid IN (SELECT k.oid FROM pg_catalog.pg_constraint k "
+							  "                            WHERE k.conrelid = $1)))) "
+							  "AND NOT p.prosecdef "
+							  "AND NOT pg_catalog.pg_has_role(p.proowner, $2, 'USAGE') "
+							  "UNION ALL "
+							  "SELECT 'rules', NULL FROM pg_catalog.pg_class c "
+							  " WHERE c.oid = $1 AND c.relhasrules "
+							  "LIMIT 1",
+							  2, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed reading the code auth.users runs");
+	if (SPI_processed == 0)
+		return true;
+	if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2) == NULL)
+		am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+						   "Grant the role running check_rls() membership in the owner of auth.users, or run it as a superuser.",
+						   "table \"%s\" was not probed: auth.users has rules, which an insert as role \"%s\" would run with that role's privileges",
+						   t->qualname, GetUserNameFromId(GetUserId(), false));
+	else
+		am_rls_add_finding(run, "warning", "not_probed", t->qualname,
+						   "Grant the role running check_rls() membership in the owner of auth.users, or run it as a superuser.",
+						   "table \"%s\" was not probed: an insert into auth.users as role \"%s\" would run function %s of role \"%s\" with the privileges of role \"%s\"",
+						   t->qualname, GetUserNameFromId(GetUserId(), false),
+						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2),
+						   GetUserNameFromId(GetUserId(), false));
+	return false;
 }
 
 /*
