@@ -22,6 +22,10 @@ GRANT EXECUTE ON FUNCTION
 	aura_migrate.report(bigint, timestamptz, timestamptz),
 	aura_migrate.rollback(text),
 	aura_migrate.reset(),
-	aura_migrate.check_rls(name[], boolean, text[])
+	aura_migrate.check_rls(name[], boolean, text[]),
+	aura_migrate.baseline(text, boolean),
+	aura_migrate.repair(text, boolean, text),
+	aura_migrate.unregister(text),
+	aura_migrate.acknowledge(text, text, text)
   TO postgres;
 GRANT EXECUTE ON PROCEDURE aura_migrate.migrate(text, boolean) TO postgres;
