@@ -325,14 +325,25 @@ is_true_const(Node *n)
  *		CREATE POLICY / ALTER POLICY expressions.
  */
 static void
-lint_policy(LintState *ls, RangeVar *table, const char *policy, Node *qual,
-			Node *with_check)
+lint_policy(LintState *ls, RangeVar *table, const char *policy, const char *cmd,
+			Node *qual, Node *with_check)
 {
 	char	   *object = psprintf("%s: %s", quoted(table), quote_identifier(policy));
 	Node	   *exprs[2] = {qual, with_check};
 	int			i;
 
-	if (is_true_const(qual) || is_true_const(with_check))
+	/*
+	 * USING (true) on a SELECT policy is how public data is published
+	 * (profiles shown to everyone, prices, reference tables): a warning, to
+	 * be read; true on a policy that writes (or of unknown command, ALTER
+	 * POLICY) hands every row to its roles to change: an error.
+	 */
+	if (cmd != NULL && strcmp(cmd, "select") == 0 && is_true_const(qual))
+		add_finding(ls, "warning", "policy_always_true", object,
+					psprintf("policy %s lets its roles read every row", quote_identifier(policy)),
+					pstrdup("Right for public data; for rows that belong to a user, constrain it, for example USING (user_id = (SELECT auth.uid()))."),
+					-1);
+	else if (is_true_const(qual) || is_true_const(with_check))
 		add_finding(ls, "error", "policy_always_true", object,
 					psprintf("policy %s is always true", quote_identifier(policy)),
 					pstrdup("Constrain the rows, for example USING (user_id = (SELECT auth.uid())); a true policy gives every row to its roles."),
@@ -756,14 +767,14 @@ lint_statement(LintState *ls, Node *n, List *fks)
 			{
 				CreatePolicyStmt *cp = (CreatePolicyStmt *) n;
 
-				lint_policy(ls, cp->table, cp->policy_name, cp->qual, cp->with_check);
+				lint_policy(ls, cp->table, cp->policy_name, cp->cmd_name, cp->qual, cp->with_check);
 				break;
 			}
 		case T_AlterPolicyStmt:
 			{
 				AlterPolicyStmt *ap = (AlterPolicyStmt *) n;
 
-				lint_policy(ls, ap->table, ap->policy_name, ap->qual, ap->with_check);
+				lint_policy(ls, ap->table, ap->policy_name, NULL, ap->qual, ap->with_check);
 				break;
 			}
 		case T_CreateFunctionStmt:

@@ -81,6 +81,7 @@ load_conf() {
 	conf_key LOCK_TIMEOUT ""
 	conf_key LOCK_RETRIES ""
 	conf_key STATEMENT_TIMEOUT ""
+	conf_key SEED_FILE ""
 	for v in "$CONF_LOCK_TIMEOUT" "$CONF_LOCK_RETRIES" "$CONF_STATEMENT_TIMEOUT"; do
 		case "$v" in
 			*[!0-9A-Za-z]*) die "$EXIT_REFUSED" "$AURA_MIGRATE_CONF: ${env}: timeout/retry settings take a number with an optional unit (e.g. 5s), not '$v'" ;;
@@ -152,19 +153,42 @@ collect_files() {
 					continue
 					;;
 			esac
-			printf '%s' "$b" | grep -Eq '^[0-9]{11}_[a-z][a-z0-9_]*\.sql$' ||
-				die "$EXIT_REFUSED" "$f: not a migration file name (YYYYMMDDNNN_snake_case_name.sql)"
-			list="$list${b:0:11}	$f
+			v=$(version_of "$b")
+			[ -n "$v" ] ||
+				die "$EXIT_REFUSED" "$f: not a migration file name (YYYYMMDDNNN_snake_case_name.sql, or YYYYMMDDHHMMSS_name.sql as the Supabase CLI names them)"
+			list="$list$(version_key "$v")	$v	$f
 "
 		done
 	done
-	dup=$(printf '%s' "$list" | cut -f1 | sort | uniq -d | head -n 1)
-	[ -z "$dup" ] || die "$EXIT_REFUSED" "two migration files have version $dup: $(printf '%s' "$list" | grep "^$dup" | cut -f2 | tr '\n' ' ')"
-	while IFS='	' read -r v f; do
+	dup=$(printf '%s' "$list" | cut -f2 | sort | uniq -d | head -n 1)
+	[ -z "$dup" ] || die "$EXIT_REFUSED" "two migration files have version $dup: $(printf '%s' "$list" | grep "	$dup	" | cut -f3 | tr '\n' ' ')"
+	while IFS='	' read -r _ v f; do
 		[ -n "$v" ] && FILES+=("$f")
 	done <<EOF
 $(printf '%s' "$list" | sort)
 EOF
+}
+
+# version_of BASENAME: the version of a migration file name of either
+# scheme (YYYYMMDDNNN_snake_case.sql, YYYYMMDDHHMMSS_name.sql), else nothing
+version_of() {
+	case "$1" in
+		*.down.sql) return ;;
+	esac
+	if printf '%s' "$1" | grep -Eq '^[0-9]{11}_[a-z][a-z0-9_]*\.sql$' ||
+		printf '%s' "$1" | grep -Eq '^[0-9]{14}_[A-Za-z0-9_.-]+\.sql$'; then
+		printf '%s' "${1%%_*}"
+	fi
+}
+
+# version_key VERSION: the key that orders versions of both schemes by
+# time, as aura_migrate.version_key() does
+version_key() {
+	if [ ${#1} -eq 11 ]; then
+		printf '%s0000%s' "${1:0:8}" "${1:8:3}"
+	else
+		printf '%s1%s' "${1:0:8}" "${1:8:6}"
+	fi
 }
 
 # check_connect: psql -c 'select 1', exit 3 with a clear message when unreachable
@@ -182,7 +206,7 @@ check_connect() {
 }
 
 # check_extension ENV FORCE: the extension is installed, and the database's
-# aura_migrate.environment is ENV (unless FORCE is yes).  Sets DB_ENV, EXT_VERSION, DB_DESC.
+# aura_migrate.environment is ENV (unless FORCE is yes; any when ENV is empty).  Sets DB_ENV, EXT_VERSION, DB_DESC.
 check_extension() {
 	want=$1
 	force=$2
@@ -197,6 +221,7 @@ check_extension() {
 $info
 EOF
 	DB_ENV=${DB_ENV:-development}
+	[ -n "$want" ] || want=$DB_ENV
 	DB_DESC="database $db_name on $db_host port $db_port as $db_user (PostgreSQL $db_ver, aura_migrate $EXT_VERSION)"
 	if [ "$DB_ENV" != "$want" ]; then
 		if [ "$force" = yes ]; then
@@ -234,4 +259,25 @@ git_desc() {
 	else
 		printf 'not a git checkout'
 	fi
+}
+
+# gone_files: GONE, the versions of pending or failed user migrations that
+# no file of FILES has (deleted, or renamed to another version)
+gone_files() {
+	GONE=()
+	have=" "
+	for f in "${FILES[@]}"; do
+		have="$have$(version_of "$(basename "$f")") "
+	done
+	pend=$(psql_cmd -At -c "SELECT version FROM aura_migrate.status() WHERE source = 'user' AND state IN ('pending', 'failed')" 2>&1) ||
+		die "$EXIT_FAILED" "cannot read status(): $pend"
+	while IFS= read -r v; do
+		[ -n "$v" ] || continue
+		case "$have" in
+			*" $v "*) ;;
+			*) GONE+=("$v") ;;
+		esac
+	done <<EOF2
+$pend
+EOF2
 }

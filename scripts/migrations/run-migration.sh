@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 #
-# scripts/migrations/run-migration.sh ENV [FILE] [--dry-run] [--force-env]
+# scripts/migrations/run-migration.sh ENV [FILE] [--dry-run] [--force-env] [--prune] [--out-of-order]
+# scripts/migrations/run-migration.sh [ENV] COMMAND [ARG] [--force] [--force-env]
+#     COMMAND: status, rollback [TARGET], reset, verify, report [RUN_ID],
+#              baseline VERSION, repair VERSION, import DIR   (commands.sh)
 # scripts/migrations/run-migration.sh new NAME [DESCRIPTION]   (new-migration.sh)
 #
 # A thin psql wrapper around the aura_migrate extension: it passes each file
@@ -18,24 +21,44 @@ PROG=run-migration.sh
 
 usage() {
 	cat <<'EOF'
-usage: run-migration.sh ENV [FILE] [--dry-run] [--force-env]
+usage: run-migration.sh ENV [FILE] [--dry-run] [--force-env] [--prune] [--out-of-order]
+       run-migration.sh [ENV] COMMAND [ARG] [--force] [--force-env]
        run-migration.sh new NAME [DESCRIPTION]
 
-  ENV          development | staging | production (settings: scripts/migrations/environments.conf)
-  FILE         apply only up to this migration: a file name, a path, or a version YYYYMMDDNNN
-  --dry-run    register and apply inside one transaction that is always rolled back
-  --force-env  go on even though the database's aura_migrate.environment is not ENV
-  new NAME     create a migration file from the template (new-migration.sh)
+  ENV             development | staging | production (settings: scripts/migrations/environments.conf);
+                  before a COMMAND it may be left out: the database's aura_migrate.environment
+  FILE            apply only up to this migration: a file name, a path, or its version
+                  (YYYYMMDDNNN, or YYYYMMDDHHMMSS as the Supabase CLI names migrations)
+  --dry-run       register and apply inside one transaction that is always rolled back
+  --force-env     go on even though the database's aura_migrate.environment is not ENV
+  --prune         unregister pending user migrations whose files are gone, then go on
+  --out-of-order  apply a pending migration older than the newest applied one outside development
+  new NAME        create a migration file from the template (new-migration.sh)
+
+Commands (the engine's functions of the same names; see scripts/migrations/README.md):
+  status            every migration and its state           (1 when one failed or drifted)
+  rollback [TARGET] development: take back the last applied, or everything after TARGET
+  reset             development: take everything back, apply it again, run the seed file
+  verify            the applied migrations against the live schema (2 on an error finding)
+  report [RUN_ID]   the last run, or RUN_ID
+  baseline VERSION  record the migrations up to VERSION as applied, after checking their objects
+  repair VERSION    accept the file's (or the registry's) SQL of a drifted applied migration
+  import DIR        register every migration file of DIR (a supabase/migrations folder)
+  --force           baseline despite missing objects; repair in production
 
 Connection: DATABASE_URL, or PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, ...
 Exit status: 0 ok, 1 migration failed, 2 error-level findings, 3 database unreachable,
-             4 refused (usage, settings, extension missing, environment mismatch, target)
+             4 refused (usage, settings, extension missing, environment mismatch, target,
+               pre-checks: out of order, drift, files gone from the folder, ...)
 EOF
 }
 
-# gen_session: the psql script of the run, on stdout
+# gen_session: the psql script of the run, on stdout.  Its progress lines
+# start with $TAG, a random marker a migration's messages cannot know.
 gen_session() {
 	if [ -n "$TARGET" ]; then t="'$TARGET'"; else t="NULL"; fi
+	ooo=""
+	[ "$OUT_OF_ORDER" = yes ] && ooo=", out_of_order => true"
 	printf '%s\n' '\set ON_ERROR_STOP 1' '\set VERBOSITY verbose' '\set SHOW_CONTEXT errors' \
 		"SET application_name = 'run-migration.sh';" \
 		"SELECT aura_migrate.checksum('') IS NOT NULL AS am_loaded \\gset"
@@ -44,12 +67,12 @@ gen_session() {
 		v=${kv#*=}
 		[ -n "$v" ] || continue
 		printf '%s\n' "SELECT has_parameter_privilege('aura_migrate.$k', 'SET') AS am_can_set \\gset" \
-			'\if :am_can_set' "SET aura_migrate.$k = '$v';" "\\echo '@@SET|aura_migrate.$k|$v'" '\else' \
-			"\\echo '@@WARN|cannot set aura_migrate.$k (needs superuser or GRANT SET ON PARAMETER): the database setting applies'" \
+			'\if :am_can_set' "SET aura_migrate.$k = '$v';" "\\echo '$TAGSET|aura_migrate.$k|$v'" '\else' \
+			"\\echo '$TAGWARN|cannot set aura_migrate.$k (needs superuser or GRANT SET ON PARAMETER): the database setting applies'" \
 			'\endif'
 	done
 	[ "$DRY_RUN" = yes ] && echo 'BEGIN ISOLATION LEVEL READ COMMITTED;'
-	printf '%s\n' '\echo @@phase register'
+	printf '%s\n' "\\echo ${TAG}phase register"
 	if [ ${#REG_FILES[@]} -gt 0 ]; then
 		func=aura_migrate.register_file
 		if [ "$CONF_REPLACE_PENDING" = yes ]; then
@@ -59,53 +82,63 @@ gen_session() {
 		fi
 		sh "$GEN_REGISTER" "$func" "${REG_FILES[@]}" || return 1
 	fi
-	printf '%s\n' '\echo @@phase plan'
-	echo "SELECT format('@@PLAN|%s|%s|%s', version, name, state) FROM aura_migrate.status()"
-	echo " WHERE state IN ('pending', 'failed', 'skipped') AND ($t IS NULL OR version <= $t) ORDER BY version;"
-	printf '%s\n' '\echo @@phase apply'
+	if [ ${#PRUNE[@]} -gt 0 ]; then
+		printf '%s\n' "\\echo ${TAG}phase prune"
+		for v in "${PRUNE[@]}"; do
+			echo "SELECT format('${TAG}PRUNED|%s|%s', '$v', aura_migrate.unregister('$v'));"
+		done
+	fi
+	printf '%s\n' "\\echo ${TAG}phase plan"
+	echo "SELECT format('${TAG}PLAN|%s|%s|%s', version, name, state) FROM aura_migrate.status()"
+	echo " WHERE state IN ('pending', 'failed', 'skipped') AND ($t IS NULL OR aura_migrate.version_key(version) <= aura_migrate.version_key($t));"
+	printf '%s\n' "\\echo ${TAG}phase apply"
 	if [ "$DRY_RUN" = yes ] || [ "$CONF_APPLY_MODE" = apply ]; then
 		[ "$DRY_RUN" = yes ] && dry=", dry_run => true" || echo 'BEGIN ISOLATION LEVEL READ COMMITTED;'
-		echo "SELECT format('@@APPLIED|%s|%s|%s|%s|%s', version, name, status, round(duration_ms::numeric, 1), statements)"
-		echo "  FROM aura_migrate.apply($t${dry:-});"
+		echo "SELECT format('${TAG}APPLIED|%s|%s|%s|%s|%s', version, name, status, round(duration_ms::numeric, 1), statements)"
+		echo "  FROM aura_migrate.apply($t${dry:-}$ooo);"
 		[ "$DRY_RUN" = yes ] && echo 'ROLLBACK;' || echo 'COMMIT;'
 	else
-		echo "CALL aura_migrate.migrate($t);"
+		echo "CALL aura_migrate.migrate($t$ooo);"
 	fi
-	printf '%s\n' '\echo @@done'
+	printf '%s\n' "\\echo ${TAG}done"
 }
 
 # format_progress: the tagged session output as readable lines; the rest
 # (the engine's notices, warnings and errors) as psql printed it
 format_progress() {
-	awk -v dry="$DRY_RUN" -v mode="$CONF_APPLY_MODE" -v env="$ENV" -v nreg="${#REG_FILES[@]}" '
+	awk -v dry="$DRY_RUN" -v mode="$CONF_APPLY_MODE" -v env="$ENV" -v nreg="${#REG_FILES[@]}" -v tag="$TAG" '
 	function rest(n,   i, s) { s = $n; for (i = n + 1; i <= NF; i++) s = s "|" $i; return s }
+	function is(what) { return index($0, tag what) == 1 }
 	BEGIN { FS = "|" }
 	/^$/ || /^LOCATION:/ { next }
-	/^@@phase register/ { printf "== registering %d file(s)\n", nreg; next }
-	/^@@phase plan/ { print "== pending, in order"; next }
-	/^@@phase apply/ {
+	is("phase register") { printf "== registering %d file(s)\n", nreg; next }
+	is("phase prune") { print "== unregistering pending migrations whose files are gone (--prune)"; next }
+	is("PRUNED|") { printf "   unregistered %s\n", $2; next }
+	is("phase plan") { print "== pending, in order"; next }
+	is("phase apply") {
 		if (npend == 0) print "   nothing pending"
 		if (dry == "yes") print "== dry run: apply() inside a transaction that is rolled back"
 		else if (mode == "migrate") print "== applying: CALL aura_migrate.migrate() (a commit after each migration)"
 		else print "== applying: SELECT * FROM aura_migrate.apply() (one transaction)"
 		next
 	}
-	/^@@SET\|/ { printf "   set %s = %s\n", $2, $3; next }
-	/^@@WARN\|/ { printf "warning: %s\n", rest(2); next }
-	/^@@PLAN\|/ {
+	is("SET|") { printf "   set %s = %s\n", $2, $3; next }
+	is("WARN|") { printf "warning: %s\n", rest(2); next }
+	is("PLAN|") {
 		if ($4 == "skipped") printf "   not for %s: %s_%s.sql\n", env, $2, $3
 		else { npend++; printf "   %s  %s%s\n", $2, $3, ($4 == "failed" ? "  (failed before; tried again)" : "") }
 		next
 	}
-	/^@@APPLIED\|/ { printf "   %s %s %s: %s statement(s), %s ms\n", (dry == "yes" ? "would apply" : $4), $2, $3, $6, $5; next }
-	/^@@done/ { next }
-	/^[0-9]+_[a-z0-9_]*\.sql\|(registered|unchanged|replaced)$/ { printf "   %-10s %s\n", $2, $1; next }
+	is("APPLIED|") { printf "   %s %s %s: %s statement(s), %s ms\n", (dry == "yes" ? "would apply" : $4), $2, $3, $6, $5; next }
+	is("done") { next }
+	/^[0-9]+_[A-Za-z0-9_.-]*\.sql\|(registered|unchanged|replaced|down_changed|updated|restored)$/ { printf "   %-10s %s\n", $2, $1; next }
 	{ print }'
 }
 
-# outcome RAW PSQL_STATUS: the exit status, from what the engine said
+# outcome RAW PSQL_STATUS: the exit status, from what the engine said.  The
+# run went through only when psql did (status 0) and printed the done line.
 outcome() {
-	if grep -q '^@@done' "$1"; then
+	if [ "$2" -eq 0 ] && grep -qxF "${TAG}done" "$1"; then
 		if grep -q 'has lint error' "$1" ||
 			grep -q 'row level security check: the run added [1-9][0-9]* error' "$1"; then
 			echo "$EXIT_FINDINGS"
@@ -114,9 +147,9 @@ outcome() {
 		fi
 	elif [ "$2" -eq 2 ]; then
 		echo "$EXIT_UNREACHABLE"
-	elif grep -q 'has lint error\|post-migration check failed: row level security finding' "$1"; then
+	elif grep -q '^ERROR: .*has lint error\|post-migration check failed: row level security finding' "$1"; then
 		echo "$EXIT_FINDINGS"
-	elif grep -q 'is not for environment\|ERROR: .* migration [0-9]* is not registered' "$1"; then
+	elif grep -q 'is not for environment\|ERROR: .* migration [0-9]* is not registered\|in the pre-checks of the run\|is already applied and cannot be changed\|is already registered with other content\|is registered as ".*", not' "$1"; then
 		echo "$EXIT_REFUSED"
 	else
 		echo "$EXIT_FAILED"
@@ -131,23 +164,52 @@ outcome() {
 }
 [ "$1" = new ] && shift && exec bash "$MIG_DIR/new-migration.sh" "$@"
 ENV=""
-FILE_ARG=""
+CMD=run
 DRY_RUN=no
 FORCE_ENV=no
+FORCE=no
+PRUNE_GONE=no
+OUT_OF_ORDER=no
+ARGS=()
 for a in "$@"; do
 	case "$a" in
 		--dry-run) DRY_RUN=yes ;;
 		--force-env) FORCE_ENV=yes ;;
+		--force) FORCE=yes ;;
+		--prune) PRUNE_GONE=yes ;;
+		--out-of-order) OUT_OF_ORDER=yes ;;
 		-h | --help) usage; exit 0 ;;
 		-*) die "$EXIT_REFUSED" "unknown option $a (see --help)" ;;
-		*)
-			if [ -z "$ENV" ]; then ENV=$a
-			elif [ -z "$FILE_ARG" ]; then FILE_ARG=$a
-			else die "$EXIT_REFUSED" "too many arguments (see --help)"; fi
-			;;
+		*) ARGS+=("$a") ;;
 	esac
 done
-valid_env "$ENV" || die "$EXIT_REFUSED" "ENV must be development, staging or production (got '$ENV')"
+is_command() {
+	case "$1" in
+		status | rollback | reset | verify | report | baseline | repair | import) return 0 ;;
+		*) return 1 ;;
+	esac
+}
+if is_command "${ARGS[0]}"; then
+	CMD=${ARGS[0]}
+	ARGS=("${ARGS[@]:1}")
+elif [ ${#ARGS[@]} -ge 2 ] && is_command "${ARGS[1]}"; then
+	ENV=${ARGS[0]}
+	CMD=${ARGS[1]}
+	ARGS=("${ARGS[@]:2}")
+else
+	ENV=${ARGS[0]}
+	ARGS=("${ARGS[@]:1}")
+fi
+[ -z "$ENV" ] || valid_env "$ENV" || die "$EXIT_REFUSED" "ENV must be development, staging or production (got '$ENV')"
+if [ "$CMD" != run ]; then
+	# shellcheck source-path=SCRIPTDIR source=commands.sh
+	. "$MIG_DIR/commands.sh"
+	run_command "$CMD" "${ARGS[@]}"
+	exit $?
+fi
+[ ${#ARGS[@]} -le 1 ] || die "$EXIT_REFUSED" "too many arguments (see --help)"
+[ "$FORCE" = no ] || die "$EXIT_REFUSED" "--force is for baseline and repair (see --help)"
+FILE_ARG=${ARGS[0]:-}
 load_conf "$ENV"
 collect_files
 
@@ -155,13 +217,17 @@ collect_files
 TARGET=""
 if [ -n "$FILE_ARG" ]; then
 	fb=$(basename "$FILE_ARG")
-	printf '%s' "$fb" | grep -Eq '^[0-9]{11}(_[a-z][a-z0-9_]*\.sql)?$' ||
-		die "$EXIT_REFUSED" "FILE must be a migration file name YYYYMMDDNNN_name.sql or a version YYYYMMDDNNN (got '$FILE_ARG')"
-	TARGET=${fb:0:11}
+	if printf '%s' "$fb" | grep -Eq '^([0-9]{11}|[0-9]{14})$'; then
+		TARGET=$fb
+	else
+		TARGET=$(version_of "$fb")
+	fi
+	[ -n "$TARGET" ] ||
+		die "$EXIT_REFUSED" "FILE must be a migration file name (YYYYMMDDNNN_name.sql, YYYYMMDDHHMMSS_name.sql) or a version (got '$FILE_ARG')"
 	found=""
 	for f in "${FILES[@]}"; do
 		b=$(basename "$f")
-		[ "${b:0:11}" = "$TARGET" ] && found=$b
+		[ "$(version_of "$b")" = "$TARGET" ] && found=$b
 	done
 	[ -n "$found" ] || die "$EXIT_REFUSED" "no migration $FILE_ARG in $CONF_MIGRATION_DIRS (the MIGRATION_DIRS of $ENV)"
 	[ "$fb" = "$TARGET" ] || [ "$found" = "$fb" ] || die "$EXIT_REFUSED" "version $TARGET is $found, not $fb"
@@ -172,8 +238,11 @@ fi
 REG_FILES=()
 for f in "${FILES[@]}"; do
 	b=$(basename "$f")
-	if [ -z "$TARGET" ] || ! [ "${b:0:11}" \> "$TARGET" ]; then REG_FILES+=("$f"); fi
+	if [ -z "$TARGET" ] || ! [ "$(version_key "$(version_of "$b")")" \> "$(version_key "$TARGET")" ]; then
+		REG_FILES+=("$f")
+	fi
 done
+TAG="@@$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')@"
 
 kind=run
 [ "$DRY_RUN" = yes ] && kind=dryrun
@@ -190,6 +259,19 @@ say "# log:         $LOG_FILE"
 check_connect
 check_extension "$ENV" "$FORCE_ENV"
 say "# database:    $DB_DESC, aura_migrate.environment = $DB_ENV"
+# the folder and the registry agree: a pending user migration whose file is
+# gone is refused (--prune unregisters it)
+gone_files
+PRUNE=()
+if [ ${#GONE[@]} -gt 0 ]; then
+	if [ "$PRUNE_GONE" = yes ]; then
+		PRUNE=("${GONE[@]}")
+	else
+		say "== refused: pending user migrations whose files are not in $CONF_MIGRATION_DIRS:"
+		for v in "${GONE[@]}"; do say "   $v"; done
+		die "$EXIT_REFUSED" "the database has pending migrations whose files are gone; restore the files, or run again with --prune to unregister them"
+	fi
+fi
 for f in "${REG_FILES[@]}"; do
 	say "# file:        $(basename "$f") sha256 $(sha256sum "$f" | cut -c1-64)"
 done
@@ -207,7 +289,7 @@ apply_all=no
 case "$status" in
 	"$EXIT_OK") ;;
 	"$EXIT_FINDINGS")
-		if grep -q '^@@done' "$WORK/raw"; then
+		if grep -qxF "${TAG}done" "$WORK/raw"; then
 			# development: the engine reported them; list the check's errors
 			say "== error-level findings (applied: in development they are reported, elsewhere they stop the run)"
 			psql_cmd -q -At -F ' ' -c "SELECT '  ', severity, code, coalesce(object, ''), message FROM aura_migrate.check_rls(NULL, false) WHERE severity = 'error' ORDER BY code, object" 2>&1 |
@@ -221,9 +303,13 @@ case "$status" in
 		fi
 		;;
 	"$EXIT_UNREACHABLE") say "== the connection to the database was lost; check status() before running again" ;;
-	"$EXIT_REFUSED") say "== refused by the engine (above); nothing was applied" ;;
+	"$EXIT_REFUSED")
+		say "== refused by the engine (above); nothing was applied"
+		v=$(sed -n 's/.*migration \([0-9]\{11,14\}\) is already applied and cannot be changed.*/\1/p' "$WORK/raw" | head -n 1)
+		[ -z "$v" ] || say "   its file was edited after it was applied: restore it, or accept the edit with run-migration.sh $ENV repair $v"
+		;;
 	*)
-		if ! grep -q '^@@phase apply' "$WORK/raw"; then
+		if ! grep -qxF "${TAG}phase apply" "$WORK/raw"; then
 			say "== failed: a migration could not be registered; nothing was applied"
 		else
 			how="the ones before it stay committed"
@@ -240,9 +326,9 @@ esac
 if [ "$DRY_RUN" = no ] && [ "$status" -ne "$EXIT_UNREACHABLE" ]; then
 	if [ -n "$TARGET" ]; then t="'$TARGET'"; else t=NULL; fi
 	say "== status()"
-	psql_cmd -q -At -c "SELECT format('   %s  %s  %s', version, name, state) || coalesce(': ' || last_error, '') FROM aura_migrate.status() WHERE $t IS NULL OR version <= $t ORDER BY version" 2>&1 |
+	psql_cmd -q -At -c "SELECT format('   %s  %s  %s', version, name, state) || coalesce(': ' || last_error, '') FROM aura_migrate.status() WHERE $t IS NULL OR aura_migrate.version_key(version) <= aura_migrate.version_key($t)" 2>&1 |
 		while IFS= read -r l; do say "$l"; done
-	failed_v=$(sed -n 's/.*migration \([0-9]\{11\}\) ([a-z0-9_]*) failed.*/\1/p' "$WORK/raw" | tail -n 1)
+	failed_v=$(sed -n 's/.*migration \([0-9]\{11,14\}\) ([^)]*) failed.*/\1/p' "$WORK/raw" | tail -n 1)
 	if [ "$status" -eq "$EXIT_FAILED" ] && [ "$DB_ENV" = development ] && [ -n "$failed_v" ]; then
 		txt=$(psql_cmd -q -At -c "SELECT format(E'failed: version %s, statement %s, line %s, SQLSTATE %s\\n%s', version, statement_no, line, sqlstate, statement_text) FROM aura_migrate.log WHERE event IN ('failed', 'check_failed') AND version = '$failed_v' ORDER BY id DESC LIMIT 1" 2>/dev/null)
 		if [ -n "$txt" ]; then
