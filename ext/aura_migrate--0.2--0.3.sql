@@ -552,3 +552,42 @@ BEGIN
 	END IF;
 END
 $$;
+
+-- a probe fixture records who registered it (not the extension's owner)
+CREATE OR REPLACE FUNCTION aura_migrate.register_probe_fixture(
+	table_name text,
+	insert_sql text,
+	note text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF table_name IS NULL OR insert_sql IS NULL THEN
+		RAISE EXCEPTION 'table_name and insert_sql must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF position('.' IN table_name) = 0 THEN
+		RAISE EXCEPTION 'table name "%" is not schema-qualified', table_name
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Write it as schema.table, e.g. public.encrypted_cycle_data.';
+	END IF;
+	IF pg_catalog.strpos(insert_sql, '$1') = 0 THEN
+		RAISE EXCEPTION 'probe fixture for "%" does not use $1', table_name
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'The template must give the row to the user whose id is passed as $1.';
+	END IF;
+	-- (registered_by: CURRENT_USER is the extension's owner in here)
+	INSERT INTO aura_migrate.probe_fixture AS f (table_name, insert_sql, note, registered_by)
+	VALUES (register_probe_fixture.table_name, register_probe_fixture.insert_sql,
+			register_probe_fixture.note, SESSION_USER)
+	ON CONFLICT ON CONSTRAINT probe_fixture_pkey DO UPDATE
+		SET insert_sql = EXCLUDED.insert_sql,
+			note = EXCLUDED.note,
+			source = 'user',
+			registered_at = pg_catalog.now(),
+			registered_by = SESSION_USER;
+END;
+$$;
+COMMENT ON FUNCTION aura_migrate.register_probe_fixture(text, text, text) IS
+'Registers (or replaces) the probe fixture of a table: an INSERT template taking $1 = the user id (uuid), used by the check_rls() probes when a synthesised row does not satisfy the table''s constraints.';

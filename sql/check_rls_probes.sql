@@ -119,6 +119,26 @@ ROLLBACK;
 -- bad fixtures are refused
 SELECT aura_migrate.register_probe_fixture('measure', 'INSERT INTO probe.measure VALUES ($1)');
 SELECT aura_migrate.register_probe_fixture('probe.measure', 'INSERT INTO probe.measure DEFAULT VALUES');
+-- a fixture runs as the table's owner only when the role that registered it
+-- could act as that owner (an attacker pass: a role granted
+-- register_probe_fixture() had its SQL run as a superuser's table's owner)
+CREATE ROLE regress_fixture_author NOSUPERUSER;
+GRANT USAGE ON SCHEMA aura_migrate TO regress_fixture_author;
+GRANT EXECUTE ON FUNCTION aura_migrate.register_probe_fixture(text, text, text) TO regress_fixture_author;
+SET SESSION AUTHORIZATION regress_fixture_author;
+SELECT aura_migrate.register_probe_fixture('probe.measure',
+	$$INSERT INTO probe.measure (user_id, unit) VALUES ($1, 'lb')$$);
+RESET SESSION AUTHORIZATION;
+SELECT registered_by FROM aura_migrate.probe_fixture WHERE table_name = 'probe.measure';
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{probe}', true)
+ WHERE code = 'not_probed';
+-- registered by a role that can act as the owner: used again
+SELECT aura_migrate.register_probe_fixture('probe.measure',
+	$$INSERT INTO probe.measure (user_id, unit) VALUES ($1, 'kg')$$, 'unit must be kg or lb');
+SELECT count(*) AS not_probed FROM aura_migrate.check_rls('{probe}', true) WHERE code = 'not_probed';
+REVOKE ALL ON FUNCTION aura_migrate.register_probe_fixture(text, text, text) FROM regress_fixture_author;
+REVOKE ALL ON SCHEMA aura_migrate FROM regress_fixture_author;
+DROP ROLE regress_fixture_author;
 
 -- nothing left behind by any of the above, inside a transaction block too
 BEGIN;

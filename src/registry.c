@@ -649,6 +649,28 @@ lookup_state(const char *version, AmRegState *st)
 }
 
 /*
+ * begin_registry_change
+ *		What unregister() and repair() do first: check the version, take
+ *		the registry lock, connect to SPI and look the migration up; it must
+ *		be registered.
+ */
+static void
+begin_registry_change(const char *version, AmRegState *st)
+{
+	am_check_version(version, "version");
+	am_require_current_version();
+	am_lock_registry();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	lookup_state(version, st);
+	if (!st->registered)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("migration %s is not registered", version),
+				 st->applied ? errdetail("It is applied, and its registry entry was deleted.") : 0));
+}
+
+/*
  * aura_migrate_unregister
  *		SQL: aura_migrate.unregister(version text) RETURNS text
  *
@@ -666,16 +688,7 @@ aura_migrate_unregister(PG_FUNCTION_ARGS)
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
 
-	am_check_version(version, "version");
-	am_require_current_version();
-	am_lock_registry();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	lookup_state(version, &st);
-	if (!st.registered)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("migration %s is not registered", version)));
+	begin_registry_change(version, &st);
 	if (st.applied)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -769,17 +782,7 @@ aura_migrate_repair(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("force must not be null")));
 	force = PG_GETARG_BOOL(1);
-	am_check_version(version, "version");
-	am_require_current_version();
-	am_lock_registry();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	lookup_state(version, &st);
-	if (!st.registered)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("migration %s is not registered", version),
-				 st.applied ? errhint("Register its SQL again; then it can be repaired if it differs from what was applied.") : 0));
+	begin_registry_change(version, &st);
 	if (!st.applied)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -966,9 +966,12 @@ insert_by_fixture(Oid relid, Oid owner, Datum user, StringInfo reason)
 	Oid			uuidtype = UUIDOID;
 	ExecResult	res;
 	char	   *fixture;
+	Oid			registrar;
+	bool		isnull;
 
 	args[0] = ObjectIdGetDatum(relid);
-	if (am_spi_owner("SELECT f.insert_sql FROM aura_migrate.probe_fixture f "
+	if (am_spi_owner("SELECT f.insert_sql, r.oid FROM aura_migrate.probe_fixture f "
+					 "LEFT JOIN pg_catalog.pg_roles r ON r.rolname = f.registered_by "
 					 "WHERE pg_catalog.to_regclass(f.table_name) = $1",
 					 1, argtypes, args, NULL, 1) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute failed reading aura_migrate.probe_fixture");
@@ -978,15 +981,20 @@ insert_by_fixture(Oid relid, Oid owner, Datum user, StringInfo reason)
 		return false;
 	}
 	fixture = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	registrar = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+											   SPI_tuptable->tupdesc, 2, &isnull));
+	if (isnull)
+		registrar = InvalidOid;
 
 	/*
-	 * A fixture runs as the table's owner, and its row belongs to the
-	 * extension's owner, who can write any: it is used only when that role
-	 * could act as the table's owner anyway.
+	 * A fixture runs as the table's owner: it is used only when the role
+	 * that registered it could act as that owner itself, and so could the
+	 * extension's owner, who can rewrite any row of the table.
 	 */
-	if (!has_privs_of_role(am_extension_owner(), owner))
+	if (!OidIsValid(registrar) || !has_privs_of_role(registrar, owner) ||
+		!has_privs_of_role(am_extension_owner(), owner))
 	{
-		appendStringInfoString(reason, "; the probe fixture was not used: it would run as the table's owner, whom the extension's owner cannot act as");
+		appendStringInfoString(reason, "; the probe fixture was not used: it would run as the table's owner, whom the role that registered it (or the extension's owner) cannot act as");
 		return false;
 	}
 	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL, fixture, 1,

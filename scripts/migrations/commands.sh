@@ -39,19 +39,6 @@ run_sql() {
 	return "$(sql_status "$out" "$rc")"
 }
 
-# dollar_quote FILE: the file's bytes dollar-quoted with a tag not in it
-dollar_quote() {
-	n=0
-	tag='$aura_file$'
-	while grep -qF -- "${tag%?}" "$1"; do
-		n=$((n + 1))
-		tag="\$aura_file_$n\$"
-	done
-	printf '%s' "$tag"
-	cat "$1"
-	printf '%s' "$tag"
-}
-
 # need_version ARG: ARG is a version of either scheme
 need_version() {
 	printf '%s' "$1" | grep -Eq '^([0-9]{11}|[0-9]{14})$' ||
@@ -171,7 +158,10 @@ cmd_repair() {
 	[ "$FORCE" = yes ] && f=true
 	if [ -n "$file" ]; then
 		say "== repair($1): accept the SQL of $(basename "$file") as the SQL that was applied"
-		run_sql "SELECT aura_migrate.repair('$1', $f, sql => $(dollar_quote "$file"));"
+		# the file's bytes, quoted as gen-register-sql.sh quotes them
+		run_sql "CREATE FUNCTION pg_temp.am_repair(f text, up text, down text) RETURNS text" \
+			"LANGUAGE sql AS 'SELECT aura_migrate.repair(''$1'', $f, sql => up)';" \
+			"$(sh "$GEN_REGISTER" pg_temp.am_repair "$file")"
 	else
 		say "== repair($1): accept its registered SQL (no file of that version in $CONF_MIGRATION_DIRS)"
 		run_sql "SELECT aura_migrate.repair('$1', $f);"

@@ -14,7 +14,8 @@
  *
  * (the probes themselves act as other roles and always need a superuser).
  * register_probe_fixture() stores SQL that the probes run with the rights of
- * the probed table's owner: grant it only to roles trusted with that.
+ * the probed table's owner, when the role that registered it could act as
+ * that owner itself (and the extension's owner too).
  */
 
 /* ------------------------------------------------------------------------
@@ -72,9 +73,10 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = 'The template must give the row to the user whose id is passed as $1.';
 	END IF;
-	INSERT INTO aura_migrate.probe_fixture AS f (table_name, insert_sql, note)
+	-- (registered_by: CURRENT_USER is the extension's owner in here)
+	INSERT INTO aura_migrate.probe_fixture AS f (table_name, insert_sql, note, registered_by)
 	VALUES (register_probe_fixture.table_name, register_probe_fixture.insert_sql,
-			register_probe_fixture.note)
+			register_probe_fixture.note, SESSION_USER)
 	ON CONFLICT ON CONSTRAINT probe_fixture_pkey DO UPDATE
 		SET insert_sql = EXCLUDED.insert_sql,
 			note = EXCLUDED.note,

@@ -89,7 +89,7 @@ sleep_until() {
 
 sleep_until 0.3
 "${PSQL[@]}" >/dev/null <<'SQL'
-SELECT aura_migrate.register('20260301001', 'load_sync_created_idx', $m$-- aura:no-transaction
+SELECT aura_migrate.register('20270301001', 'load_sync_created_idx', $m$-- aura:no-transaction
 -- Built under load, without blocking writes.
 CREATE INDEX CONCURRENTLY IF NOT EXISTS encrypted_cycle_data_user_created_idx
 	ON public.encrypted_cycle_data (user_id, created_at);
@@ -101,7 +101,7 @@ W1E=$(now)
 
 sleep_until 0.6
 "${PSQL[@]}" >/dev/null <<'SQL'
-SELECT aura_migrate.register('20260301002', 'load_add_client_hint', $m$
+SELECT aura_migrate.register('20270301002', 'load_add_client_hint', $m$
 -- Nullable, no default: a catalog-only change, but it needs an ACCESS EXCLUSIVE lock.
 ALTER TABLE public.encrypted_cycle_data ADD COLUMN client_hint smallint;
 $m$);
@@ -155,10 +155,10 @@ else
 	echo "# note: no conflict happened on the hot records in this run"
 fi
 
-expect "migration 20260301001 (CREATE INDEX CONCURRENTLY) applied" \
-	"$("${PSQL[@]}" -c "SELECT state FROM aura_migrate.status() WHERE version = '20260301001'")" applied
-expect "migration 20260301002 (ADD COLUMN) applied" \
-	"$("${PSQL[@]}" -c "SELECT state FROM aura_migrate.status() WHERE version = '20260301002'")" applied
+expect "migration 20270301001 (CREATE INDEX CONCURRENTLY) applied" \
+	"$("${PSQL[@]}" -c "SELECT state FROM aura_migrate.status() WHERE version = '20270301001'")" applied
+expect "migration 20270301002 (ADD COLUMN) applied" \
+	"$("${PSQL[@]}" -c "SELECT state FROM aura_migrate.status() WHERE version = '20270301002'")" applied
 expect "the concurrently built index is valid" \
 	"$("${PSQL[@]}" -c "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass('public.encrypted_cycle_data_user_created_idx')")" t
 expect "the nullable column exists" \
@@ -166,7 +166,7 @@ expect "the nullable column exists" \
 for f in migrate1 migrate2; do
 	grep -q -i 'error' "$AURA_WORK/$f.out" && sed 's/^/#   /' "$AURA_WORK/$f.out"
 done
-RETRIES=$("${PSQL[@]}" -c "SELECT count(*) FROM aura_migrate.log WHERE version IN ('20260301001','20260301002') AND event = 'retried'")
+RETRIES=$("${PSQL[@]}" -c "SELECT count(*) FROM aura_migrate.log WHERE version IN ('20270301001','20270301002') AND event = 'retried'")
 
 # ---------------------------------------------------------------------------
 # Latencies: the transactions that overlap each migration's window.
@@ -180,8 +180,8 @@ IN_WIN=$(awk -F'\t' '($1 == "index" || $1 == "column") && $2 == "all" {s += $3} 
 
 ms() { python3 -c "print(f'{($2 - $1) * 1000:.0f}')"; }
 W1MS=$(ms "$W1S" "$W1E"); W2MS=$(ms "$W2S" "$W2E")
-D1=$("${PSQL[@]}" -c "SELECT round(duration_ms::numeric, 1) FROM aura_migrate.history WHERE version = '20260301001'")
-D2=$("${PSQL[@]}" -c "SELECT round(duration_ms::numeric, 1) FROM aura_migrate.history WHERE version = '20260301002'")
+D1=$("${PSQL[@]}" -c "SELECT round(duration_ms::numeric, 1) FROM aura_migrate.history WHERE version = '20270301001'")
+D2=$("${PSQL[@]}" -c "SELECT round(duration_ms::numeric, 1) FROM aura_migrate.history WHERE version = '20270301002'")
 script_name() { case $1 in 0) echo sync;; 1) echo update_own;; 2) echo update_hot;; *) echo all;; esac; }
 TABLE=$AURA_WORK/table.md
 {
@@ -212,7 +212,7 @@ if [ "$OUT" != - ]; then
 		machine_info
 		echo "- cluster: initdb defaults + shared_buffers = 256MB, fsync and synchronous_commit on; Unix socket"
 		echo "- load: pgbench -M prepared, $CLIENTS clients, $THREADS threads, ${DURATION} s; $NUSERS users x $RECS cycle records + $HOT hot records ($ROWS rows); requests sync : update_own : update_hot = 6 : 3 : 1, each with JWT claims and SET LOCAL ROLE authenticated"
-		echo "- migrations during the load (environment \`$AURA_ENV\`), each by \`CALL aura_migrate.migrate()\` from another session: 20260301001 \`-- aura:no-transaction\` CREATE INDEX CONCURRENTLY on encrypted_cycle_data at 30% (history duration $D1 ms), 20260301002 ADD COLUMN client_hint smallint (nullable) at 60% (history duration $D2 ms); lock retries logged: $RETRIES"
+		echo "- migrations during the load (environment \`$AURA_ENV\`), each by \`CALL aura_migrate.migrate()\` from another session: 20270301001 \`-- aura:no-transaction\` CREATE INDEX CONCURRENTLY on encrypted_cycle_data at 30% (history duration $D1 ms), 20270301002 ADD COLUMN client_hint smallint (nullable) at 60% (history duration $D2 ms); lock retries logged: $RETRIES"
 		echo "- result: **$pass passed, $fail failed**; $TOTAL transactions (sync $N_SYNC, update_own $N_OWN, update_hot $N_HOT), $(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$AURA_WORK/pgbench.out" | cut -d. -f1) tps; pgbench failed transactions $(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$AURA_WORK/pgbench.out"); optimistic updates applied ${V[own_applied]} (own) + ${V[hot_applied]} (hot), documented conflicts ${V[hot_conflicts]} (hot); lost updates ${V[lost_or_phantom_updates]}"
 		echo "- **worst latency of a request overlapping a migration: $WORST ms**"
 		echo
