@@ -151,6 +151,27 @@ forget(List *list, AmObjKind kind, const char *schema, const char *rel,
 	return list;
 }
 
+/*
+ * forget_schema
+ *		A schema was dropped (with CASCADE, or empty): forget it and
+ *		everything expected in it.
+ */
+static List *
+forget_schema(List *list, const char *schema)
+{
+	ListCell   *lc;
+
+	foreach(lc, list)
+	{
+		AmExpected *e = lfirst(lc);
+
+		if ((e->kind == OBJ_SCHEMA && strcmp(e->rel, schema) == 0) ||
+			(e->schema != NULL && strcmp(e->schema, schema) == 0))
+			list = foreach_delete_current(list, lc);
+	}
+	return list;
+}
+
 /* the last name and the one before it, of a qualified name list */
 static void
 split_names(List *names, char **schema, char **name)
@@ -289,7 +310,21 @@ expect_statement(List *list, Node *n, const char *version)
 
 					if (rs->relation == NULL)
 						break;
-					if (rs->renameType == OBJECT_COLUMN)
+					if (rs->renameType == OBJECT_INDEX)
+					{
+						if (e->kind == OBJ_INDEX && e->name &&
+							strcmp(e->name, rs->relation->relname) == 0)
+							e->name = pstrdup(rs->newname);
+					}
+					else if (rs->renameType == OBJECT_TRIGGER || rs->renameType == OBJECT_POLICY)
+					{
+						if (e->kind == (rs->renameType == OBJECT_TRIGGER ? OBJ_TRIGGER : OBJ_POLICY) &&
+							e->name && strcmp(e->name, rs->subname) == 0 &&
+							same_name(e->schema, e->rel, rs->relation->schemaname,
+									  rs->relation->relname))
+							e->name = pstrdup(rs->newname);
+					}
+					else if (rs->renameType == OBJECT_COLUMN)
 					{
 						if (e->kind == OBJ_COLUMN && e->name && strcmp(e->name, rs->subname) == 0 &&
 							same_name(e->schema, e->rel, rs->relation->schemaname,
@@ -339,7 +374,7 @@ expect_statement(List *list, Node *n, const char *version)
 							list = forget(list, OBJ_TYPE, schema, name, NULL);
 							break;
 						case OBJECT_SCHEMA:
-							list = forget(list, OBJ_SCHEMA, NULL, strVal(obj), NULL);
+							list = forget_schema(list, strVal(obj));
 							break;
 						case OBJECT_EXTENSION:
 							list = forget(list, OBJ_EXTENSION, NULL, strVal(obj), NULL);

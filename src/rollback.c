@@ -231,7 +231,7 @@ aura_migrate_rollback(PG_FUNCTION_ARGS)
 							   "cannot roll back: %d migrations have no down SQL",
 							   nmissing, nmissing),
 				 errdetail("Without down SQL: %s.  Nothing was rolled back.", missing.data),
-				 errhint("Register down SQL with the migration (a YYYYMMDDNNN_name.down.sql file beside it), or use aura_migrate.reset().")));
+				 errhint("Register down SQL with the migration (a file NAME.down.sql beside its NAME.sql), or use aura_migrate.reset().")));
 
 	run.run_id = am_next_run_id();
 	am_run_all(&run, rsinfo);
