@@ -189,15 +189,20 @@ is_command() {
 		*) return 1 ;;
 	esac
 }
-if is_command "${ARGS[0]}"; then
+if is_command "${ARGS[0]:-}"; then
 	CMD=${ARGS[0]}
 	ARGS=("${ARGS[@]:1}")
-elif [ ${#ARGS[@]} -ge 2 ] && is_command "${ARGS[1]}"; then
-	ENV=${ARGS[0]}
+	# "status staging" as well as "staging status"
+	if [ ${#ARGS[@]} -ge 1 ] && valid_env "${ARGS[0]}"; then
+		ENV=${ARGS[0]:-}
+		ARGS=("${ARGS[@]:1}")
+	fi
+elif [ ${#ARGS[@]} -ge 2 ] && is_command "${ARGS[1]:-}"; then
+	ENV=${ARGS[0]:-}
 	CMD=${ARGS[1]}
 	ARGS=("${ARGS[@]:2}")
 else
-	ENV=${ARGS[0]}
+	ENV=${ARGS[0]:-}
 	ARGS=("${ARGS[@]:1}")
 fi
 [ -z "$ENV" ] || valid_env "$ENV" || die "$EXIT_REFUSED" "ENV must be development, staging or production (got '$ENV')"
@@ -207,6 +212,7 @@ if [ "$CMD" != run ]; then
 	run_command "$CMD" "${ARGS[@]}"
 	exit $?
 fi
+valid_env "$ENV" || die "$EXIT_REFUSED" "ENV must be development, staging or production (got '$ENV')"
 [ ${#ARGS[@]} -le 1 ] || die "$EXIT_REFUSED" "too many arguments (see --help)"
 [ "$FORCE" = no ] || die "$EXIT_REFUSED" "--force is for baseline and repair (see --help)"
 FILE_ARG=${ARGS[0]:-}

@@ -208,6 +208,12 @@ check "--out-of-order: applied" applied "$(sql psql "SELECT state FROM aura_migr
 echo "== the daily loop: status, verify, rollback, reset"
 run "$WORK/st1.out" "$PRP" psql status
 check "status: exit 0" 0 "$rc"
+run "$WORK/st2.out" "$PRP" psql status staging
+check "status with ENV after the command: exit 0" 0 "$rc"
+run "$WORK/st3.out" "$PRP" psql development status
+check "status with another ENV than the database's: exit 4" 4 "$rc"
+run "$WORK/st4.out" "$PRP" psql --dry-run
+check "a run without ENV: exit 4" 4 "$rc"
 has "status: lists the migrations" "$WORK/st1.out" "20240620000000 | teammate"
 run "$WORK/ve1.out" "$PRP" psql verify
 check "verify on a clean database: exit 0" 0 "$rc"
