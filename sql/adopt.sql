@@ -237,6 +237,14 @@ ROLLBACK;
 SELECT * FROM aura_migrate.baseline('20240102000000');
 SELECT version, state, applied_by = current_user AS by_me FROM aura_migrate.status();
 SELECT version, event, message, checksum IS NOT NULL AS has_checksum FROM aura_migrate.log ORDER BY id;
+-- what the baselined migrations create is theirs now: not "changed outside
+-- migrations", and watched by verify()
+SELECT count(*) AS recorded, count(*) FILTER (WHERE command_tag = 'BASELINE') AS by_baseline
+  FROM aura_migrate.object_change WHERE version IS NOT NULL;
+SELECT code, object FROM aura_migrate.verify();
+DROP POLICY "Own profile only" ON ad_app.profile;
+SELECT code, object FROM aura_migrate.verify();
+CREATE POLICY "Own profile only" ON ad_app.profile USING (id = auth.uid());
 SELECT version, status FROM aura_migrate.apply();
 -- bad baselines
 SELECT * FROM aura_migrate.baseline('20240102000000');

@@ -13,7 +13,10 @@
  * sequences, types, functions, schemas, extensions, policies, triggers,
  * columns added by ALTER TABLE) is looked up in the catalogs, after the
  * later migrations' DROP and RENAME statements are taken into account.
- * What is missing is listed, and the baseline refused unless force.
+ * What is missing is listed, and the baseline refused unless force.  What
+ * is there is recorded in aura_migrate.object_change as created by its
+ * migration (command tag BASELINE), as if the DDL recorder had seen it:
+ * verify() watches it from then on, and reset() can take it back.
  *
  * What a DO block or a function creates is not seen; the check is a guard
  * against baselining the wrong database or the wrong version, not a proof.
@@ -29,6 +32,11 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_policy.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
@@ -80,6 +88,8 @@ typedef struct AmExpected
 	char	   *name;			/* column, index, policy or trigger */
 	const char *what;			/* "table", "view", ... for the message */
 	char	   *version;		/* the migration that creates it */
+	bool		found;			/* it exists, at addr */
+	ObjectAddress addr;
 } AmExpected;
 
 /*
@@ -407,53 +417,61 @@ expect_statement(List *list, Node *n, const char *version)
 }
 
 /*
- * function_exists
+ * find_function
  *		A function or procedure of that name, in schema or (unqualified) in
- *		a schema of the search path.
+ *		a schema of the search path; InvalidOid when there is none.
  */
-static bool
-function_exists(const char *schema, const char *name)
+static Oid
+find_function(const char *schema, const char *name)
 {
 	CatCList   *cl = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(name));
 	List	   *path = schema ? NIL : fetch_search_path(false);
 	Oid			nsp = schema ? get_namespace_oid(schema, true) : InvalidOid;
-	bool		found = false;
+	Oid			found = InvalidOid;
 	int			i;
 
-	for (i = 0; i < cl->n_members && !found; i++)
+	for (i = 0; i < cl->n_members && !OidIsValid(found); i++)
 	{
 		Form_pg_proc p = (Form_pg_proc) GETSTRUCT(&cl->members[i]->tuple);
 
-		found = schema ? p->pronamespace == nsp : list_member_oid(path, p->pronamespace);
+		if (schema ? p->pronamespace == nsp : list_member_oid(path, p->pronamespace))
+			found = p->oid;
 	}
 	ReleaseSysCacheList(cl);
 	return found;
 }
 
 /*
- * exists
- *		Whether the object is in the catalogs.
+ * locate
+ *		Look the object up in the catalogs: true, with its address, when it
+ *		exists.
  */
 static bool
-exists(AmExpected *e)
+locate(AmExpected *e, ObjectAddress *addr)
 {
 	Oid			relid = InvalidOid;
 
+	memset(addr, 0, sizeof(ObjectAddress));
 	switch (e->kind)
 	{
 		case OBJ_SCHEMA:
-			return OidIsValid(get_namespace_oid(e->rel, true));
+			ObjectAddressSet(*addr, NamespaceRelationId, get_namespace_oid(e->rel, true));
+			return OidIsValid(addr->objectId);
 		case OBJ_EXTENSION:
-			return OidIsValid(get_extension_oid(e->rel, true));
+			ObjectAddressSet(*addr, ExtensionRelationId, get_extension_oid(e->rel, true));
+			return OidIsValid(addr->objectId);
 		case OBJ_FUNCTION:
-			return function_exists(e->schema, e->rel);
+			ObjectAddressSet(*addr, ProcedureRelationId, find_function(e->schema, e->rel));
+			return OidIsValid(addr->objectId);
 		case OBJ_TYPE:
 			{
 				List	   *names = e->schema ?
 					list_make2(makeString(e->schema), makeString(e->rel)) :
 					list_make1(makeString(e->rel));
 
-				return OidIsValid(LookupTypeNameOid(NULL, makeTypeNameFromNameList(names), true));
+				ObjectAddressSet(*addr, TypeRelationId,
+								 LookupTypeNameOid(NULL, makeTypeNameFromNameList(names), true));
+				return OidIsValid(addr->objectId);
 			}
 		default:
 			break;
@@ -466,18 +484,73 @@ exists(AmExpected *e)
 	switch (e->kind)
 	{
 		case OBJ_RELATION:
-			return true;
+			ObjectAddressSet(*addr, RelationRelationId, relid);
+			break;
 		case OBJ_COLUMN:
-			return get_attnum(relid, e->name) != InvalidAttrNumber;
+			ObjectAddressSubSet(*addr, RelationRelationId, relid, get_attnum(relid, e->name));
+			return addr->objectSubId != InvalidAttrNumber;
 		case OBJ_INDEX:
-			return OidIsValid(get_relname_relid(e->name, get_rel_namespace(relid)));
+			ObjectAddressSet(*addr, RelationRelationId,
+							 get_relname_relid(e->name, get_rel_namespace(relid)));
+			break;
 		case OBJ_POLICY:
-			return OidIsValid(get_relation_policy_oid(relid, e->name, true));
+			ObjectAddressSet(*addr, PolicyRelationId, get_relation_policy_oid(relid, e->name, true));
+			break;
 		case OBJ_TRIGGER:
-			return OidIsValid(get_trigger_oid(relid, e->name, true));
+			ObjectAddressSet(*addr, TriggerRelationId, get_trigger_oid(relid, e->name, true));
+			break;
 		default:
 			return false;
 	}
+	return OidIsValid(addr->objectId);
+}
+
+/*
+ * record_object
+ *		What a baselined migration creates and is there is recorded as
+ *		created by it (command tag BASELINE), as the DDL recorder would have:
+ *		verify() then watches it (object_missing), no longer reports it as
+ *		made outside migrations, and reset() can take it back.  A table
+ *		brings the indexes of its constraints and the sequences of its
+ *		columns, as CREATE TABLE makes them.  Columns are left out, as the
+ *		recorder leaves them.  Connected to SPI.
+ */
+static void
+record_object(const char *version, int64 run_id, const ObjectAddress *addr,
+			  const char *username)
+{
+	Oid			argtypes[6] = {TEXTOID, INT8OID, OIDOID, OIDOID, INT4OID, TEXTOID};
+	Datum		values[6];
+
+	if (addr->objectSubId != 0)
+		return;
+	values[0] = CStringGetTextDatum(version);
+	values[1] = Int64GetDatum(run_id);
+	values[2] = ObjectIdGetDatum(addr->classId);
+	values[3] = ObjectIdGetDatum(addr->objectId);
+	values[4] = Int32GetDatum(addr->objectSubId);
+	values[5] = CStringGetTextDatum(username);
+	if (am_spi_owner("INSERT INTO aura_migrate.object_change (version, run_id, action, "
+					 "command_tag, object_type, schema_name, object_identity, classid, "
+					 "objid, objsubid, changed_by) "
+					 "SELECT $1, $2, 'created', 'BASELINE', i.type, i.schema, i.identity, "
+					 "       o.classid, o.objid, $5, $6 "
+					 "FROM (SELECT $3 AS classid, $4 AS objid "
+					 "      UNION ALL "	/* a table's constraint indexes */
+					 "      SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, k.conindid "
+					 "        FROM pg_catalog.pg_constraint k "
+					 "       WHERE $3 = 'pg_catalog.pg_class'::pg_catalog.regclass "
+					 "         AND k.conrelid = $4 AND k.conindid <> 0 "
+					 "      UNION ALL "	/* and the sequences of its columns */
+					 "      SELECT d.classid, d.objid FROM pg_catalog.pg_depend d "
+					 "        JOIN pg_catalog.pg_class q ON q.oid = d.objid AND q.relkind = 'S' "
+					 "       WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+					 "         AND d.refclassid = $3 AND d.refobjid = $4 "
+					 "         AND d.deptype IN ('a', 'i')) o, "
+					 "     pg_catalog.pg_identify_object(o.classid, o.objid, $5) i "
+					 "WHERE i.identity IS NOT NULL",
+					 6, argtypes, values, NULL, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not record what migration %s created", version);
 }
 
 /*
@@ -629,8 +702,11 @@ aura_migrate_baseline(PG_FUNCTION_ARGS)
 	{
 		AmExpected *e = lfirst(lc);
 
-		if (exists(e))
+		if (locate(e, &e->addr))
+		{
+			e->found = true;
 			continue;
+		}
 		if (++nmissing <= 20)
 			describe(&missing, e);
 	}
@@ -646,7 +722,6 @@ aura_migrate_baseline(PG_FUNCTION_ARGS)
 				 force ?
 				 errhint("They are recorded as applied all the same (force => true).") :
 				 errhint("Is this the right database, and the right version?  Baseline at an earlier version, or pass force => true to record them as applied all the same.")));
-	MemoryContextDelete(cxt);
 
 	/* record them */
 	run_id = am_next_run_id();
@@ -692,6 +767,16 @@ aura_migrate_baseline(PG_FUNCTION_ARGS)
 		row[2] = CStringGetTextDatum("baselined");
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, row, nulls);
 	}
+
+	/* what they create is recorded as theirs */
+	foreach(lc, expected)
+	{
+		AmExpected *e = lfirst(lc);
+
+		if (e->found)
+			record_object(e->version, run_id, &e->addr, username);
+	}
+	MemoryContextDelete(cxt);
 
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");

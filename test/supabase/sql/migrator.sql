@@ -54,6 +54,40 @@ ROLLBACK;
 SELECT version, status FROM aura_migrate.rollback('20261128001');
 SELECT to_regclass('public.sb_note') AS sb_note;
 
+-- adoption as postgres (after applying what rollback() took back): a
+-- table that exists already is baselined, a
+-- deleted file unregistered, an applied migration's edited SQL repaired,
+-- a change made by hand acknowledged
+SELECT version, status FROM aura_migrate.apply();
+CREATE TABLE public.sb_existing (id bigint PRIMARY KEY, owner_id uuid NOT NULL DEFAULT auth.uid());
+ALTER TABLE public.sb_existing ENABLE ROW LEVEL SECURITY;
+CREATE POLICY sb_existing_own ON public.sb_existing FOR ALL TO authenticated
+	USING (owner_id = (SELECT auth.uid())) WITH CHECK (owner_id = (SELECT auth.uid()));
+SELECT aura_migrate.register_file('20270102093000_existing.sql', $sql$begin;
+create table public.sb_existing (id bigint primary key, owner_id uuid not null default auth.uid());
+alter table public.sb_existing enable row level security;
+create policy sb_existing_own on public.sb_existing for all to authenticated
+  using (owner_id = (select auth.uid())) with check (owner_id = (select auth.uid()));
+commit;
+$sql$);
+SELECT * FROM aura_migrate.baseline('20270102093000');
+SELECT aura_migrate.register_file('20270102100000_gone.sql', 'select 1;');
+SELECT aura_migrate.unregister('20270102100000');
+SELECT aura_migrate.repair('20270102093000', sql => $sql$begin;
+create table public.sb_existing (id bigint primary key, owner_id uuid not null default auth.uid());
+alter table public.sb_existing enable row level security;
+create policy sb_existing_own on public.sb_existing for all to authenticated
+  using (owner_id = (select auth.uid())) with check (owner_id = (select auth.uid()));
+commit;
+-- reformatted
+$sql$);
+SELECT version, state FROM aura_migrate.status() WHERE version LIKE '202701020%';
+CREATE INDEX sb_existing_owner_idx ON public.sb_existing (owner_id);
+SELECT code, object FROM aura_migrate.verify() WHERE code = 'changed_outside_migrations';
+SELECT aura_migrate.acknowledge('changed_outside_migrations', 'public.sb_existing_owner_idx', 'hotfix');
+SELECT count(*) AS still_reported FROM aura_migrate.verify() WHERE code = 'changed_outside_migrations';
+SELECT event, username FROM aura_migrate.log WHERE version LIKE '202701020%' ORDER BY id;
+
 -- what postgres may not do
 SET aura_migrate.record_failures = off;
 SET aura_migrate.rls_gate = off;
@@ -73,13 +107,13 @@ SELECT aura_migrate.set_environment('production');
 SHOW aura_migrate.environment;
 SELECT * FROM aura_migrate.rollback();
 SET aura_migrate.environment = 'development';
-SELECT aura_migrate.register('20270101002', 'sb_fail', $sql$
+SELECT aura_migrate.register('20270104002', 'sb_fail', $sql$
 CREATE TABLE public.sb_fail (id int PRIMARY KEY, secret text); -- aura:allow table_without_rls
 ALTER TABLE public.sb_fail ENABLE ROW LEVEL SECURITY;
 INSERT INTO public.sb_fail VALUES (1, 'plaintext-secret'), (1, 'plaintext-secret');
 $sql$);
 SELECT * FROM aura_migrate.apply();
 SELECT version, event, sqlstate, statement_text IS NULL AS no_text, detail IS NULL AS no_detail
-  FROM aura_migrate.log WHERE version = '20270101002';
+  FROM aura_migrate.log WHERE version = '20270104002';
 SELECT count(*) AS secret_in_log FROM aura_migrate.log
  WHERE concat_ws(' ', message, detail, statement_text) LIKE '%plaintext-secret%';
