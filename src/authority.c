@@ -372,3 +372,37 @@ am_executor_leave(AmExecutorSave *save)
 {
 	SetUserIdAndSecContext(save->userid, save->sec_context);
 }
+
+/*
+ * am_require_registrar_privileges
+ *		baseline() records a migration as applied without running it, and
+ *		unregister() forgets it: neither runs its SQL, but both decide that
+ *		it will never run.  That is for a role holding the privileges of the
+ *		role that registered it: a migrator cannot skip or drop a
+ *		superuser's migration (a security fix, say).
+ */
+void
+am_require_registrar_privileges(const char *version, const char *registered_by,
+								bool baseline)
+{
+	Oid			author = registered_by ? get_role_oid(registered_by, true) : InvalidOid;
+
+	if (OidIsValid(author) && has_privs_of_role(GetUserId(), author))
+		return;
+	if (baseline)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" cannot baseline migration %s, registered by role \"%s\"",
+						GetUserNameFromId(GetUserId(), false), version,
+						registered_by ? registered_by : "(unknown)"),
+				 errdetail("Recording a migration as applied without running it needs the privileges of the role that registered it; nothing was recorded."),
+				 errhint("Baseline as role \"%s\", or at an earlier version.",
+						 registered_by ? registered_by : "(unknown)")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" cannot unregister migration %s, registered by role \"%s\"",
+					GetUserNameFromId(GetUserId(), false), version,
+					registered_by ? registered_by : "(unknown)"),
+			 errdetail("Forgetting a migration needs the privileges of the role that registered it."),
+			 errhint("Unregister it as role \"%s\".", registered_by ? registered_by : "(unknown)")));
+}

@@ -27,5 +27,7 @@ extern bool am_sql_is_shipped(const char *version, const char *sql);
 extern void am_choose_executor(AmMigration *m, bool shipped);
 extern void am_executor_enter(AmMigration *m, AmExecutorSave *save);
 extern void am_executor_leave(AmExecutorSave *save);
+extern void am_require_registrar_privileges(const char *version,
+										   const char *registered_by, bool baseline);
 
 #endif							/* AURA_MIGRATE_AUTHORITY_H */

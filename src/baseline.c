@@ -56,6 +56,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "authority.h"
 #include "eventlog.h"
 #include "owner.h"
 #include "registry.h"
@@ -650,7 +651,8 @@ aura_migrate_baseline(PG_FUNCTION_ARGS)
 				 errhint("Baseline at a version after the newest applied one, or apply the pending migrations instead.")));
 
 	/* the pending migrations up to target, in order */
-	if (am_spi_owner("SELECT m.version, m.name, m.up_sql FROM aura_migrate.migration m "
+	if (am_spi_owner("SELECT m.version, m.name, m.up_sql, m.registered_by "
+					 "FROM aura_migrate.migration m "
 					 "WHERE NOT EXISTS (SELECT 1 FROM aura_migrate.history h "
 					 "                  WHERE h.version = m.version) "
 					 "AND aura_migrate.version_key(m.version) <= aura_migrate.version_key($1) "
@@ -667,6 +669,7 @@ aura_migrate_baseline(PG_FUNCTION_ARGS)
 		versions[i] = am_spi_getstr(i, 1);
 		names[i] = am_spi_getstr(i, 2);
 		sqls[i] = am_spi_getstr(i, 3);
+		am_require_registrar_privileges(versions[i], am_spi_getstr(i, 4), true);
 	}
 	if (npending == 0)
 	{

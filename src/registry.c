@@ -233,8 +233,18 @@ store_migration(AmMigrationInput *in, Datum *values, char *nulls)
 	{
 		bool		down_changed = !SM_BOOL(SM_SAME_DOWN);
 
-		if (am_spi_owner("UPDATE aura_migrate.migration SET description = $3, "
-						 "down_sql = $5 WHERE version = $1",
+		/*
+		 * Whoever sets down SQL becomes the registrar: rollback() and reset()
+		 * run it bounded by that role, never by the role that wrote the up
+		 * SQL (a weaker role's down SQL would otherwise run as a superuser).
+		 */
+		if (am_spi_owner(down_changed ?
+						 "UPDATE aura_migrate.migration SET description = $3, "
+						 "down_sql = $5, registered_at = pg_catalog.now(), "
+						 "registered_by = (SELECT rolname FROM pg_catalog.pg_roles "
+						 "WHERE oid = $14) WHERE version = $1" :
+						 "UPDATE aura_migrate.migration SET description = $3 "
+						 "WHERE version = $1",
 						 15, register_argtypes, values, nulls, 0) != SPI_OK_UPDATE ||
 			SPI_processed != 1)
 			elog(ERROR, "could not update migration %s", in->version);
@@ -620,6 +630,7 @@ typedef struct AmRegState
 	char	   *checksum;		/* registered */
 	char	   *applied_checksum;
 	char	   *dependents;		/* registered migrations depending on it */
+	char	   *registered_by;
 } AmRegState;
 
 static void
@@ -632,7 +643,8 @@ lookup_state(const char *version, AmRegState *st)
 	if (am_spi_owner("SELECT m.version IS NOT NULL, h.version IS NOT NULL, "
 					 "       coalesce(m.name, h.name), m.source, m.checksum, h.checksum, "
 					 "       (SELECT pg_catalog.string_agg(d.version, ', ' ORDER BY d.version) "
-					 "          FROM aura_migrate.migration d WHERE arg.v = ANY (d.depends_on)) "
+					 "          FROM aura_migrate.migration d WHERE arg.v = ANY (d.depends_on)), "
+					 "       m.registered_by "
 					 "FROM (SELECT $1::text AS v) arg "
 					 "LEFT JOIN aura_migrate.migration m ON m.version = arg.v "
 					 "LEFT JOIN aura_migrate.history h ON h.version = arg.v",
@@ -646,6 +658,7 @@ lookup_state(const char *version, AmRegState *st)
 	st->checksum = am_spi_getstr(0, 5);
 	st->applied_checksum = am_spi_getstr(0, 6);
 	st->dependents = am_spi_getstr(0, 7);
+	st->registered_by = am_spi_getstr(0, 8);
 }
 
 /*
@@ -706,6 +719,7 @@ aura_migrate_unregister(PG_FUNCTION_ARGS)
 				 errmsg("migration %s cannot be unregistered because other migrations depend on it", version),
 				 errdetail("Registered migrations depending on it: %s.", st.dependents),
 				 errhint("Unregister them first.")));
+	am_require_registrar_privileges(version, st.registered_by, false);
 
 	values[0] = CStringGetTextDatum(version);
 	if (am_spi_owner("DELETE FROM aura_migrate.migration WHERE version = $1",

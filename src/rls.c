@@ -38,6 +38,7 @@
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
@@ -59,6 +60,7 @@ static void check_table(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
 static void check_owner_commands(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
 static void check_multiple_permissive(AmRlsRun *run, AmRlsTableInfo *t);
 static char *policy_object(AmRlsTableInfo *t, AmRlsPolicyInfo *p);
+static bool ties_to_caller(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *e);
 
 /*
  * am_rls_collect
@@ -527,7 +529,7 @@ check_owned_privileges(AmRlsRun *run, AmRlsTableInfo *t)
  * check_always_true
  *		A permissive policy for an API role whose USING or WITH CHECK is
  *		true.  On a read-only policy of a table without per-user rows (public
- *		reference data) it is a warning.
+ *		reference data: prices, countries) it is info.
  */
 static void
 check_always_true(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p, char *obj)
@@ -535,7 +537,7 @@ check_always_true(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p, char *ob
 	bool		qual_true = p->qual && am_rls_always_true(p->qual);
 	bool		check_true = p->check && am_rls_always_true(p->check);
 	bool		owned = t->nowner > 0;
-	const char *severity = (p->cmd == 'r' && !owned) ? "warning" : "error";
+	const char *severity = (p->cmd == 'r' && !owned) ? "info" : "error";
 	const char *role = p->to_public ? "PUBLIC" : (p->to_anon ? "anon" : "authenticated");
 	char	   *hint = psprintf("Replace true with a real predicate, e.g. %s = (select auth.uid()).",
 								owned ? quote_identifier(t->owner_names[0]) : "user_id");
@@ -575,11 +577,33 @@ check_policy(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t, AmRlsPolicyI
 							   p->name, t->qualname);
 	}
 
-	if (t->nowner > 0 && (p->to_public || p->to_anon))
+	/*
+	 * A policy without TO applies to anon as well (to_anon says so too);
+	 * one anon cannot satisfy (it needs auth.uid(), NULL for anon, to equal
+	 * a column or to find a membership) gives anon nothing.  A policy that
+	 * names anon (or a role anon is a member of) is reported all the same.
+	 */
+	if (t->nowner > 0 && ((p->to_anon && !p->to_public) ||
+						  (p->to_public && !((p->qual && ties_to_caller(fns, t, p->qual)) ||
+											 (p->qual == NULL && p->check &&
+											  ties_to_caller(fns, t, p->check))))))
 		am_rls_add_finding(run, "error", "policy_for_anon", obj,
 						   "Restrict the policy with TO authenticated; anonymous access to owned rows belongs in a SECURITY DEFINER function that checks a token.",
 						   "policy \"%s\" on table \"%s\" applies to %s, but the table holds per-user rows",
 						   p->name, t->qualname, p->to_public ? "PUBLIC" : "anon");
+
+	/* a membership read through a function that is not read (PL/pgSQL) */
+	if (api)
+	{
+		Oid			fn = InvalidOid;
+
+		if ((p->qual && am_rls_scope(fns, p->qual, &fn) == AM_SCOPE_UNVERIFIED) ||
+			(p->check && am_rls_scope(fns, p->check, &fn) == AM_SCOPE_UNVERIFIED))
+			am_rls_add_finding(run, "info", "scope_not_verified", obj,
+							   "Write the membership test as a subquery in the policy, or as a SQL function, so that it can be read; or check it with the probes.",
+							   "policy \"%s\" on table \"%s\" ties rows to the caller through function %s, which is not verified",
+							   p->name, t->qualname, format_procedure(fn));
+	}
 
 	memset(&w, 0, sizeof(w));
 	w.fns = fns;
@@ -697,6 +721,18 @@ policy_applies(AmRlsPolicyInfo *p, char cmd)
  *		false) or the new-row check (is_check true), which for UPDATE and ALL
  *		policies falls back to USING as PostgreSQL does.
  */
+/*
+ * ties_to_caller
+ *		Whether a policy expression limits rows to the caller's: by an owner
+ *		column, or through a membership (a subquery or function that
+ *		compares with auth.uid(): am_rls_scope()).
+ */
+static bool
+ties_to_caller(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *e)
+{
+	return am_rls_constrains_owner(fns, t, e) || am_rls_scope(fns, e, NULL) != AM_SCOPE_NONE;
+}
+
 static Node *
 policy_expr(AmRlsPolicyInfo *p, char cmd, bool is_check)
 {
@@ -734,12 +770,12 @@ enforced(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, char cmd, bool is_check,
 			continue;			/* contributes nothing */
 		if (!p->permissive)
 		{
-			if (am_rls_constrains_owner(fns, t, e))
+			if (ties_to_caller(fns, t, e))
 				return true;
 			continue;
 		}
 		any_permissive = true;
-		if (!am_rls_constrains_owner(fns, t, e))
+		if (!ties_to_caller(fns, t, e))
 		{
 			all_constrain = false;
 			appendStringInfo(loose, "%s\"%s\"", loose->len ? ", " : "", p->name);

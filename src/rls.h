@@ -131,6 +131,15 @@ typedef struct AmRlsWalkState
 /* rls_expr.c */
 extern bool am_rls_policy_walker(Node *node, AmRlsWalkState *w);
 extern bool am_rls_constrains_owner(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *n);
+
+/* how a policy expression ties rows to the caller through a membership */
+typedef enum AmRlsScope
+{
+	AM_SCOPE_NONE,
+	AM_SCOPE_UNVERIFIED,		/* through a function that is not read */
+	AM_SCOPE_VERIFIED
+} AmRlsScope;
+extern AmRlsScope am_rls_scope(AmRlsAuthFuncs *fns, Node *n, Oid *fn);
 extern bool am_rls_always_true(Node *n);
 
 /* rls_objects.c */

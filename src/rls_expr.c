@@ -5,10 +5,12 @@
  *
  * pg_policy.polqual and polwithcheck are stored node trees; rls.c turns
  * them back into nodes with stringToNode() and the functions here walk
- * them: does a predicate pin an owner column to auth.uid(), is it always
+ * them: does a predicate pin an owner column to auth.uid(), or scope the
+ * row to the caller through a membership (am_rls_scope()), is it always
  * true, does it call the auth functions once per row, does it read
  * user_metadata from the JWT, which owner columns does it use.  Nothing
- * here looks at the text of an expression.
+ * here looks at the text of an expression; a function a policy calls is
+ * read from its parse tree when it is SQL, and only named when it is not.
  *
  * Copyright (c) 2026, aura_migrate developers
  *
@@ -19,6 +21,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "nodes/bitmapset.h"
 #include "nodes/nodeFuncs.h"
@@ -27,6 +32,8 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "parser/parser.h"
 
 #include "rls.h"
 
@@ -384,4 +391,313 @@ am_rls_policy_walker(Node *node, AmRlsWalkState *w)
 		return r;
 	}
 	return expression_tree_walker(node, am_rls_policy_walker, (void *) w);
+}
+
+/* ------------------------------------------------------------------------
+ * Scope: rows tied to the caller through a membership
+ * ------------------------------------------------------------------------ */
+
+/* a subquery or a function call in n: where a membership can be looked up */
+static bool
+sublink_or_func_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubLink) || IsA(node, FuncExpr))
+		return true;
+	return expression_tree_walker(node, sublink_or_func_walker, context);
+}
+
+static bool
+contain_sublink_or_func(Node *n)
+{
+	return sublink_or_func_walker(n, NULL);
+}
+
+/* what a walk for a uid comparison looks for */
+typedef struct UidWalk
+{
+	AmRlsAuthFuncs *fns;
+	bool		found;
+} UidWalk;
+
+/*
+ * uid_compare_walker
+ *		An "x = auth.uid()" comparison anywhere in an analyzed tree,
+ *		subqueries included.
+ */
+static bool
+uid_compare_walker(Node *node, UidWalk *w)
+{
+	if (node == NULL || w->found)
+		return w->found;
+	if (IsA(node, OpExpr) && list_length(((OpExpr *) node)->args) == 2)
+	{
+		OpExpr	   *op = (OpExpr *) node;
+		char	   *opname = get_opname(op->opno);
+
+		if (opname != NULL && strcmp(opname, "=") == 0 &&
+			(is_uid_expr(w->fns, linitial(op->args)) ||
+			 is_uid_expr(w->fns, lsecond(op->args))))
+		{
+			w->found = true;
+			return true;
+		}
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, uid_compare_walker, (void *) w, 0);
+	return expression_tree_walker(node, uid_compare_walker, (void *) w);
+}
+
+static bool
+compares_uid(AmRlsAuthFuncs *fns, Node *n)
+{
+	UidWalk		w = {fns, false};
+
+	(void) uid_compare_walker(n, &w);
+	return w.found;
+}
+
+/*
+ * raw_is_uid_call
+ *		auth.uid() (or uid() on the search path) in a raw parse tree,
+ *		through a scalar subquery.
+ */
+static bool
+raw_is_uid_call(Node *n)
+{
+	if (n == NULL)
+		return false;
+	if (IsA(n, TypeCast))
+		return raw_is_uid_call(((TypeCast *) n)->arg);
+	if (IsA(n, FuncCall))
+	{
+		List	   *name = ((FuncCall *) n)->funcname;
+
+		return strcmp(strVal(llast(name)), "uid") == 0 &&
+			(list_length(name) == 1 || strcmp(strVal(linitial(name)), "auth") == 0);
+	}
+	if (IsA(n, SubLink) && ((SubLink *) n)->subselect &&
+		IsA(((SubLink *) n)->subselect, SelectStmt))
+	{
+		SelectStmt *sel = (SelectStmt *) ((SubLink *) n)->subselect;
+
+		return list_length(sel->targetList) == 1 &&
+			raw_is_uid_call(((ResTarget *) linitial(sel->targetList))->val);
+	}
+	return false;
+}
+
+/*
+ * raw_uid_walker
+ *		An "x = auth.uid()" comparison anywhere in a raw parse tree.
+ */
+static bool
+raw_uid_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, A_Expr) && ((A_Expr *) node)->kind == AEXPR_OP &&
+		list_length(((A_Expr *) node)->name) == 1 &&
+		strcmp(strVal(linitial(((A_Expr *) node)->name)), "=") == 0 &&
+		(raw_is_uid_call(((A_Expr *) node)->lexpr) || raw_is_uid_call(((A_Expr *) node)->rexpr)))
+		return true;
+	return raw_expression_tree_walker(node, raw_uid_walker, context);
+}
+
+/*
+ * function_scope
+ *		Whether function fn ties what it returns to the caller: a SQL
+ *		function whose body (parsed, never run) compares something with
+ *		auth.uid() is AM_SCOPE_VERIFIED; any other function whose source
+ *		names auth.uid() is AM_SCOPE_UNVERIFIED (PL/pgSQL is not read).
+ */
+static AmRlsScope
+function_scope(AmRlsAuthFuncs *fns, Oid fn)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	Form_pg_proc p;
+	bool		isnull;
+	Datum		d;
+	char	   *src;
+	AmRlsScope	scope = AM_SCOPE_NONE;
+
+	if (!HeapTupleIsValid(tup))
+		return AM_SCOPE_NONE;
+	p = (Form_pg_proc) GETSTRUCT(tup);
+	d = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosqlbody, &isnull);
+	if (!isnull)
+	{
+		/* BEGIN ATOMIC: the body is stored parsed */
+		if (compares_uid(fns, stringToNode(TextDatumGetCString(d))))
+			scope = AM_SCOPE_VERIFIED;
+		ReleaseSysCache(tup);
+		return scope;
+	}
+	d = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc, &isnull);
+	src = isnull ? pstrdup("") : TextDatumGetCString(d);
+	if (p->prolang == SQLlanguageId)
+	{
+		MemoryContext oldcxt = CurrentMemoryContext;
+		List	   *volatile raw = NIL;
+		ListCell   *lc;
+
+		/* a body that does not parse is simply not read */
+		PG_TRY();
+		{
+			raw = raw_parser(src, RAW_PARSE_DEFAULT);
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(oldcxt);
+			FlushErrorState();
+			raw = NIL;
+		}
+		PG_END_TRY();
+		foreach(lc, raw)
+			if (raw_uid_walker(lfirst_node(RawStmt, lc)->stmt, NULL))
+				scope = AM_SCOPE_VERIFIED;
+	}
+	else if (strstr(src, "auth.uid()") != NULL || strstr(src, "auth.uid ()") != NULL)
+		scope = AM_SCOPE_UNVERIFIED;
+	ReleaseSysCache(tup);
+	return scope;
+}
+
+/* what a walk for the table's own columns looks for */
+typedef struct RowRefWalk
+{
+	int			levelsup;		/* the policy table's Vars at this depth */
+	int			depth;
+	bool		found;
+} RowRefWalk;
+
+static bool
+row_ref_walker(Node *node, RowRefWalk *w)
+{
+	if (node == NULL || w->found)
+		return w->found;
+	if (IsA(node, Var) && ((Var *) node)->varno == 1 &&
+		(int) ((Var *) node)->varlevelsup == w->levelsup + w->depth)
+	{
+		w->found = true;
+		return true;
+	}
+	if (IsA(node, Query))
+	{
+		bool		r;
+
+		w->depth++;
+		r = query_tree_walker((Query *) node, row_ref_walker, (void *) w, 0);
+		w->depth--;
+		return r;
+	}
+	return expression_tree_walker(node, row_ref_walker, (void *) w);
+}
+
+/* whether n (at the policy's own level) uses a column of the policy's table */
+static bool
+refers_to_row(Node *n)
+{
+	RowRefWalk	w = {0, 0, false};
+
+	(void) row_ref_walker(n, &w);
+	return w.found;
+}
+
+/*
+ * better
+ *		The stronger of two scopes.
+ */
+static AmRlsScope
+better(AmRlsScope a, AmRlsScope b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * functions_scope
+ *		The best scope of the functions called in n (not in its subqueries'
+ *		own function calls' arguments: every FuncExpr met).  *fn names the
+ *		function of an unverified scope.
+ */
+typedef struct FnWalk
+{
+	AmRlsAuthFuncs *fns;
+	AmRlsScope	scope;
+	Oid			unverified;
+} FnWalk;
+
+static bool
+fn_scope_walker(Node *node, FnWalk *w)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr) && !oid_in(w->fns->uid, ((FuncExpr *) node)->funcid))
+	{
+		AmRlsScope	s = function_scope(w->fns, ((FuncExpr *) node)->funcid);
+
+		if (s == AM_SCOPE_UNVERIFIED && w->scope < AM_SCOPE_UNVERIFIED)
+			w->unverified = ((FuncExpr *) node)->funcid;
+		w->scope = better(w->scope, s);
+	}
+	if (IsA(node, RangeTblFunction))
+		return fn_scope_walker(((RangeTblFunction *) node)->funcexpr, w);
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, fn_scope_walker, (void *) w,
+								 QTW_EXAMINE_RTES_BEFORE);
+	if (IsA(node, RangeTblEntry))
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) node;
+
+		if (rte->rtekind == RTE_FUNCTION)
+			return expression_tree_walker((Node *) rte->functions, fn_scope_walker, (void *) w);
+		return false;
+	}
+	return expression_tree_walker(node, fn_scope_walker, (void *) w);
+}
+
+/*
+ * am_rls_scope
+ *		Whether a policy expression ties the row to the caller through a
+ *		membership rather than an owner column: a subquery over the row's
+ *		columns (IN, = ANY, EXISTS, a scalar subquery) that compares
+ *		something with auth.uid() or reads a function that does, or a
+ *		function of the row's columns that does.  An AND is scoped by one
+ *		scoped argument, an OR by all.  AM_SCOPE_UNVERIFIED when only a
+ *		function not read (PL/pgSQL) ties it, named by *fn.
+ */
+AmRlsScope
+am_rls_scope(AmRlsAuthFuncs *fns, Node *n, Oid *fn)
+{
+	ListCell   *lc;
+
+	n = strip(n);
+	if (n == NULL)
+		return AM_SCOPE_NONE;
+	if (IsA(n, BoolExpr) && ((BoolExpr *) n)->boolop != NOT_EXPR)
+	{
+		BoolExpr   *b = (BoolExpr *) n;
+		AmRlsScope	acc = b->boolop == AND_EXPR ? AM_SCOPE_NONE : AM_SCOPE_VERIFIED;
+
+		foreach(lc, b->args)
+		{
+			AmRlsScope	s = am_rls_scope(fns, lfirst(lc), fn);
+
+			acc = b->boolop == AND_EXPR ? better(acc, s) : (s < acc ? s : acc);
+		}
+		return b->args == NIL ? AM_SCOPE_NONE : acc;
+	}
+	if (!refers_to_row(n))
+		return AM_SCOPE_NONE;	/* the same for every row: no scope */
+	if (compares_uid(fns, n) && contain_sublink_or_func(n))
+		return AM_SCOPE_VERIFIED;
+	{
+		FnWalk		w = {fns, AM_SCOPE_NONE, InvalidOid};
+
+		(void) fn_scope_walker(n, &w);
+		if (w.scope == AM_SCOPE_UNVERIFIED && fn)
+			*fn = w.unverified;
+		return w.scope;
+	}
 }

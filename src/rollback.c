@@ -71,9 +71,10 @@ require_development(const char *what)
  *		their down SQL; when
  *		synthesize is set, a migration without down SQL gets DROP statements
  *		for the objects the DDL recorder saw it create, as long as each is
- *		the very object it created (not dropped since, its OID still naming
- *		the identity recorded): a namesake made later by someone else is
- *		left alone.  The DROPs run as the migration's SQL did, bounded by
+ *		the very object it created (not dropped since, its OID still there,
+ *		of the same type), under its name of now (a later migration may have
+ *		renamed it): a namesake made later by someone else is left alone.
+ *		A sequence a column owns goes with its table.  The DROPs run as the migration's SQL did, bounded by
  *		the role that registered it (am_choose_executor()).
  */
 static void
@@ -93,7 +94,8 @@ load_applied(AmRun *run, const char *target, bool all, bool synthesize)
 	if (am_spi_owner(psprintf("SELECT h.version, h.name, coalesce(m.down_sql, "
 							  "  CASE WHEN $2 THEN coalesce((SELECT pg_catalog.string_agg("
 							  "    pg_catalog.format('DROP %%s IF EXISTS %%s CASCADE;', "
-							  "      pg_catalog.upper(c.object_type), c.object_identity), "
+							  "      pg_catalog.upper(c.object_type), "
+							  "      (pg_catalog.pg_identify_object(c.classid, c.objid, 0)).identity), "
 							  "    E'\\n' ORDER BY c.id DESC) "
 							  "    FROM aura_migrate.object_change c "
 							  "    WHERE c.version = h.version AND c.run_id = h.run_id "
@@ -105,8 +107,15 @@ load_applied(AmRun *run, const char *target, bool all, bool synthesize)
 							  "    AND NOT EXISTS (SELECT 1 FROM aura_migrate.object_change d "
 							  "                    WHERE d.action = 'dropped' AND d.classid = c.classid "
 							  "                    AND d.objid = c.objid AND d.id > c.id) "
-							  "    AND (pg_catalog.pg_identify_object(c.classid, c.objid, 0)).identity "
-							  "        = c.object_identity), "
+							  "    AND (pg_catalog.pg_identify_object(c.classid, c.objid, 0)).type "
+							  "        = c.object_type "
+							  /* a column's sequence goes with its table */
+							  "    AND NOT (c.object_type = 'sequence' AND EXISTS (SELECT 1 "
+							  "      FROM pg_catalog.pg_depend dp "
+							  "      WHERE dp.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+							  "      AND dp.objid = c.objid AND dp.refobjsubid > 0 "
+							  "      AND dp.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+							  "      AND dp.deptype IN ('a', 'i')))), "
 							  "    'SELECT 1;') END), "
 							  "  h.statements, m.source, coalesce(m.registered_by, h.registered_by), m.down_sql IS NULL "
 							  "FROM aura_migrate.history h "

@@ -54,7 +54,9 @@ as_pg() {
 free_port() {
 	local p
 	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
+		# below the ephemeral range (32768-60999 on Linux): a port an outgoing
+		# connection holds cannot be listened on, though nobody listens there
+		p=$((20000 + RANDOM % 12000))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
