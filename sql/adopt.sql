@@ -183,6 +183,18 @@ SELECT aura_migrate.register('20250107001', 'adopt_by_hand',
 	'ALTER TABLE ad_by_hand ADD COLUMN note text; -- aura:allow table_without_rls');
 SELECT version, status FROM aura_migrate.apply();
 SELECT code, object FROM aura_migrate.verify() WHERE code = 'changed_outside_migrations';
+-- an acknowledged state finding comes back when the object changes again
+SELECT aura_migrate.register('20250107002', 'rls_table',
+	'CREATE TABLE ad_secured (id int PRIMARY KEY); ALTER TABLE ad_secured ENABLE ROW LEVEL SECURITY;');
+SELECT version, status FROM aura_migrate.apply();
+ALTER TABLE ad_secured DISABLE ROW LEVEL SECURITY;
+SELECT code, object FROM aura_migrate.verify() WHERE code = 'table_without_rls';
+SELECT aura_migrate.acknowledge('table_without_rls', 'public.ad_secured', 'a cache, no user rows');
+SELECT count(*) AS reported FROM aura_migrate.verify() WHERE code = 'table_without_rls';
+ALTER TABLE ad_secured ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ad_secured DISABLE ROW LEVEL SECURITY;
+SELECT code, object FROM aura_migrate.verify() WHERE code = 'table_without_rls';
+DROP TABLE ad_secured;
 SELECT aura_migrate.acknowledge('changed_outside_migrations', 'public.nothing_here');
 SELECT aura_migrate.acknowledge('drifted', '20250101001');
 SELECT aura_migrate.acknowledge(NULL, 'x');

@@ -539,7 +539,11 @@ AS $$
 	  FROM live l
 	 WHERE NOT l.present
 	   AND NOT EXISTS (SELECT 1 FROM aura_migrate.acknowledgement k
-						WHERE k.code = 'object_missing' AND k.object = l.object_identity)
+						WHERE k.code = 'object_missing' AND k.object = l.object_identity
+						  -- until the object changes again
+						  AND NOT EXISTS (SELECT 1 FROM aura_migrate.object_change x
+										   WHERE x.classid = l.classid AND x.objid = l.objid
+											 AND x.changed_at > k.acknowledged_at))
 	   AND NOT (l.was_dropped AND l.dropped_by IS NOT NULL
 				AND EXISTS (SELECT 1 FROM aura_migrate.history h WHERE h.version = l.dropped_by))
 	UNION ALL
@@ -549,7 +553,11 @@ AS $$
 	  FROM live l JOIN pg_index i ON i.indexrelid = l.objid
 	 WHERE l.present AND l.classid = 'pg_class'::regclass AND NOT i.indisvalid
 	   AND NOT EXISTS (SELECT 1 FROM aura_migrate.acknowledgement k
-						WHERE k.code = 'index_invalid' AND k.object = l.object_identity)
+						WHERE k.code = 'index_invalid' AND k.object = l.object_identity
+						  -- until the object changes again
+						  AND NOT EXISTS (SELECT 1 FROM aura_migrate.object_change x
+										   WHERE x.classid = l.classid AND x.objid = l.objid
+											 AND x.changed_at > k.acknowledged_at))
 	UNION ALL
 	SELECT 'error', 'table_without_rls', l.object_identity,
 		   format('table %s, created by migration %s, has no row level security',
@@ -565,7 +573,11 @@ AS $$
 						WHERE m.version = l.by_version AND f.code = 'table_without_rls'
 						  AND f.allowed AND f.object = l.object_identity)
 	   AND NOT EXISTS (SELECT 1 FROM aura_migrate.acknowledgement k
-						WHERE k.code = 'table_without_rls' AND k.object = l.object_identity)
+						WHERE k.code = 'table_without_rls' AND k.object = l.object_identity
+						  -- until the object changes again
+						  AND NOT EXISTS (SELECT 1 FROM aura_migrate.object_change x
+										   WHERE x.classid = l.classid AND x.objid = l.objid
+											 AND x.changed_at > k.acknowledged_at))
 	UNION ALL
 	SELECT 'warning', 'changed_outside_migrations', c.object_identity,
 		   format('%s %s was %s outside migrations (%s by %s at %s)', c.object_type,
@@ -625,7 +637,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION aura_migrate.acknowledge(text, text, text) IS
-'Acknowledges a current verify() finding (code and object as verify() reports them), with a note: it is not reported again; a change outside migrations made after the acknowledgement is.';
+'Acknowledges a current verify() finding (code and object as verify() reports them), with a note: it is not reported again until its object changes after the acknowledgement.';
 
 CREATE FUNCTION aura_migrate.report(run_id bigint DEFAULT NULL,
 									since timestamptz DEFAULT NULL,
