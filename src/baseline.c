@@ -106,12 +106,21 @@ same_name(const char *s1, const char *n1, const char *s2, const char *n2)
 	return s1 == NULL || s2 == NULL || strcmp(s1, s2) == 0;
 }
 
+/*
+ * The schema unqualified names are created in while one migration is read:
+ * NULL (the search path of the caller) until the migration sets its own
+ * search_path.
+ */
+static char *creation_schema = NULL;
+
 static List *
 expect(List *list, AmObjKind kind, const char *what, const char *schema,
 	   const char *rel, const char *name, const char *version)
 {
 	AmExpected *e = palloc0(sizeof(AmExpected));
 
+	if (schema == NULL && kind != OBJ_SCHEMA && kind != OBJ_EXTENSION)
+		schema = creation_schema;
 	e->kind = kind;
 	e->what = what;
 	e->schema = schema ? pstrdup(schema) : NULL;
@@ -318,7 +327,24 @@ expect_statement(List *list, Node *n, const char *version)
 				foreach(lc, list)
 				{
 					AmExpected *e = lfirst(lc);
+					char	   *schema;
+					char	   *name;
 
+					if (rs->renameType == OBJECT_FUNCTION || rs->renameType == OBJECT_PROCEDURE ||
+						rs->renameType == OBJECT_ROUTINE)
+					{
+						split_names(((ObjectWithArgs *) rs->object)->objname, &schema, &name);
+						if (e->kind == OBJ_FUNCTION && same_name(e->schema, e->rel, schema, name))
+							e->rel = pstrdup(rs->newname);
+						continue;
+					}
+					if (rs->renameType == OBJECT_TYPE || rs->renameType == OBJECT_DOMAIN)
+					{
+						split_names((List *) rs->object, &schema, &name);
+						if (e->kind == OBJ_TYPE && same_name(e->schema, e->rel, schema, name))
+							e->rel = pstrdup(rs->newname);
+						continue;
+					}
 					if (rs->relation == NULL)
 						break;
 					if (rs->renameType == OBJECT_INDEX)
@@ -350,6 +376,28 @@ expect_statement(List *list, Node *n, const char *version)
 									   rs->relation->relname))
 						e->rel = pstrdup(rs->newname);
 				}
+				break;
+			}
+		case T_VariableSetStmt:
+			{
+				VariableSetStmt *vs = (VariableSetStmt *) n;
+
+				/* SET search_path TO app, public: unqualified names go to app */
+				if (vs->name == NULL || strcmp(vs->name, "search_path") != 0)
+					break;
+				creation_schema = NULL;
+				if (vs->kind == VAR_SET_VALUE)
+					foreach(lc, vs->args)
+					{
+						Node	   *arg = lfirst(lc);
+
+						if (IsA(arg, A_Const) && IsA(&((A_Const *) arg)->val, String) &&
+							strcmp(strVal(&((A_Const *) arg)->val), "$user") != 0)
+						{
+							creation_schema = pstrdup(strVal(&((A_Const *) arg)->val));
+							break;
+						}
+					}
 				break;
 			}
 		case T_DropStmt:
@@ -694,11 +742,13 @@ aura_migrate_baseline(PG_FUNCTION_ARGS)
 		oldcxt = MemoryContextSwitchTo(parsecxt);
 		parsed = am_parse_sql(sqls[i]);
 		MemoryContextSwitchTo(cxt);
+		creation_schema = NULL;		/* each migration starts afresh */
 		for (s = 0; !parsed->failed && s < parsed->nstmts; s++)
 			expected = expect_statement(expected, parsed->stmts[s].raw->stmt, versions[i]);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextDelete(parsecxt);
 	}
+	creation_schema = NULL;
 
 	initStringInfo(&missing);
 	foreach(lc, expected)
