@@ -86,13 +86,15 @@ cp -r "$FIX" "$WORK/sb"
 PR=$(project imp "$WORK/sb/migrations")
 run "$WORK/imp1.out" "$PR" imp import "$WORK/sb/migrations"
 check "import: exit 0" 0 "$rc"
-check "import: 4 registered" 4 "$(sql imp "SELECT count(*) FROM aura_migrate.migration WHERE version ~ '^[0-9]{14}$'")"
-has "import: says 4 registered" "$WORK/imp1.out" "== 4 registered, 0 already registered unchanged"
+check "import: 5 registered" 5 "$(sql imp "SELECT count(*) FROM aura_migrate.migration WHERE version ~ '^[0-9]{14}$'")"
+has "import: says 5 registered" "$WORK/imp1.out" "== 5 registered, 0 already registered unchanged"
 run "$WORK/imp2.out" "$PR" imp import "$WORK/sb/migrations"
 check "import again: exit 0" 0 "$rc"
 has "import again: nothing new" "$WORK/imp2.out" "nothing new"
 check "the wrapped file: 8 statements, wrapper dropped" 8 \
 	"$(sql imp "SELECT statements FROM aura_migrate.migration WHERE version = '20240415093012'")"
+check "the file wrapped in lower-case begin; ... commit;: 9 statements" 9 \
+	"$(sql imp "SELECT statements FROM aura_migrate.migration WHERE version = '20240520143000'")"
 run "$WORK/imp3.out" "$PR" imp development
 # (exit 2: in development the row level security check reports, and does
 # not stop, what it takes for errors in this team-scoped design: the
@@ -100,7 +102,7 @@ run "$WORK/imp3.out" "$PR" imp development
 check "run of the imported folder: exit 2, findings reported in development" 2 "$rc"
 has "the findings are listed" "$WORK/imp3.out" "== error-level findings (applied: in development they are reported"
 
-check "every migration applied" 4 "$(sql imp "SELECT count(*) FROM aura_migrate.status() WHERE state = 'applied'")"
+check "every migration applied" 5 "$(sql imp "SELECT count(*) FROM aura_migrate.status() WHERE state = 'applied'")"
 dump psql >"$WORK/psql.dump"
 dump imp >"$WORK/imp.dump"
 if [ -s "$WORK/psql.dump" ] && diff -u "$WORK/psql.dump" "$WORK/imp.dump" >"$WORK/dump.diff"; then
@@ -131,8 +133,8 @@ ext psql
 PRP=$(project psql "$WORK/sb/migrations")
 run "$WORK/base1.out" "$PRP" psql baseline 20240610081500
 check "baseline: exit 0" 0 "$rc"
-check "baseline: 4 baselined" 4 "$(sql psql "SELECT count(*) FROM aura_migrate.log WHERE event = 'baselined'")"
-check "baseline: all applied" 4 "$(sql psql "SELECT count(*) FROM aura_migrate.status() WHERE state = 'applied'")"
+check "baseline: 5 baselined" 5 "$(sql psql "SELECT count(*) FROM aura_migrate.log WHERE event = 'baselined'")"
+check "baseline: all applied" 5 "$(sql psql "SELECT count(*) FROM aura_migrate.status() WHERE state = 'applied'")"
 cat >"$WORK/sb/migrations/20240701090000_notes.sql" <<'EOF'
 create table public.notes (id bigint generated always as identity primary key,
   user_id uuid not null references auth.users (id), body text);
@@ -248,7 +250,7 @@ check "status after a failure: exit 1" 1 "$rc"
 rm "$WORK/p2/supabase/migrations/20240615000000_fails.sql"
 run "$WORK/lp3.out" "$PRL" loop development --prune
 check "run without the failing file: exit 2 (findings reported, as above)" 2 "$rc"
-check "run without the failing file: all applied" 4 "$(sql loop "SELECT count(*) FROM aura_migrate.status() WHERE state = 'applied'")"
+check "run without the failing file: all applied" 5 "$(sql loop "SELECT count(*) FROM aura_migrate.status() WHERE state = 'applied'")"
 run "$WORK/lp4.out" "$PRL" loop reset
 check "reset with the seed: exit 0" 0 "$rc"
 has "reset names the seed" "$WORK/lp4.out" "supabase/migrations/../seed.sql"
