@@ -35,14 +35,25 @@ run_sql() {
 		printf '%s\n' "$@"
 	} | psql_cmd -q >"$out" 2>&1
 	rc=$?
-	grep -v '^LOCATION:' "$out" | while IFS= read -r l; do say "$l"; done
+	# a registration result reads as in a run ("   registered FILE")
+	awk '/^LOCATION:/ { next }
+	/^[0-9]+_[^|]*\.sql\|(registered|unchanged|replaced|down_changed|updated|restored)$/ {
+		n = split($0, a, "|"); printf "   %-10s %s\n", a[n], substr($0, 1, length($0) - length(a[n]) - 1); next }
+	{ print }' "$out" | while IFS= read -r l; do say "$l"; done
 	return "$(sql_status "$out" "$rc")"
 }
 
-# need_version ARG: ARG is a version of either scheme
+# need_version ARG: V, the version ARG names: a version of either scheme, or
+# a migration file name or path (20240414161707_create_profiles.sql)
 need_version() {
-	printf '%s' "$1" | grep -Eq '^([0-9]{11}|[0-9]{14})$' ||
-		die "$EXIT_REFUSED" "$CMD takes a version, YYYYMMDDNNN or YYYYMMDDHHMMSS (got '${1:-}')"
+	V=""
+	if printf '%s' "${1:-}" | grep -Eq '^([0-9]{11}|[0-9]{14})$'; then
+		V=$1
+	else
+		V=$(version_of "$(basename "${1:-x}")")
+	fi
+	[ -n "$V" ] ||
+		die "$EXIT_REFUSED" "$CMD takes a version, YYYYMMDDNNN or YYYYMMDDHHMMSS, or a migration file name (got '${1:-}')"
 }
 
 # register_sql FILE...: the SQL that registers the files as a run does
@@ -72,41 +83,61 @@ cmd_rollback() {
 	t=NULL
 	if [ $# -eq 1 ]; then
 		need_version "$1"
-		t="'$1'"
+		t="'$V'"
 	fi
 	run_sql "SELECT version, name, status, round(duration_ms::numeric, 1) AS ms FROM aura_migrate.rollback($t);"
 }
 
-# seed_file: the seed file reset runs: SEED_FILE, else supabase/seed.sql
+# seed_file: SEED, the seed file reset runs: SEED_FILE, else supabase/seed.sql
 # beside a supabase/migrations folder of MIGRATION_DIRS, else db/seed.sql;
-# nothing when there is none
+# empty when there is none.  Returns 1 when SEED_FILE cannot be read.  (Not
+# called in $(...): a refusal there would only leave the subshell.)
 seed_file() {
+	SEED=""
 	if [ -n "$CONF_SEED_FILE" ]; then
 		case "$CONF_SEED_FILE" in /*) p=$CONF_SEED_FILE ;; *) p="$AURA_ROOT/$CONF_SEED_FILE" ;; esac
-		[ -r "$p" ] || die "$EXIT_REFUSED" "SEED_FILE of $ENV is $CONF_SEED_FILE, which cannot be read ($p)"
-		printf '%s' "$p"
-		return
+		[ -r "$p" ] && [ -f "$p" ] || return 1
+		SEED=$p
+		return 0
 	fi
 	for d in $CONF_MIGRATION_DIRS; do
 		case "$d" in /*) p=$d ;; *) p="$AURA_ROOT/$d" ;; esac
 		case "$p" in
 			*/supabase/migrations | */supabase/migrations/)
-				[ -r "${p%/}/../seed.sql" ] && { printf '%s' "${p%/}/../seed.sql"; return; } ;;
+				if [ -r "${p%/}/../seed.sql" ]; then
+					SEED="${p%/}/../seed.sql"
+					return 0
+				fi
+				;;
 		esac
 	done
-	[ -r "$AURA_ROOT/db/seed.sql" ] && printf '%s' "$AURA_ROOT/db/seed.sql"
+	[ -r "$AURA_ROOT/db/seed.sql" ] && SEED="$AURA_ROOT/db/seed.sql"
+	return 0
 }
 
 cmd_reset() {
 	[ $# -eq 0 ] || die "$EXIT_REFUSED" "reset takes no argument"
-	seed=$(seed_file)
+	if ! seed_file; then
+		say "== refused: SEED_FILE of $ENV is $CONF_SEED_FILE, which cannot be read ($p); nothing was reset"
+		return "$EXIT_REFUSED"
+	fi
+	seed=$SEED
 	if [ -n "$seed" ]; then
 		say "# seed:        $seed (run after reset(), in the same transaction)"
+		# (psql's quoting: '' for a quote inside '...')
 		run_sql 'BEGIN;' \
 			"SELECT version, name, status FROM aura_migrate.reset();" \
 			"\\echo == seed $(basename "$seed")" \
-			"\\i '$seed'" \
+			"\\i '$(printf '%s' "$seed" | sed "s/'/''/g")'" \
 			'COMMIT;'
+		st=$?
+		# reset() went through and the seed did not: psql stopped at the
+		# seed's error, and the transaction (reset() too) was rolled back
+		if [ "$st" -eq "$EXIT_REFUSED" ] && grep -qxF "== seed $(basename "$seed")" "$WORK/out"; then
+			say "== the seed failed (above): reset() and the seed were rolled back, the database is as it was"
+			st=$EXIT_FAILED
+		fi
+		return "$st"
 	else
 		say "# seed:        none (no SEED_FILE, supabase/seed.sql or db/seed.sql)"
 		run_sql "SELECT version, name, status FROM aura_migrate.reset();"
@@ -140,10 +171,27 @@ cmd_baseline() {
 	[ $# -eq 1 ] || die "$EXIT_REFUSED" "baseline takes one argument, the version"
 	need_version "$1"
 	collect_files
-	f=""
-	[ "$FORCE" = yes ] && f=", force => true"
-	say "== registering ${#FILES[@]} file(s) of $CONF_MIGRATION_DIRS, then baseline($1)"
-	run_sql "$(register_sql "${FILES[@]}")" "SELECT * FROM aura_migrate.baseline('$1'$f);"
+	# as a run: the folder and the registry agree, or nothing is recorded
+	gone_files
+	prune=""
+	if [ ${#GONE[@]} -gt 0 ]; then
+		if [ "$PRUNE_GONE" = yes ]; then
+			say "== unregistering pending migrations whose files are gone (--prune): ${GONE[*]}"
+			for v in "${GONE[@]}"; do prune="${prune}SELECT aura_migrate.unregister('$v');
+"; done
+		else
+			say "== refused: pending user migrations whose files are not in $CONF_MIGRATION_DIRS:"
+			for v in "${GONE[@]}"; do say "   $v"; done
+			say "   restore the files, or baseline again with --prune to unregister them; nothing was recorded"
+			return "$EXIT_REFUSED"
+		fi
+	fi
+	force_arg=""
+	[ "$FORCE" = yes ] && force_arg=", force => true"
+	say "== registering ${#FILES[@]} file(s) of $CONF_MIGRATION_DIRS, then baseline($V), in one transaction"
+	run_sql 'BEGIN;' '\pset format unaligned' '\pset tuples_only on' "$(register_sql "${FILES[@]}")" "$prune" \
+		'\pset format aligned' '\pset tuples_only off' \
+		"SELECT * FROM aura_migrate.baseline('$V'$force_arg);" 'COMMIT;'
 }
 
 cmd_repair() {
@@ -152,19 +200,19 @@ cmd_repair() {
 	collect_files
 	file=""
 	for x in "${FILES[@]}"; do
-		[ "$(version_of "$(basename "$x")")" = "$1" ] && file=$x
+		[ "$(version_of "$(basename "$x")")" = "$V" ] && file=$x
 	done
 	f=false
 	[ "$FORCE" = yes ] && f=true
 	if [ -n "$file" ]; then
-		say "== repair($1): accept the SQL of $(basename "$file") as the SQL that was applied"
+		say "== repair($V): accept the SQL of $(basename "$file") as the SQL that was applied"
 		# the file's bytes, quoted as gen-register-sql.sh quotes them
 		run_sql "CREATE FUNCTION pg_temp.am_repair(f text, up text, down text) RETURNS text" \
-			"LANGUAGE sql AS 'SELECT aura_migrate.repair(''$1'', $f, sql => up)';" \
+			"LANGUAGE sql AS 'SELECT aura_migrate.repair(''$V'', $f, sql => up)';" \
 			"$(sh "$GEN_REGISTER" pg_temp.am_repair "$file")"
 	else
-		say "== repair($1): accept its registered SQL (no file of that version in $CONF_MIGRATION_DIRS)"
-		run_sql "SELECT aura_migrate.repair('$1', $f);"
+		say "== repair($V): accept its registered SQL (no file of that version in $CONF_MIGRATION_DIRS)"
+		run_sql "SELECT aura_migrate.repair('$V', $f);"
 	fi
 }
 

@@ -45,6 +45,8 @@ Commands (the engine's functions of the same names; see scripts/migrations/READM
   repair VERSION    accept the file's (or the registry's) SQL of a drifted applied migration
   import DIR        register every migration file of DIR (a supabase/migrations folder)
   --force           baseline despite missing objects; repair in production
+  --prune           (baseline) unregister pending user migrations whose files are gone first
+An option a command does not take is refused (exit 4).
 
 Connection: DATABASE_URL, or PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, ...
 Exit status: 0 ok, 1 migration failed, 2 error-level findings, 3 database unreachable,
@@ -171,13 +173,14 @@ FORCE=no
 PRUNE_GONE=no
 OUT_OF_ORDER=no
 ARGS=()
+OPTS=()
 for a in "$@"; do
 	case "$a" in
-		--dry-run) DRY_RUN=yes ;;
-		--force-env) FORCE_ENV=yes ;;
-		--force) FORCE=yes ;;
-		--prune) PRUNE_GONE=yes ;;
-		--out-of-order) OUT_OF_ORDER=yes ;;
+		--dry-run) DRY_RUN=yes; OPTS+=("$a") ;;
+		--force-env) FORCE_ENV=yes; OPTS+=("$a") ;;
+		--force) FORCE=yes; OPTS+=("$a") ;;
+		--prune) PRUNE_GONE=yes; OPTS+=("$a") ;;
+		--out-of-order) OUT_OF_ORDER=yes; OPTS+=("$a") ;;
 		-h | --help) usage; exit 0 ;;
 		-*) die "$EXIT_REFUSED" "unknown option $a (see --help)" ;;
 		*) ARGS+=("$a") ;;
@@ -206,6 +209,19 @@ else
 	ARGS=("${ARGS[@]:1}")
 fi
 [ -z "$ENV" ] || valid_env "$ENV" || die "$EXIT_REFUSED" "ENV must be development, staging or production (got '$ENV')"
+# the options each command takes; another is refused rather than ignored
+takes="--force-env"
+case "$CMD" in
+	run) takes="$takes --dry-run --prune --out-of-order" ;;
+	baseline) takes="$takes --force --prune" ;;
+	repair) takes="$takes --force" ;;
+esac
+for o in ${OPTS[@]+"${OPTS[@]}"}; do
+	case " $takes " in
+		*" $o "*) ;;
+		*) die "$EXIT_REFUSED" "$o is not an option of $([ "$CMD" = run ] && echo 'a run' || echo "$CMD") (it takes: $takes; see --help)" ;;
+	esac
+done
 if [ "$CMD" != run ]; then
 	# shellcheck source-path=SCRIPTDIR source=commands.sh
 	. "$MIG_DIR/commands.sh"
@@ -214,7 +230,6 @@ if [ "$CMD" != run ]; then
 fi
 valid_env "$ENV" || die "$EXIT_REFUSED" "ENV must be development, staging or production (got '$ENV')"
 [ ${#ARGS[@]} -le 1 ] || die "$EXIT_REFUSED" "too many arguments (see --help)"
-[ "$FORCE" = no ] || die "$EXIT_REFUSED" "--force is for baseline and repair (see --help)"
 FILE_ARG=${ARGS[0]:-}
 load_conf "$ENV"
 collect_files
@@ -313,6 +328,9 @@ case "$status" in
 		say "== refused by the engine (above); nothing was applied"
 		v=$(sed -n 's/.*migration \([0-9]\{11,14\}\) is already applied and cannot be changed.*/\1/p' "$WORK/raw" | head -n 1)
 		[ -z "$v" ] || say "   its file was edited after it was applied: restore it, or accept the edit with run-migration.sh $ENV repair $v"
+		if grep -q 'is older than the newest applied migration' "$WORK/raw"; then
+			say "   a teammate's older migration: if it does not depend on what the later ones did, run again with --out-of-order; otherwise give it a later version"
+		fi
 		;;
 	*)
 		if ! grep -qxF "${TAG}phase apply" "$WORK/raw"; then

@@ -16,7 +16,7 @@
 #   - an applied file edited: the run is refused (exit 4) and names repair;
 #     repair VERSION accepts it (exit 0) and the next run is clean;
 #   - a pending migration whose file is gone: exit 4 listing it; --prune
-#     unregisters it and goes on;
+#     unregisters it and goes on; baseline refuses it too, and --prune there;
 #   - an older version in staging: exit 4, report shows the refused run;
 #     --out-of-order applies it;
 #   - status (0, then 1 after a failure), verify (0, 2 after a policy is
@@ -189,6 +189,27 @@ check "--prune: exit 0" 0 "$rc"
 check "--prune: unregistered" 0 "$(sql psql "SELECT count(*) FROM aura_migrate.migration WHERE version = '20240702000000'")"
 check "--prune: logged" 1 "$(sql psql "SELECT count(*) FROM aura_migrate.log WHERE event = 'unregistered'")"
 
+echo "== baseline: the folder and the registry agree too"
+mkdb bgone
+ext bgone
+mkdir -p "$WORK/bgone"
+cp "$FIX"/migrations/*.sql "$WORK/bgone/"
+for f in "$WORK"/bgone/*.sql; do
+	$PSQL -d "${P}_bgone" -f "$f" >/dev/null || notok "psql -f $(basename "$f") (bgone)"
+done
+printf 'create table public.never_written (id int primary key);\n' >"$WORK/bgone/20240601000000_draft.sql"
+PRG=$(project bgone "$WORK/bgone")
+run "$WORK/bg0.out" "$PRG" bgone import "$WORK/bgone"
+rm "$WORK/bgone/20240601000000_draft.sql"
+run "$WORK/bg1.out" "$PRG" bgone baseline 20240610081500
+check "baseline with a pending migration whose file is gone: exit 4" 4 "$rc"
+has "baseline with a file gone: lists it" "$WORK/bg1.out" "20240601000000"
+check "baseline with a file gone: nothing recorded" 0 "$(sql bgone "SELECT count(*) FROM aura_migrate.history")"
+run "$WORK/bg2.out" "$PRG" bgone baseline 20240610081500 --prune
+check "baseline --prune: exit 0" 0 "$rc"
+check "baseline --prune: the draft unregistered, not baselined" "0|5" \
+	"$(sql bgone "SELECT (SELECT count(*) FROM aura_migrate.migration WHERE version = '20240601000000') || '|' || (SELECT count(*) FROM aura_migrate.history)")"
+
 echo "== out of order in staging"
 sql psql "ALTER DATABASE ${P}_psql SET aura_migrate.environment = 'staging'" >/dev/null
 cat >"$WORK/sb/migrations/20240620000000_teammate.sql" <<'EOF'
@@ -200,9 +221,15 @@ run "$WORK/ooo1.out" "$PRP" psql staging
 check "older version in staging: exit 4" 4 "$rc"
 has "older version in staging: names both" "$WORK/ooo1.out" "pending migration 20240620000000 is older than the newest applied migration 20240701090000"
 hasnt "older version in staging: not shown as a failed statement" "$WORK/ooo1.out" "failed at statement"
+has "older version in staging: shown as refused" "$WORK/ooo1.out" "== refused by the engine (above); nothing was applied"
+has "older version in staging: names --out-of-order" "$WORK/ooo1.out" "run again with --out-of-order"
 run "$WORK/ooo2.out" "$PRP" psql staging report
 check "report: exit 0" 0 "$rc"
 has "report shows the refused run" "$WORK/ooo2.out" "refused in its pre-checks, nothing applied"
+rid=$(sql psql "SELECT max(run_id) FROM aura_migrate.log WHERE event = 'refused'")
+run "$WORK/ooo2b.out" "$PRP" psql staging report "$rid"
+check "report RUN_ID: exit 0" 0 "$rc"
+has "report RUN_ID: that run" "$WORK/ooo2b.out" "run $rid "
 run "$WORK/ooo3.out" "$PRP" psql staging --out-of-order
 check "--out-of-order: exit 0" 0 "$rc"
 check "--out-of-order: applied" applied "$(sql psql "SELECT state FROM aura_migrate.status() WHERE version = '20240620000000'")"
