@@ -143,7 +143,8 @@ cmd_baseline() {
 	f=""
 	[ "$FORCE" = yes ] && f=", force => true"
 	say "== registering ${#FILES[@]} file(s) of $CONF_MIGRATION_DIRS, then baseline($1)"
-	run_sql "$(register_sql "${FILES[@]}")" "SELECT * FROM aura_migrate.baseline('$1'$f);"
+	run_sql '\pset format unaligned' '\pset tuples_only on' "$(register_sql "${FILES[@]}")" \
+		'\pset format aligned' '\pset tuples_only off' "SELECT * FROM aura_migrate.baseline('$1'$f);"
 }
 
 cmd_repair() {
