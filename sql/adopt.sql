@@ -63,6 +63,8 @@ SELECT aura_migrate.register_file('20250103100002_rollback.sql', E'BEGIN;\nSELEC
 SELECT aura_migrate.register_file('20250103100002_isolation.sql', E'BEGIN ISOLATION LEVEL SERIALIZABLE;\nSELECT 1;\nCOMMIT;\n');
 SELECT aura_migrate.register_file('20250103100002_notx.sql', E'-- aura:no-transaction\nBEGIN;\nCREATE INDEX CONCURRENTLY ad_i ON ad_wrapped (id);\nCOMMIT;\n');
 SELECT aura_migrate.register_file('20250103100002_empty.sql', E'BEGIN;\nCOMMIT;\n');
+SELECT aura_migrate.register_file('20250103100002_read_only.sql', E'SET TRANSACTION READ ONLY;\nSELECT 1;\n');
+SELECT aura_migrate.register_file('20250103100002_..sql', 'SELECT 1;');
 
 -- 3. Collisions: another name needs rename => true as well as replace
 SELECT aura_migrate.register('20250104001', 'first_name', 'SELECT 1;');

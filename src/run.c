@@ -650,7 +650,7 @@ check_order(AmRun *run)
 				 errdetail_plural("%d migration would run out of order, after migrations written later; nothing was applied.",
 								  "%d migrations would run out of order, after migrations written later; nothing was applied.",
 								  late, late),
-				 errhint("If it does not depend on what the later migrations did, apply it with out_of_order => true; otherwise give it a version after %s.",
+				 errhint("If it does not depend on what the later migrations did, apply it with out_of_order => true (run-migration.sh: --out-of-order); otherwise give it a version after %s.",
 						 newest)));
 }
 

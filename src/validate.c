@@ -204,6 +204,9 @@ am_check_name(const char *version, const char *name)
 			  (cli && ((name[i] >= 'A' && name[i] <= 'Z') ||
 					   name[i] == '-' || name[i] == '.'))))
 			ok = false;
+	/* "." and ".." are no names */
+	if (cli && ok && strspn(name, ".") == strlen(name))
+		ok = false;
 	if (ok && strlen(name) <= 63)
 		return;
 	if (cli)
@@ -472,12 +475,25 @@ am_validate_sql(const char *version, const char *sql, bool is_down,
 		AmStatement *st = &parsed->stmts[i];
 		Node	   *n = st->raw->stmt;
 
-		if (IsA(n, TransactionStmt))
+		if (IsA(n, TransactionStmt) && i == 0 &&
+			(((TransactionStmt *) n)->kind == TRANS_STMT_BEGIN ||
+			 ((TransactionStmt *) n)->kind == TRANS_STMT_START))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+					 errmsg("migration %s opens a transaction it does not close as its last statement", version),
+					 DOWN_CONTEXT(is_down, version),
+					 errdetail("A BEGIN ... COMMIT around the whole migration is accepted; here the COMMIT is missing, statements follow it, it is nested, or the BEGIN has options (statement 1, line %d).",
+							   st->line),
+					 errhint("End the migration with COMMIT, or remove the BEGIN: each migration runs in its own transaction.")));
+		if (IsA(n, TransactionStmt) ||
+			(IsA(n, VariableSetStmt) && ((VariableSetStmt *) n)->kind == VAR_SET_MULTI))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
 					 errmsg("migration %s contains transaction control at statement %d (line %d)",
 							version, i + 1, st->line),
 					 DOWN_CONTEXT(is_down, version),
+					 IsA(n, VariableSetStmt) ?
+					 errdetail("SET TRANSACTION and SET SESSION CHARACTERISTICS cannot run inside a migration.") :
 					 errdetail("%s cannot run inside a migration.", CreateCommandName(n)),
 					 errhint("Each migration runs in its own transaction: remove BEGIN, COMMIT, ROLLBACK, SAVEPOINT and PREPARE TRANSACTION.  One BEGIN ... COMMIT around the whole migration is accepted and dropped.")));
 		if (IsA(n, CopyStmt) && ((CopyStmt *) n)->filename == NULL &&

@@ -108,7 +108,8 @@ gen_session() {
 # format_progress: the tagged session output as readable lines; the rest
 # (the engine's notices, warnings and errors) as psql printed it
 format_progress() {
-	awk -v dry="$DRY_RUN" -v mode="$CONF_APPLY_MODE" -v env="$ENV" -v nreg="${#REG_FILES[@]}" -v tag="$TAG" '
+	awk -v dry="$DRY_RUN" -v mode="$CONF_APPLY_MODE" -v env="$ENV" -v nreg="${#REG_FILES[@]}" -v tag="$TAG" \
+		-v ooo="$([ "$OUT_OF_ORDER" = yes ] && echo 'out_of_order => true')" '
 	function rest(n,   i, s) { s = $n; for (i = n + 1; i <= NF; i++) s = s "|" $i; return s }
 	function is(what) { return index($0, tag what) == 1 }
 	BEGIN { FS = "|" }
@@ -120,8 +121,8 @@ format_progress() {
 	is("phase apply") {
 		if (npend == 0) print "   nothing pending"
 		if (dry == "yes") print "== dry run: apply() inside a transaction that is rolled back"
-		else if (mode == "migrate") print "== applying: CALL aura_migrate.migrate() (a commit after each migration)"
-		else print "== applying: SELECT * FROM aura_migrate.apply() (one transaction)"
+		else if (mode == "migrate") printf "== applying: CALL aura_migrate.migrate(%s) (a commit after each migration)\n", ooo
+		else printf "== applying: SELECT * FROM aura_migrate.apply(%s) (one transaction)\n", ooo
 		next
 	}
 	is("SET|") { printf "   set %s = %s\n", $2, $3; next }
