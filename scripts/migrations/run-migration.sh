@@ -329,9 +329,6 @@ case "$status" in
 		say "== refused by the engine (above); nothing was applied"
 		v=$(sed -n 's/.*migration \([0-9]\{11,14\}\) is already applied and cannot be changed.*/\1/p' "$WORK/raw" | head -n 1)
 		[ -z "$v" ] || say "   its file was edited after it was applied: restore it, or accept the edit with run-migration.sh $ENV repair $v"
-		if grep -q 'is older than the newest applied migration' "$WORK/raw"; then
-			say "   a teammate's older migration: if it does not depend on what the later ones did, run again with --out-of-order; otherwise give it a later version"
-		fi
 		;;
 	*)
 		if ! grep -qxF "${TAG}phase apply" "$WORK/raw"; then

@@ -222,7 +222,7 @@ check "older version in staging: exit 4" 4 "$rc"
 has "older version in staging: names both" "$WORK/ooo1.out" "pending migration 20240620000000 is older than the newest applied migration 20240701090000"
 hasnt "older version in staging: not shown as a failed statement" "$WORK/ooo1.out" "failed at statement"
 has "older version in staging: shown as refused" "$WORK/ooo1.out" "== refused by the engine (above); nothing was applied"
-has "older version in staging: names --out-of-order" "$WORK/ooo1.out" "run again with --out-of-order"
+has "older version in staging: names --out-of-order" "$WORK/ooo1.out" "run-migration.sh: --out-of-order"
 run "$WORK/ooo2.out" "$PRP" psql staging report
 check "report: exit 0" 0 "$rc"
 has "report shows the refused run" "$WORK/ooo2.out" "refused in its pre-checks, nothing applied"
