@@ -135,6 +135,7 @@ cmd_reset() {
 		# seed's error, and the transaction (reset() too) was rolled back
 		if [ "$st" -eq "$EXIT_REFUSED" ] && grep -qxF "== seed $(basename "$seed")" "$WORK/out"; then
 			say "== the seed failed (above): reset() and the seed were rolled back, the database is as it was"
+			RESULT="the seed failed"
 			st=$EXIT_FAILED
 		fi
 		return "$st"
@@ -275,10 +276,11 @@ run_command() {
 	say "# started:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	say "# database:    $DB_DESC, aura_migrate.environment = $DB_ENV"
 	say "# log:         $LOG_FILE"
+	RESULT=""
 	"cmd_$CMD" "$@"
 	st=$?
 	res=(success "a migration failed" "error-level findings" "database unreachable" refused)
-	say "# result:      ${res[$st]}"
+	say "# result:      ${RESULT:-${res[$st]}}"
 	say "# finished:    $(date -u +%Y-%m-%dT%H:%M:%SZ), exit status $st"
 	return "$st"
 }

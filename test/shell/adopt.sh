@@ -282,6 +282,9 @@ run "$WORK/lp4.out" "$PRL" loop reset
 check "reset with the seed: exit 0" 0 "$rc"
 has "reset names the seed" "$WORK/lp4.out" "supabase/migrations/../seed.sql"
 check "the seed ran" "Seed team" "$(sql loop "SELECT name FROM public.teams")"
+run "$WORK/lp4b.out" "$PRL" loop reset
+check "reset again (the seed runs twice): exit 0" 0 "$rc"
+check "the seed ran once more, on the new tables" "Seed team" "$(sql loop "SELECT string_agg(name, ',') FROM public.teams")"
 run "$WORK/lp5.out" "$PRL" loop rollback
 check "rollback without down SQL: exit 4" 4 "$rc"
 printf 'drop view public.team_directory;\nalter table public.profiles drop column bio;\n' \

@@ -227,6 +227,7 @@ run "$WORK/s3.out" "$PRD" seed reset
 check "a seed that fails: exit 1" 1 "$rc"
 has "a seed that fails: its error" "$WORK/s3.out" 'relation "app.nowhere" does not exist'
 has "a seed that fails: says what became of the reset" "$WORK/s3.out" "the seed failed (above): reset() and the seed were rolled back"
+has "a seed that fails: the result says the seed" "$WORK/s3.out" "# result:      the seed failed"
 check "a seed that fails: the database is as it was (the rows, the history)" "2:from SEED_FILE|$before" \
 	"$(sql seed "SELECT (SELECT string_agg(id || ':' || name, ',') FROM app.widgets) || '|' || (SELECT max(run_id) FROM aura_migrate.history)")"
 cp "$PRD/env.conf.orig" "$PRD/env.conf"
