@@ -14,7 +14,8 @@
 #   - baseline of a database psql built: exit 0, everything applied, a new
 #     file then applies; missing objects: exit 4, --force: 0;
 #   - an applied file edited: the run is refused (exit 4) and names repair;
-#     repair VERSION accepts it (exit 0) and the next run is clean;
+#     repair VERSION accepts it (exit 0) and the next run is clean; the
+#     registry edited by hand: status exits 1, the next run restores the file;
 #   - a pending migration whose file is gone: exit 4 listing it; --prune
 #     unregisters it and goes on; baseline refuses it too, and --prune there;
 #   - an older version in staging: exit 4, report shows the refused run;
@@ -175,6 +176,13 @@ run "$WORK/rep3.out" "$PRP" psql development
 check "after the repair the run is clean: exit 0" 0 "$rc"
 run "$WORK/rep4.out" "$PRP" psql repair 20240701090000
 check "repair of a migration that has not drifted: exit 4" 4 "$rc"
+sql psql "UPDATE aura_migrate.migration SET up_sql = up_sql || E'\n-- by hand', checksum = aura_migrate.checksum(up_sql || E'\n-- by hand') WHERE version = '20240502120000'" >/dev/null
+run "$WORK/rep5.out" "$PRP" psql status
+check "the registry edited by hand: status exits 1" 1 "$rc"
+has "the registry edited by hand: status says drifted" "$WORK/rep5.out" "| drifted |"
+run "$WORK/rep6.out" "$PRP" psql development
+check "the registry edited by hand: the next run exits 0" 0 "$rc"
+has "the registry edited by hand: the file's SQL is restored" "$WORK/rep6.out" "restored   20240502120000_projects.sql"
 
 echo "== a pending migration whose file is gone"
 printf 'select 1;\n' >"$WORK/sb/migrations/20240702000000_tmp.sql"
