@@ -22,7 +22,11 @@
 #     fails is exit 1 and takes reset() back with it (the database as it
 #     was); an unreadable SEED_FILE is exit 4; no seed file is said so;
 #     reset in production is exit 4;
-#   - repair of a pending migration is refused (exit 4).
+#   - repair of a pending migration is refused (exit 4);
+#   - a run the engine refuses in its pre-checks (a Requires that does not
+#     exist, a Depends on another environment's migration), in development and production, is
+#     exit 4, shown as refused and never as a failed statement, and report
+#     lists it.
 #
 # Environment: standard PG* variables (run it under pg_virtualenv).  Prints
 # "N passed, M failed"; exits non-zero on failure.  KEEP_WORK=1 keeps the
@@ -81,9 +85,11 @@ run() {
 	rc=$?
 }
 
-# header VERSION NAME: the template header of an 11-digit migration file
+# header VERSION NAME [LINE]: the template header of an 11-digit migration
+# file, and LINE (another header line) when given
 header() {
 	printf -- '-- Migration: %s_%s.sql\n-- Description: test migration %s\n-- Author: test\n-- Created: 2024-05-01\n' "$1" "$2" "$2"
+	[ -z "${3:-}" ] || printf -- '%s\n' "$3"
 }
 
 # a small project of both schemes, in schema app (outside the row level
@@ -198,6 +204,43 @@ run "$WORK/r2.out" "$PRS" mix repair 20240102093000
 check "repair of a pending migration: exit 4" 4 "$rc"
 run "$WORK/r3.out" "$PRS" mix development
 check "the rolled-back migrations apply again: exit 0" 0 "$rc"
+
+echo "== refusals in the engine's pre-checks are shown as refused"
+for e in development production; do
+	mkdb "pre_$e" "$e"
+	mkdir -p "$WORK/pre_$e/m"
+	{
+		header 20240201001 needs_schema
+		printf -- '-- Requires: schema nowhere\ncreate table nowhere.t (id int primary key);\n'
+	} >"$WORK/pre_$e/m/20240201001_needs_schema.sql"
+	PRE=$(project "pre_$e" m)
+	run "$WORK/pre_$e.out" "$PRE" "pre_$e" "$e"
+	check "$e, a Requires that does not exist: exit 4" 4 "$rc"
+	has "$e, a Requires that does not exist: the engine's reason" "$WORK/pre_$e.out" "requires schema nowhere, which does not exist"
+	has "$e, a Requires that does not exist: shown as refused" "$WORK/pre_$e.out" "== refused by the engine (above); nothing was applied"
+	hasnt "$e, a Requires that does not exist: not shown as a failed statement" "$WORK/pre_$e.out" "failed at statement"
+	hasnt "$e, a Requires that does not exist: not shown as a failure" "$WORK/pre_$e.out" "== failed"
+	run "$WORK/pre_${e}_r.out" "$PRE" "pre_$e" report
+	has "$e: report lists the refused run" "$WORK/pre_${e}_r.out" "refused in its pre-checks, nothing applied"
+	# a dependency registered, but for another environment: never applied here
+	other=staging
+	[ "$e" = development ] || other=development
+	{
+		header 20240131001 elsewhere "-- Environments: $other"
+		printf 'create schema app0;\n'
+	} >"$WORK/pre_$e/m/20240131001_elsewhere.sql"
+	{
+		header 20240201001 needs_schema "-- Depends: 20240131001"
+		printf 'create schema app;\n'
+	} >"$WORK/pre_$e/m/20240201001_needs_schema.sql"
+	sql "pre_$e" "SELECT aura_migrate.unregister('20240201001')" >/dev/null
+	run "$WORK/pre_${e}_d.out" "$PRE" "pre_$e" "$e"
+	check "$e, a Depends on a migration of another environment: exit 4" 4 "$rc"
+	has "$e, a Depends on another environment's: the engine's reason" "$WORK/pre_${e}_d.out" "depends on migration 20240131001, which is not applied"
+	has "$e, a Depends on another environment's: shown as refused" "$WORK/pre_${e}_d.out" "== refused by the engine (above); nothing was applied"
+	hasnt "$e, a Depends on another environment's: not shown as a failed statement" "$WORK/pre_${e}_d.out" "failed at statement"
+	check "$e: nothing applied" 0 "$(sql "pre_$e" "SELECT count(*) FROM aura_migrate.history")"
+done
 
 echo "== reset and its seed"
 # db/seed.sql is the default beside a folder that is not supabase/migrations
