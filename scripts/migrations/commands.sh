@@ -227,7 +227,13 @@ cmd_import() {
 	for x in "$dir"/*.sql; do
 		[ -e "$x" ] || continue
 		b=$(basename "$x")
-		case "$b" in *.down.sql) continue ;; esac
+		case "$b" in
+			*.down.sql)
+				# as a run: a down file needs its up file
+				[ -f "${x%.down.sql}.sql" ] || bad+=("$b (a down file without its up file)")
+				continue
+				;;
+		esac
 		v=$(version_of "$b")
 		if [ -z "$v" ]; then
 			bad+=("$b")

@@ -180,11 +180,13 @@ for b in create_profiles.sql 20240101_short.sql 2024010100000_thirteen.sql 20240
 	printf 'select 1;\n' >"$WORK/bad/$b"
 done
 printf 'not a migration\n' >"$WORK/bad/README.md"
+printf 'select 1;\n' >"$WORK/bad/20240105000000_orphan.down.sql"
 run "$WORK/b1.out" "$PRS" bad import "$WORK/bad"
 check "malformed names among good ones: exit 4" 4 "$rc"
 for b in create_profiles.sql 20240101_short.sql 2024010100000_thirteen.sql 20240101000000-dash.sql 202401010000000_fifteen.sql; do
 	has "malformed name listed: $b" "$WORK/b1.out" "   $b"
 done
+has "a down file without its up file listed" "$WORK/b1.out" "20240105000000_orphan.down.sql (a down file without its up file)"
 hasnt "a file that is not .sql is left alone" "$WORK/b1.out" "README.md"
 check "malformed names: nothing registered" 0 "$(sql bad "SELECT count(*) FROM aura_migrate.migration")"
 mkdir -p "$WORK/nohdr"
