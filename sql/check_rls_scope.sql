@@ -110,4 +110,32 @@ SELECT severity, code, object FROM aura_migrate.check_rls('{scope_app}', false)
  WHERE severity = 'error' ORDER BY code, object;
 ROLLBACK;
 
+
+-- an owner column known by its DEFAULT auth.uid(), with neither the name
+-- user_id nor a foreign key to the users (a review: not seen as per-user,
+-- so a policy that lets every signed-in user read every note passed)
+CREATE TABLE scope_app.notes (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	owner_id uuid NOT NULL DEFAULT auth.uid(),
+	body text
+);
+CREATE INDEX ON scope_app.notes (owner_id);
+ALTER TABLE scope_app.notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON scope_app.notes TO authenticated;
+CREATE POLICY "Signed in reads notes" ON scope_app.notes FOR SELECT TO authenticated
+	USING (owner_id IS NOT NULL);
+SELECT severity, code, object FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE severity = 'error' ORDER BY code, object;
+ALTER POLICY "Signed in reads notes" ON scope_app.notes USING (owner_id = (SELECT auth.uid()));
+SELECT severity, code, object FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE severity = 'error' ORDER BY code, object;
+
+-- an API role that bypasses row level security is a structural error (a
+-- review: only the probes saw it, and production runs no probes)
+BEGIN;
+ALTER ROLE authenticated BYPASSRLS;
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE code = 'api_role_bypasses_rls';
+ROLLBACK;
+
 DROP SCHEMA scope_app CASCADE;

@@ -23,6 +23,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -38,6 +39,7 @@
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/regproc.h"
 #include "utils/memutils.h"
 #include "utils/varlena.h"
@@ -61,6 +63,7 @@ static void check_owner_commands(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableI
 static void check_multiple_permissive(AmRlsRun *run, AmRlsTableInfo *t);
 static char *policy_object(AmRlsTableInfo *t, AmRlsPolicyInfo *p);
 static bool ties_to_caller(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *e);
+static void check_api_roles(AmRlsRun *run);
 
 /*
  * am_rls_collect
@@ -118,6 +121,7 @@ am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
 	read_auth_funcs(&fns);
 	byoid = read_tables(run, schemas, &tables);
 	read_policies(run, schemas, byoid);
+	check_api_roles(run);
 	foreach(lc, tables)
 		check_table(run, &fns, (AmRlsTableInfo *) lfirst(lc));
 	am_rls_check_views(run, schemas);
@@ -299,7 +303,18 @@ static const char *const tables_sql =
 	"             WHERE k.conrelid = c.oid AND k.contype = 'f'"
 	"               AND k.conkey = ARRAY[a.attnum]"
 	"               AND rc.relname = 'users' AND ra.attname = 'id'"
-	"               AND (rn.nspname = 'auth' OR rn.nspname = ANY ($1))))) oc ON true"
+	"               AND (rn.nspname = 'auth' OR rn.nspname = ANY ($1)))"
+	/* owner_id uuid DEFAULT auth.uid(): the row is the caller's by default */
+	"          OR EXISTS ("
+	"            SELECT 1 FROM pg_catalog.pg_attrdef ad"
+	"              JOIN pg_catalog.pg_depend dp"
+	"                ON dp.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass"
+	"               AND dp.objid = ad.oid"
+	"               AND dp.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
+	"              JOIN pg_catalog.pg_proc pr ON pr.oid = dp.refobjid"
+	"              JOIN pg_catalog.pg_namespace pn ON pn.oid = pr.pronamespace"
+	"             WHERE ad.adrelid = c.oid AND ad.adnum = a.attnum"
+	"               AND pr.proname = 'uid' AND pn.nspname = 'auth'))) oc ON true"
 	" WHERE n.nspname = ANY ($1) AND c.relkind IN ('r', 'p')"
 	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
 	"                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
@@ -458,6 +473,48 @@ read_policies(AmRlsRun *run, Datum schemas, HTAB *byoid)
 		e->table->policies = lappend(e->table->policies, p);
 	}
 	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * check_api_roles
+ *		anon and authenticated, the roles the API acts as, must be subject
+ *		to row level security: a superuser or BYPASSRLS API role (ALTER ROLE
+ *		authenticated BYPASSRLS) reads every row of every table, whatever
+ *		the policies say.  Read from the catalog, so the structural checks
+ *		(production's) see it, not only the probes.  (service_role is left
+ *		out: on Supabase it bypasses row level security by design.)
+ */
+static void
+check_api_roles(AmRlsRun *run)
+{
+	Oid			roles[2] = {run->anon, run->authenticated};
+	int			i;
+
+	for (i = 0; i < 2; i++)
+	{
+		HeapTuple	tup;
+		Form_pg_authid a;
+		char	   *name;
+
+		if (!OidIsValid(roles[i]))
+			continue;
+		tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(roles[i]));
+		if (!HeapTupleIsValid(tup))
+			continue;
+		a = (Form_pg_authid) GETSTRUCT(tup);
+		name = pstrdup(NameStr(a->rolname));
+		if (a->rolsuper)
+			am_rls_add_finding(run, "error", "api_role_bypasses_rls", name,
+							   psprintf("ALTER ROLE %s NOSUPERUSER;", quote_identifier(name)),
+							   "API role \"%s\" is a superuser: row level security does not apply to it",
+							   name);
+		else if (a->rolbypassrls)
+			am_rls_add_finding(run, "error", "api_role_bypasses_rls", name,
+							   psprintf("ALTER ROLE %s NOBYPASSRLS;", quote_identifier(name)),
+							   "API role \"%s\" has BYPASSRLS: row level security does not apply to it",
+							   name);
+		ReleaseSysCache(tup);
+	}
 }
 
 /*
