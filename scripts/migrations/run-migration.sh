@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
 # scripts/migrations/run-migration.sh ENV [FILE] [--dry-run] [--force-env] [--prune] [--out-of-order]
-# scripts/migrations/run-migration.sh [ENV] COMMAND [ARG] [--force] [--force-env]
+# scripts/migrations/run-migration.sh [ENV] COMMAND [ARG] [--force] [--prune] [--force-env]
 #     COMMAND: status, rollback [TARGET], reset, verify, report [RUN_ID],
 #              baseline VERSION, repair VERSION, import DIR   (commands.sh)
 # scripts/migrations/run-migration.sh new NAME [DESCRIPTION]   (new-migration.sh)
@@ -22,11 +22,13 @@ PROG=run-migration.sh
 usage() {
 	cat <<'EOF'
 usage: run-migration.sh ENV [FILE] [--dry-run] [--force-env] [--prune] [--out-of-order]
-       run-migration.sh [ENV] COMMAND [ARG] [--force] [--force-env]
+       run-migration.sh [ENV] COMMAND [ARG] [--force] [--prune] [--force-env]
+       run-migration.sh COMMAND ENV [ARG] ...
        run-migration.sh new NAME [DESCRIPTION]
 
   ENV             development | staging | production (settings: scripts/migrations/environments.conf);
-                  before a COMMAND it may be left out: the database's aura_migrate.environment
+                  a run needs it first; a COMMAND takes it just before or just after its name, or without it
+                  the database's aura_migrate.environment chooses the settings
   FILE            apply only up to this migration: a file name, a path, or its version
                   (YYYYMMDDNNN, or YYYYMMDDHHMMSS as the Supabase CLI names migrations)
   --dry-run       register and apply inside one transaction that is always rolled back
@@ -35,18 +37,24 @@ usage: run-migration.sh ENV [FILE] [--dry-run] [--force-env] [--prune] [--out-of
   --out-of-order  apply a pending migration older than the newest applied one outside development
   new NAME        create a migration file from the template (new-migration.sh)
 
-Commands (the engine's functions of the same names; see scripts/migrations/README.md):
-  status            every migration and its state           (1 when one failed or drifted)
-  rollback [TARGET] development: take back the last applied, or everything after TARGET
-  reset             development: take everything back, apply it again, run the seed file
-  verify            the applied migrations against the live schema (2 on an error finding)
-  report [RUN_ID]   the last run, or RUN_ID
-  baseline VERSION  record the migrations up to VERSION as applied, after checking their objects
-  repair VERSION    accept the file's (or the registry's) SQL of a drifted applied migration
-  import DIR        register every migration file of DIR (a supabase/migrations folder)
-  --force           baseline despite missing objects; repair in production
-  --prune           (baseline) unregister pending user migrations whose files are gone first
-An option a command does not take is refused (exit 4).
+Commands (the engine's functions of the same names; see scripts/migrations/README.md),
+with their exit statuses besides 3 (unreachable) and 4 (usage, environment, refused):
+  status              every migration and its state                   0; 1 one failed or drifted
+  rollback [TARGET]   development: take back the last applied, or     0; 1 a down SQL failed
+                      everything applied after TARGET
+  reset               development: take everything back, apply it     0; 1 a migration or the seed
+                      again, run the seed file (one transaction)         failed (all rolled back)
+  verify              the applied migrations against the live schema  0; 2 an error-level finding
+  report [RUN_ID]     the last run, or RUN_ID                         0
+  baseline VERSION    record the migrations up to VERSION as applied  0; 4 objects missing (listed),
+    [--force]         without running them, after checking their        a later one applied, files
+    [--prune]         objects (--force: despite missing ones)           gone (--prune unregisters)
+  repair VERSION      accept the file's (or the registry's) SQL of a  0; 4 not applied, not drifted,
+    [--force]         drifted applied migration (--force: production)   production without --force
+  import DIR          register every migration file of DIR (a         0, also "nothing new"; 4 a
+                      supabase/migrations folder), one transaction      malformed name (all listed)
+  TARGET and VERSION: a version or a migration file name.  An option a command does
+  not take is refused (exit 4).
 
 Connection: DATABASE_URL, or PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, ...
 Exit status: 0 ok, 1 migration failed, 2 error-level findings, 3 database unreachable,

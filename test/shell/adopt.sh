@@ -238,6 +238,9 @@ rid=$(sql psql "SELECT max(run_id) FROM aura_migrate.log WHERE event = 'refused'
 run "$WORK/ooo2b.out" "$PRP" psql staging report "$rid"
 check "report RUN_ID: exit 0" 0 "$rc"
 has "report RUN_ID: that run" "$WORK/ooo2b.out" "run $rid "
+run "$WORK/ooo2c.out" "$PRP" psql report staging "$rid"
+check "report with ENV right after the command, then RUN_ID: exit 0" 0 "$rc"
+has "report ENV RUN_ID: that run" "$WORK/ooo2c.out" "run $rid "
 run "$WORK/ooo3.out" "$PRP" psql staging --out-of-order
 check "--out-of-order: exit 0" 0 "$rc"
 check "--out-of-order: applied" applied "$(sql psql "SELECT state FROM aura_migrate.status() WHERE version = '20240620000000'")"

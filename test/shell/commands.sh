@@ -110,6 +110,9 @@ cp -r "$WORK/simple" "$WORK/simple.orig"
 
 echo "== usage: bad input is refused (exit 4) before anything happens"
 mkdb use
+run "$WORK/uh.out" "$PRS" use --help
+check "--help: exit 0" 0 "$rc"
+has "--help: each command with its exit statuses" "$WORK/uh.out" "0; 2 an error-level finding"
 run "$WORK/u0.out" "$PRS" use
 check "no argument: exit 4" 4 "$rc"
 has "no argument: the usage" "$WORK/u0.out" "usage: run-migration.sh ENV"
