@@ -22,7 +22,9 @@
 #     fails is exit 1 and takes reset() back with it (the database as it
 #     was); an unreadable SEED_FILE is exit 4; no seed file is said so;
 #     reset in production is exit 4;
-#   - repair of a pending migration is refused (exit 4);
+#   - repair of a pending migration is refused (exit 4); in production repair
+#     needs --force (exit 4 without, nothing logged; 0 with, and the file's
+#     checksum becomes the applied one);
 #   - a run the engine refuses in its pre-checks (a Requires that does not
 #     exist, a Depends on another environment's migration), in development and production, is
 #     exit 4, shown as refused and never as a failed statement, and report
@@ -296,5 +298,20 @@ run "$WORK/s7.out" "$PRD" prodreset reset
 check "reset in production: exit 4" 4 "$rc"
 has "reset in production: the engine refuses it" "$WORK/s7.out" "development"
 check "reset in production: nothing taken back" 3 "$(sql prodreset "SELECT count(*) FROM aura_migrate.status() WHERE state = 'applied'")"
+
+echo "== repair in production needs --force"
+printf '\n-- a comment added after it was applied\n' >>"$PRD/db/migrations/20240102093000_widget_colour.sql"
+run "$WORK/p1.out" "$PRD" prodreset production
+check "production, an applied file edited: the run exits 4" 4 "$rc"
+has "production, an applied file edited: names repair" "$WORK/p1.out" "repair 20240102093000"
+run "$WORK/p2.out" "$PRD" prodreset repair 20240102093000_widget_colour.sql
+check "production, repair without --force: exit 4" 4 "$rc"
+check "production, repair without --force: nothing logged" 0 "$(sql prodreset "SELECT count(*) FROM aura_migrate.log WHERE event = 'repaired'")"
+run "$WORK/p3.out" "$PRD" prodreset repair 20240102093000 --force
+check "production, repair --force: exit 0" 0 "$rc"
+check "production, repair --force: the file's checksum is the applied one" "$(sha256sum "$PRD/db/migrations/20240102093000_widget_colour.sql" | cut -c1-64)" \
+	"$(sql prodreset "SELECT checksum FROM aura_migrate.history WHERE version = '20240102093000'")"
+run "$WORK/p4.out" "$PRD" prodreset production
+check "production, after the repair the run exits 0" 0 "$rc"
 
 finish
