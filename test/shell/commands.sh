@@ -38,7 +38,6 @@ set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUN="$ROOT/scripts/migrations/run-migration.sh"
-FIX="$ROOT/test/fixtures/supabase_project/supabase"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/am_commands.XXXXXX")
 export AURA_LOG_DIR="$WORK/logs"
 P="am_cmd_$$"
