@@ -12,6 +12,7 @@
 #     scripts.sh          run-migration.sh and validate-rls.sh: quoting, dry run, privacy, exit codes
 #     adopt.sh            import, baseline, repair, prune, out-of-order, status/verify/report/rollback/reset
 #     commands.sh         run-migration.sh's commands: each bad input and its exit status, import of mixed folders, reset's seed
+#     starters.sh         each Supabase-shaped fixture folder: psql vs import (pg_dump), baseline, verify, a new migration
 #
 # ROUNDS (default 10) is passed to concurrency.sh.  Sums the "N passed, M failed"
 # lines of the tests; a test that exits non-zero without reporting a failure,
@@ -28,7 +29,7 @@ trap 'rm -f "$OUT"' EXIT
 total_pass=0
 total_fail=0
 summary=""
-for t in durable_failure activity notx_worker locks dump_restore concurrency scripts adopt commands; do
+for t in durable_failure activity notx_worker locks dump_restore concurrency scripts adopt commands starters; do
 	echo "=== $t.sh"
 	start=$(date +%s)
 	bash "$DIR/$t.sh" 2>&1 | tee "$OUT"
