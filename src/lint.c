@@ -487,15 +487,34 @@ lint_create_table(LintState *ls, CreateStmt *cs)
 	}
 }
 
+/* A foreign key's first column, as its statement names it. */
+typedef struct FkRef
+{
+	int			stmtidx;
+	RangeVar   *rel;
+	char	   *column;
+} FkRef;
+
+static List *
+fk_ref(List *fks, RangeVar *rel, const char *column, int stmtidx)
+{
+	FkRef	   *f = palloc(sizeof(FkRef));
+
+	f->stmtidx = stmtidx;
+	f->rel = rel;
+	f->column = pstrdup(column);
+	return lappend(fks, f);
+}
+
 /*
- * foreign_keys
- *		Append "schema.table.column|location" for every foreign key's first
- *		column declared by a CREATE TABLE or ALTER TABLE ... ADD CONSTRAINT.
+ * foreign_keys_of
+ *		Append an FkRef for every foreign key's first column declared by a
+ *		CREATE TABLE or ALTER TABLE ... ADD CONSTRAINT.  Names are kept as
+ *		names: "Cycle Notes" or "v1.notes" are never parsed again.
  */
 static List *
 foreign_keys_of(List *fks, RangeVar *rel, Node *elt, int stmtidx)
 {
-	char	   *key = qualified(rel);
 	ListCell   *lc;
 
 	if (IsA(elt, ColumnDef))
@@ -505,13 +524,12 @@ foreign_keys_of(List *fks, RangeVar *rel, Node *elt, int stmtidx)
 			Constraint *c = lfirst_node(Constraint, lc);
 
 			if (c->contype == CONSTR_FOREIGN)
-				fks = lappend(fks, psprintf("%d|%s.%s", stmtidx, key, ((ColumnDef *) elt)->colname));
+				fks = fk_ref(fks, rel, ((ColumnDef *) elt)->colname, stmtidx);
 		}
 	}
 	else if (IsA(elt, Constraint) && ((Constraint *) elt)->contype == CONSTR_FOREIGN &&
 			 ((Constraint *) elt)->fk_attrs != NIL)
-		fks = lappend(fks, psprintf("%d|%s.%s", stmtidx, key,
-									strVal(linitial(((Constraint *) elt)->fk_attrs))));
+		fks = fk_ref(fks, rel, strVal(linitial(((Constraint *) elt)->fk_attrs)), stmtidx);
 	return fks;
 }
 
@@ -837,8 +855,7 @@ lint_created_tables(LintState *ls)
 
 /*
  * lint_foreign_keys
- *		Foreign keys ("stmt|schema.table.column") whose column no index of
- *		the migration leads with.
+ *		Foreign keys whose column no index of the migration leads with.
  */
 static void
 lint_foreign_keys(LintState *ls, List *fks)
@@ -847,22 +864,14 @@ lint_foreign_keys(LintState *ls, List *fks)
 
 	foreach(lc, fks)
 	{
-		char	   *entry = lfirst(lc);
-		char	   *bar = strchr(entry, '|');
-		char	   *key = bar + 1;
-		char	   *dot;
-		RangeVar   *rv;
+		FkRef	   *f = lfirst(lc);
 
-		*bar = '\0';
-		if (nameset_has(ls->indexed, key))
+		if (nameset_has(ls->indexed, psprintf("%s.%s", qualified(f->rel), f->column)))
 			continue;
-		ls->cur = pg_strtoint32(entry);
-		dot = strrchr(key, '.');
-		*dot = '\0';
-		rv = makeRangeVarFromNameList(am_string_to_qualified_name_list(key));
-		add_finding(ls, "warning", "foreign_key_without_index", quoted(rv),
+		ls->cur = f->stmtidx;
+		add_finding(ls, "warning", "foreign_key_without_index", quoted(f->rel),
 					psprintf("foreign key column %s has no index leading with it",
-							 quote_identifier(dot + 1)),
+							 quote_identifier(f->column)),
 					pstrdup("Index the referencing column: deletes and updates of the referenced row otherwise scan the whole table."),
 					-1);
 	}
