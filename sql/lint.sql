@@ -160,3 +160,17 @@ $$, '{}') WHERE code = 'foreign_key_without_index';
 SELECT aura_migrate.register('20991231001', 'quoted_names',
 	'CREATE TABLE "Cycle Notes" (id int PRIMARY KEY, user_id uuid REFERENCES auth.users (id));');
 DELETE FROM aura_migrate.migration WHERE version = '20991231001';
+
+-- a foreign key added to a live table that already has an index leading
+-- with the column is fine (a review: reported all the same)
+CREATE TABLE lt_fk_live (id int PRIMARY KEY, user_id uuid);
+CREATE INDEX lt_fk_live_user_idx ON lt_fk_live (user_id, id);
+SELECT count(*) AS reported FROM aura_migrate.lint(
+	'ALTER TABLE lt_fk_live ADD CONSTRAINT lt_fk_live_user_fk FOREIGN KEY (user_id) REFERENCES auth.users (id);')
+ WHERE code = 'foreign_key_without_index';
+DROP INDEX lt_fk_live_user_idx;
+CREATE INDEX lt_fk_live_user_idx ON lt_fk_live (id, user_id);
+SELECT count(*) AS reported FROM aura_migrate.lint(
+	'ALTER TABLE lt_fk_live ADD CONSTRAINT lt_fk_live_user_fk FOREIGN KEY (user_id) REFERENCES auth.users (id);')
+ WHERE code = 'foreign_key_without_index';
+DROP TABLE lt_fk_live;

@@ -25,8 +25,13 @@
 
 #include <ctype.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "fmgr.h"
@@ -37,7 +42,10 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/tuplestore.h"
@@ -854,8 +862,51 @@ lint_created_tables(LintState *ls)
 }
 
 /*
+ * live_index_leads_with
+ *		Whether the table exists already and one of its valid indexes has
+ *		column as its first key column.  The only catalog lint() reads: a
+ *		foreign key added to a live table that has its index is fine.
+ */
+static bool
+live_index_leads_with(RangeVar *rel, const char *column)
+{
+	Oid			relid = InvalidOid;
+	AttrNumber	attnum;
+	Relation	pg_index;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		found = false;
+
+	if (rel->schemaname == NULL || OidIsValid(get_namespace_oid(rel->schemaname, true)))
+		relid = RangeVarGetRelid(rel, NoLock, true);
+	if (!OidIsValid(relid))
+		return false;
+	attnum = get_attnum(relid, column);
+	if (attnum == InvalidAttrNumber)
+		return false;
+
+	/* pg_index is readable by everyone, as lint() is callable by anyone */
+	pg_index = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_index ix = (Form_pg_index) GETSTRUCT(tup);
+
+		found = ix->indisvalid && ix->indnkeyatts > 0 && ix->indkey.values[0] == attnum &&
+			heap_attisnull(tup, Anum_pg_index_indpred, NULL);
+	}
+	systable_endscan(scan);
+	table_close(pg_index, AccessShareLock);
+	return found;
+}
+
+/*
  * lint_foreign_keys
- *		Foreign keys whose column no index of the migration leads with.
+ *		Foreign keys whose column no index leads with: none of the
+ *		migration's, and, on a table that exists, none of its own.
  */
 static void
 lint_foreign_keys(LintState *ls, List *fks)
@@ -866,7 +917,8 @@ lint_foreign_keys(LintState *ls, List *fks)
 	{
 		FkRef	   *f = lfirst(lc);
 
-		if (nameset_has(ls->indexed, psprintf("%s.%s", qualified(f->rel), f->column)))
+		if (nameset_has(ls->indexed, psprintf("%s.%s", qualified(f->rel), f->column)) ||
+			live_index_leads_with(f->rel, f->column))
 			continue;
 		ls->cur = f->stmtidx;
 		add_finding(ls, "warning", "foreign_key_without_index", quoted(f->rel),
