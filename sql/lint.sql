@@ -147,3 +147,30 @@ DROP TABLE lt_open;
 DELETE FROM aura_migrate.migration;
 DELETE FROM aura_migrate.history;
 DELETE FROM aura_migrate.log;
+
+-- quoted names are names: not parsed again, reported as PostgreSQL quotes
+-- them (a review: "Cycle Notes" with a foreign key made register() fail
+-- with "invalid name syntax"; "v1.notes" and "CycleNotes" came back unquoted
+-- or down-cased)
+SELECT severity, code, object, message FROM aura_migrate.lint($$
+CREATE TABLE "Cycle Notes" (id int PRIMARY KEY, user_id uuid REFERENCES auth.users (id));
+CREATE TABLE "v1.notes" (id int PRIMARY KEY, "Owner Id" uuid REFERENCES auth.users (id));
+CREATE TABLE "My App"."CycleNotes" (id int PRIMARY KEY, user_id uuid REFERENCES auth.users (id));
+$$, '{}') WHERE code = 'foreign_key_without_index';
+SELECT aura_migrate.register('20991231001', 'quoted_names',
+	'CREATE TABLE "Cycle Notes" (id int PRIMARY KEY, user_id uuid REFERENCES auth.users (id));');
+DELETE FROM aura_migrate.migration WHERE version = '20991231001';
+
+-- a foreign key added to a live table that already has an index leading
+-- with the column is fine (a review: reported all the same)
+CREATE TABLE lt_fk_live (id int PRIMARY KEY, user_id uuid);
+CREATE INDEX lt_fk_live_user_idx ON lt_fk_live (user_id, id);
+SELECT count(*) AS reported FROM aura_migrate.lint(
+	'ALTER TABLE lt_fk_live ADD CONSTRAINT lt_fk_live_user_fk FOREIGN KEY (user_id) REFERENCES auth.users (id);')
+ WHERE code = 'foreign_key_without_index';
+DROP INDEX lt_fk_live_user_idx;
+CREATE INDEX lt_fk_live_user_idx ON lt_fk_live (id, user_id);
+SELECT count(*) AS reported FROM aura_migrate.lint(
+	'ALTER TABLE lt_fk_live ADD CONSTRAINT lt_fk_live_user_fk FOREIGN KEY (user_id) REFERENCES auth.users (id);')
+ WHERE code = 'foreign_key_without_index';
+DROP TABLE lt_fk_live;

@@ -128,15 +128,6 @@ name(List *rangeTable, bool ereport_on_violation) \
 	PortalRun((portal), (count), (isTopLevel), true, (dest), (altdest), (qc))
 #endif
 
-/* a qualified name (list of String) from its text; errors are thrown */
-#if PG_VERSION_NUM >= 160000
-#define am_string_to_qualified_name_list(str) \
-	stringToQualifiedNameList((str), NULL)
-#else
-#define am_string_to_qualified_name_list(str) \
-	stringToQualifiedNameList(str)
-#endif
-
 /* a type's OID from its name as SQL writes it, InvalidOid when unknown */
 #if PG_VERSION_NUM >= 160000
 #include "nodes/miscnodes.h"

@@ -25,8 +25,13 @@
 
 #include <ctype.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "fmgr.h"
@@ -37,7 +42,10 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/tuplestore.h"
@@ -487,15 +495,34 @@ lint_create_table(LintState *ls, CreateStmt *cs)
 	}
 }
 
+/* A foreign key's first column, as its statement names it. */
+typedef struct FkRef
+{
+	int			stmtidx;
+	RangeVar   *rel;
+	char	   *column;
+} FkRef;
+
+static List *
+fk_ref(List *fks, RangeVar *rel, const char *column, int stmtidx)
+{
+	FkRef	   *f = palloc(sizeof(FkRef));
+
+	f->stmtidx = stmtidx;
+	f->rel = rel;
+	f->column = pstrdup(column);
+	return lappend(fks, f);
+}
+
 /*
- * foreign_keys
- *		Append "schema.table.column|location" for every foreign key's first
- *		column declared by a CREATE TABLE or ALTER TABLE ... ADD CONSTRAINT.
+ * foreign_keys_of
+ *		Append an FkRef for every foreign key's first column declared by a
+ *		CREATE TABLE or ALTER TABLE ... ADD CONSTRAINT.  Names are kept as
+ *		names: "Cycle Notes" or "v1.notes" are never parsed again.
  */
 static List *
 foreign_keys_of(List *fks, RangeVar *rel, Node *elt, int stmtidx)
 {
-	char	   *key = qualified(rel);
 	ListCell   *lc;
 
 	if (IsA(elt, ColumnDef))
@@ -505,13 +532,12 @@ foreign_keys_of(List *fks, RangeVar *rel, Node *elt, int stmtidx)
 			Constraint *c = lfirst_node(Constraint, lc);
 
 			if (c->contype == CONSTR_FOREIGN)
-				fks = lappend(fks, psprintf("%d|%s.%s", stmtidx, key, ((ColumnDef *) elt)->colname));
+				fks = fk_ref(fks, rel, ((ColumnDef *) elt)->colname, stmtidx);
 		}
 	}
 	else if (IsA(elt, Constraint) && ((Constraint *) elt)->contype == CONSTR_FOREIGN &&
 			 ((Constraint *) elt)->fk_attrs != NIL)
-		fks = lappend(fks, psprintf("%d|%s.%s", stmtidx, key,
-									strVal(linitial(((Constraint *) elt)->fk_attrs))));
+		fks = fk_ref(fks, rel, strVal(linitial(((Constraint *) elt)->fk_attrs)), stmtidx);
 	return fks;
 }
 
@@ -836,9 +862,51 @@ lint_created_tables(LintState *ls)
 }
 
 /*
+ * live_index_leads_with
+ *		Whether the table exists already and one of its valid indexes has
+ *		column as its first key column.  The only catalog lint() reads: a
+ *		foreign key added to a live table that has its index is fine.
+ */
+static bool
+live_index_leads_with(RangeVar *rel, const char *column)
+{
+	Oid			relid = InvalidOid;
+	AttrNumber	attnum;
+	Relation	pg_index;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		found = false;
+
+	if (rel->schemaname == NULL || OidIsValid(get_namespace_oid(rel->schemaname, true)))
+		relid = RangeVarGetRelid(rel, NoLock, true);
+	if (!OidIsValid(relid))
+		return false;
+	attnum = get_attnum(relid, column);
+	if (attnum == InvalidAttrNumber)
+		return false;
+
+	/* pg_index is readable by everyone, as lint() is callable by anyone */
+	pg_index = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_index ix = (Form_pg_index) GETSTRUCT(tup);
+
+		found = ix->indisvalid && ix->indnkeyatts > 0 && ix->indkey.values[0] == attnum &&
+			heap_attisnull(tup, Anum_pg_index_indpred, NULL);
+	}
+	systable_endscan(scan);
+	table_close(pg_index, AccessShareLock);
+	return found;
+}
+
+/*
  * lint_foreign_keys
- *		Foreign keys ("stmt|schema.table.column") whose column no index of
- *		the migration leads with.
+ *		Foreign keys whose column no index leads with: none of the
+ *		migration's, and, on a table that exists, none of its own.
  */
 static void
 lint_foreign_keys(LintState *ls, List *fks)
@@ -847,22 +915,15 @@ lint_foreign_keys(LintState *ls, List *fks)
 
 	foreach(lc, fks)
 	{
-		char	   *entry = lfirst(lc);
-		char	   *bar = strchr(entry, '|');
-		char	   *key = bar + 1;
-		char	   *dot;
-		RangeVar   *rv;
+		FkRef	   *f = lfirst(lc);
 
-		*bar = '\0';
-		if (nameset_has(ls->indexed, key))
+		if (nameset_has(ls->indexed, psprintf("%s.%s", qualified(f->rel), f->column)) ||
+			live_index_leads_with(f->rel, f->column))
 			continue;
-		ls->cur = pg_strtoint32(entry);
-		dot = strrchr(key, '.');
-		*dot = '\0';
-		rv = makeRangeVarFromNameList(am_string_to_qualified_name_list(key));
-		add_finding(ls, "warning", "foreign_key_without_index", quoted(rv),
+		ls->cur = f->stmtidx;
+		add_finding(ls, "warning", "foreign_key_without_index", quoted(f->rel),
 					psprintf("foreign key column %s has no index leading with it",
-							 quote_identifier(dot + 1)),
+							 quote_identifier(f->column)),
 					pstrdup("Index the referencing column: deletes and updates of the referenced row otherwise scan the whole table."),
 					-1);
 	}
