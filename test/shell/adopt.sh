@@ -23,7 +23,8 @@
 #   - status (0, then 1 after a failure), verify (0, 2 after a policy is
 #     dropped by hand, 0 once acknowledged), report, rollback (0 with a down
 #     file, 4 without), reset with the seed (development 0, staging 4);
-#   - NOTICEs and WARNINGs of a migration are shown in every environment, and
+#   - NOTICEs and WARNINGs of a migration (its own, and the server's for IF
+#     EXISTS) are shown in every environment, with apply() and migrate(), and
 #     a migration's message cannot fake the end of a run (a failure exits 1).
 #
 # Environment: standard PG* variables (run it under pg_virtualenv).  Prints
@@ -321,13 +322,25 @@ for e in development staging production; do
 	mkdir -p "$WORK/n_$e"
 	cat >"$WORK/n_$e/20240801000000_talk.sql" <<'EOF'
 DO $$ BEGIN RAISE NOTICE 'a notice from the migration'; RAISE WARNING 'a warning from the migration'; END $$;
+DROP TABLE IF EXISTS public.never_there;
 EOF
 	PRN=$(project "n_$e" "$WORK/n_$e")
 	run "$WORK/n_$e.out" "$PRN" "n_$e" "$e"
 	check "$e: exit 0" 0 "$rc"
 	has "$e: the NOTICE is shown" "$WORK/n_$e.out" "a notice from the migration"
 	has "$e: the WARNING is shown" "$WORK/n_$e.out" "a warning from the migration"
-	has "$e: and what was applied" "$WORK/n_$e.out" "applied 20240801000000 talk"
+	has "$e: the server's own NOTICE (IF EXISTS) is shown" "$WORK/n_$e.out" "does not exist, skipping"
+	has "$e: and what was applied, after them" "$WORK/n_$e.out" "applied 20240801000000 talk"
+	has "$e: and status()" "$WORK/n_$e.out" "20240801000000  talk  applied"
+	# the same with migrate(), a commit after each migration
+	printf '%s_APPLY_MODE="migrate"\n' "$e" >>"$PRN/env.conf"
+	sed 's/from the migration/from the migrate() run/g' "$WORK/n_$e/20240801000000_talk.sql" \
+		>"$WORK/n_$e/20240802000000_talk_more.sql"
+	run "$WORK/n_${e}_m.out" "$PRN" "n_$e" "$e"
+	check "$e, migrate(): exit 0" 0 "$rc"
+	has "$e, migrate(): the NOTICE is shown" "$WORK/n_${e}_m.out" "a notice from the migrate() run"
+	has "$e, migrate(): the WARNING is shown" "$WORK/n_${e}_m.out" "a warning from the migrate() run"
+	has "$e, migrate(): and what was applied" "$WORK/n_${e}_m.out" "applied migration 20240802000000"
 done
 
 finish
