@@ -168,7 +168,12 @@ AS $$
 	SELECT CASE
 		WHEN $1 IN ('index_blocks_writes', 'drop_table', 'drop_column', 'alter_column_type',
 					'volatile_default_rewrite', 'add_column_not_null_without_default',
-					'needs_no_transaction', 'transaction_control', 'transaction_wrapper')
+					'needs_no_transaction', 'transaction_control', 'transaction_wrapper',
+					'generated_column_rewrite', 'constraint_validates',
+					'validate_in_same_migration', 'constraint_builds_index', 'set_not_null',
+					'drop_not_null', 'rename_breaks_clients', 'domain_constraint',
+					'truncate_cascade', 'detach_partition_blocks', 'table_rewrite_lock',
+					'drop_database')
 			THEN true
 		WHEN $1 = 'foreign_key_without_index' THEN
 			to_regclass($2) IS NULL

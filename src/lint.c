@@ -71,6 +71,7 @@ typedef struct LintState
 	HTAB	   *rls_enabled;	/* tables given ENABLE ROW LEVEL SECURITY */
 	HTAB	   *with_pkey;		/* tables given a primary key */
 	HTAB	   *indexed;		/* "schema.name.column" leading an index */
+	HTAB	   *not_valid;		/* "schema.name.constraint" added NOT VALID */
 	int			cur;			/* index of the statement being read */
 } LintState;
 
@@ -580,8 +581,41 @@ column_has(ColumnDef *cd, ConstrType type)
 }
 
 /*
+ * lint_live_constraint
+ *		A constraint added to a live table: a foreign key or check that is
+ *		validated at once (not NOT VALID), a primary key or unique
+ *		constraint that builds its index (not USING INDEX).
+ */
+static void
+lint_live_constraint(LintState *ls, RangeVar *rel, Constraint *c)
+{
+	const char *name = c->conname ? quote_identifier(c->conname) : "(unnamed)";
+
+	if (c->contype == CONSTR_FOREIGN || c->contype == CONSTR_CHECK)
+	{
+		if (c->skip_validation)
+		{
+			if (c->conname)
+				nameset_add(ls->not_valid, psprintf("%s.%s", qualified(rel), c->conname));
+		}
+		else
+			add_finding(ls, "warning", "constraint_validates", quoted(rel),
+						psprintf("constraint %s is checked against every row while writes are blocked", name),
+						pstrdup("Add it NOT VALID (new rows are checked at once), then VALIDATE CONSTRAINT in a later migration, which lets writes through."),
+						-1);
+	}
+	else if ((c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE) && c->indexname == NULL)
+		add_finding(ls, "warning", "constraint_builds_index", quoted(rel),
+					psprintf("constraint %s builds its index while writes are blocked", name),
+					pstrdup("Build the index with CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX."),
+					-1);
+}
+
+/*
  * lint_alter_table
- *		ALTER TABLE: RLS switched on, columns added, retyped or dropped.
+ *		ALTER TABLE: RLS switched on, and the commands that rewrite, scan or
+ *		lock a live table (columns added, retyped or dropped, constraints,
+ *		NOT NULL, partitions detached).
  */
 static List *
 lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
@@ -614,6 +648,13 @@ lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
 									psprintf("column %s is added NOT NULL without a default",
 											 quote_identifier(cd->colname)),
 									pstrdup("This fails on a table with rows: add a DEFAULT, or add the column nullable, backfill it, then SET NOT NULL."),
+									-1);
+					if (column_has(cd, CONSTR_GENERATED))
+						add_finding(ls, "warning", "generated_column_rewrite",
+									quoted(as->relation),
+									psprintf("stored generated column %s rewrites the table",
+											 quote_identifier(cd->colname)),
+									pstrdup("The rewrite holds an ACCESS EXCLUSIVE lock for its whole length: add a plain column, fill it in batches, and keep it with a trigger."),
 									-1);
 					if (default_is_volatile(cd))
 						add_finding(ls, "warning", "volatile_default_rewrite",
@@ -648,8 +689,40 @@ lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
 					if ((c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE) && c->keys)
 						nameset_add(ls->indexed, psprintf("%s.%s", key, strVal(linitial(c->keys))));
 					fks = foreign_keys_of(fks, as->relation, (Node *) c, ls->cur);
+					if (!is_new)
+						lint_live_constraint(ls, as->relation, c);
 					break;
 				}
+			case AT_ValidateConstraint:
+				if (nameset_has(ls->not_valid, psprintf("%s.%s", key, cmd->name)))
+					add_finding(ls, "warning", "validate_in_same_migration", quoted(as->relation),
+								psprintf("constraint %s is added NOT VALID and validated in the same migration",
+										 quote_identifier(cmd->name)),
+								pstrdup("In one transaction the lock taken to add it is held through the validating scan: validate it in a later migration."),
+								-1);
+				break;
+			case AT_SetNotNull:
+				if (!is_new)
+					add_finding(ls, "warning", "set_not_null", quoted(as->relation),
+								psprintf("SET NOT NULL on column %s scans the table under an ACCESS EXCLUSIVE lock",
+										 quote_identifier(cmd->name)),
+								pstrdup("Add CHECK (column IS NOT NULL) NOT VALID, validate it in a later migration, then SET NOT NULL, which uses the check instead of scanning."),
+								-1);
+				break;
+			case AT_DropNotNull:
+				if (!is_new)
+					add_finding(ls, "warning", "drop_not_null", quoted(as->relation),
+								psprintf("column %s may hold NULL from now on", quote_identifier(cmd->name)),
+								pstrdup("Clients that read the column may not expect NULL: deploy them first."),
+								-1);
+				break;
+			case AT_DetachPartition:
+				if (!((PartitionCmd *) cmd->def)->concurrent)
+					add_finding(ls, "warning", "detach_partition_blocks", quoted(as->relation),
+								pstrdup("DETACH PARTITION without CONCURRENTLY locks the partitioned table"),
+								pstrdup("Use DETACH PARTITION ... CONCURRENTLY in a migration marked \"-- aura:no-transaction\"."),
+								-1);
+				break;
 			default:
 				break;
 		}
@@ -722,6 +795,11 @@ lint_drop(LintState *ls, DropStmt *ds)
 {
 	ListCell   *lc;
 
+	if (ds->removeType == OBJECT_INDEX && !ds->concurrent)
+		add_finding(ls, "warning", "index_blocks_writes", NULL,
+					pstrdup("DROP INDEX without CONCURRENTLY blocks reads and writes of the table"),
+					pstrdup("Use DROP INDEX CONCURRENTLY in a migration marked \"-- aura:no-transaction\"."),
+					-1);
 	if (ds->removeType != OBJECT_TABLE)
 		return;
 	foreach(lc, ds->objects)
@@ -734,6 +812,44 @@ lint_drop(LintState *ls, DropStmt *ds)
 						pstrdup("Destructive: make sure nothing uses it any more, and that a backup exists."),
 						-1);
 	}
+}
+
+/*
+ * vacuum_full
+ *		Whether a VACUUM has the FULL option.
+ */
+static bool
+vacuum_full(VacuumStmt *vs)
+{
+	ListCell   *lc;
+
+	foreach(lc, vs->options)
+		if (strcmp(((DefElem *) lfirst(lc))->defname, "full") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * lint_rename
+ *		Renaming a live table or column breaks the clients that use the old
+ *		name (the API exposes them as they are named).
+ */
+static void
+lint_rename(LintState *ls, RenameStmt *rs)
+{
+	if (rs->relation == NULL || nameset_has(ls->created, qualified(rs->relation)))
+		return;
+	if (rs->renameType == OBJECT_COLUMN)
+		add_finding(ls, "warning", "rename_breaks_clients", quoted(rs->relation),
+					psprintf("column %s is renamed to %s", quote_identifier(rs->subname),
+							 quote_identifier(rs->newname)),
+					pstrdup("Clients (and the API) that use the old name break: add the new column, move clients over, then drop the old one."),
+					-1);
+	else if (rs->renameType == OBJECT_TABLE || rs->renameType == OBJECT_VIEW)
+		add_finding(ls, "warning", "rename_breaks_clients", quoted(rs->relation),
+					psprintf("%s is renamed to %s", quoted(rs->relation), quote_identifier(rs->newname)),
+					pstrdup("Clients (and the API) that use the old name break: rename in steps, or keep a view under the old name."),
+					-1);
 }
 
 /*
@@ -818,6 +934,50 @@ lint_statement(LintState *ls, Node *n, List *fks)
 			break;
 		case T_DropStmt:
 			lint_drop(ls, (DropStmt *) n);
+			break;
+		case T_ReindexStmt:
+			if (!am_stmt_needs_top_level(n))
+				add_finding(ls, "warning", "index_blocks_writes", NULL,
+							pstrdup("REINDEX without CONCURRENTLY blocks writes to the table while it rebuilds"),
+							pstrdup("Use REINDEX ... CONCURRENTLY in a migration marked \"-- aura:no-transaction\"."),
+							-1);
+			break;
+		case T_RenameStmt:
+			lint_rename(ls, (RenameStmt *) n);
+			break;
+		case T_AlterDomainStmt:
+			if (((AlterDomainStmt *) n)->subtype == 'C' &&
+				!((Constraint *) ((AlterDomainStmt *) n)->def)->skip_validation)
+				add_finding(ls, "warning", "domain_constraint", NULL,
+							pstrdup("a constraint added to a domain is checked against every column of that domain, under locks"),
+							pstrdup("Add it NOT VALID, then VALIDATE CONSTRAINT in a later migration."),
+							-1);
+			break;
+		case T_TruncateStmt:
+			if (((TruncateStmt *) n)->behavior == DROP_CASCADE)
+				add_finding(ls, "warning", "truncate_cascade", NULL,
+							pstrdup("TRUNCATE ... CASCADE also empties every table that references these, transitively"),
+							pstrdup("Name every table to empty, without CASCADE."),
+							-1);
+			break;
+		case T_DropdbStmt:
+			add_finding(ls, "error", "drop_database", NULL,
+						psprintf("DROP DATABASE %s in a migration", quote_identifier(((DropdbStmt *) n)->dbname)),
+						pstrdup("A migration changes a database; dropping one is not a migration."),
+						-1);
+			break;
+		case T_ClusterStmt:
+			add_finding(ls, "warning", "table_rewrite_lock", NULL,
+						pstrdup("CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock"),
+						pstrdup("Run it in a maintenance window, not as a migration; or use pg_repack."),
+						-1);
+			break;
+		case T_VacuumStmt:
+			if (vacuum_full((VacuumStmt *) n))
+				add_finding(ls, "warning", "table_rewrite_lock", NULL,
+							pstrdup("VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock"),
+							pstrdup("Run it in a maintenance window, not as a migration; or use pg_repack."),
+							-1);
 			break;
 		default:
 			break;
@@ -950,6 +1110,7 @@ am_lint_sql(const char *sql, List *schemas)
 	ls.rls_enabled = nameset_create("aura_migrate lint rls");
 	ls.with_pkey = nameset_create("aura_migrate lint pkey");
 	ls.indexed = nameset_create("aura_migrate lint indexed");
+	ls.not_valid = nameset_create("aura_migrate lint not valid");
 	ls.parsed = am_parse_sql(sql);
 	if (ls.parsed->failed)
 		return syntax_finding(ls.parsed);

@@ -283,6 +283,17 @@ am_stmt_needs_top_level(Node *stmt)
 					return true;
 			}
 			return false;
+		case T_AlterTableStmt:
+			/* ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY */
+			foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+			{
+				AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+				if (cmd->subtype == AT_DetachPartition &&
+					((PartitionCmd *) cmd->def)->concurrent)
+					return true;
+			}
+			return false;
 		case T_VacuumStmt:
 		case T_CreatedbStmt:
 		case T_DropdbStmt:
