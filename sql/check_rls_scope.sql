@@ -138,4 +138,99 @@ SELECT severity, code, object, message FROM aura_migrate.check_rls('{scope_app}'
  WHERE code = 'api_role_bypasses_rls';
 ROLLBACK;
 
+-- a write checked only on its creator column in a team-scoped table (a
+-- review: created_by = auth.uid() passed, while account_id was unchecked,
+-- so a user could add projects to another team's account)
+BEGIN;
+ALTER POLICY "Creators add projects" ON scope_app.projects
+	WITH CHECK (created_by = (SELECT auth.uid()));
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE severity = 'error' ORDER BY code, object;
+ROLLBACK;
+
+-- an owner column known only from the policies: neither named user_id, nor
+-- a foreign key to the users, nor DEFAULT auth.uid() (a review: not seen as
+-- per-user, so a DELETE policy open to every signed-in user passed)
+CREATE TABLE scope_app.drafts (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	author uuid NOT NULL,
+	body text
+);
+CREATE INDEX ON scope_app.drafts (author);
+ALTER TABLE scope_app.drafts ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, DELETE ON scope_app.drafts TO authenticated;
+CREATE POLICY "Authors read drafts" ON scope_app.drafts FOR SELECT TO authenticated
+	USING (author = (SELECT auth.uid()));
+CREATE POLICY "Signed in deletes drafts" ON scope_app.drafts FOR DELETE TO authenticated
+	USING (author IS NOT NULL);
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE severity = 'error' ORDER BY code, object;
+ALTER POLICY "Signed in deletes drafts" ON scope_app.drafts USING (author = (SELECT auth.uid()));
+SELECT severity, code, object FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE severity = 'error' ORDER BY code, object;
+
+-- Supabase's quickstart: profiles everyone may read, each written by its
+-- owner.  Every row readable is a choice, a warning; not an error, not
+-- policy_for_anon, not owner_not_enforced, and the probes do not call the
+-- read a breach.  In a zero-knowledge database (Aura) it is an error.
+CREATE TABLE scope_app.profiles (
+	id uuid NOT NULL PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE,
+	username text UNIQUE,
+	avatar_url text
+);
+ALTER TABLE scope_app.profiles ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON scope_app.profiles TO anon;
+GRANT SELECT, INSERT, UPDATE ON scope_app.profiles TO authenticated;
+CREATE POLICY "Public profiles are viewable by everyone." ON scope_app.profiles
+	FOR SELECT USING (true);
+CREATE POLICY "Users can insert their own profile." ON scope_app.profiles
+	FOR INSERT WITH CHECK ((SELECT auth.uid()) = id);
+CREATE POLICY "Users can update own profile." ON scope_app.profiles
+	FOR UPDATE USING ((SELECT auth.uid()) = id);
+-- (this database has Aura's zero-knowledge role, in the table and the
+-- setting: a plain Supabase app has none)
+BEGIN;
+DELETE FROM aura_migrate.zero_knowledge_role;
+SET LOCAL aura_migrate.zero_knowledge_roles = '';
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE object LIKE 'scope_app.profiles%' ORDER BY severity, code, object;
+SELECT severity, code, object FROM aura_migrate.check_rls('{scope_app}', true)
+ WHERE code IN ('isolation_breach', 'not_probed') AND object LIKE 'scope_app.profiles%'
+ ORDER BY severity, code, object;
+-- a write policy with USING (true) is still an error
+SAVEPOINT open_update;
+ALTER POLICY "Users can update own profile." ON scope_app.profiles USING (true);
+SELECT severity, code, object FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE severity = 'error' AND object LIKE 'scope_app.profiles%' ORDER BY code, object;
+ROLLBACK TO open_update;
+ROLLBACK;
+-- with the zero-knowledge role: every read of another user's row is an error
+SELECT severity, code, object FROM aura_migrate.check_rls('{scope_app}', true)
+ WHERE severity = 'error' AND object LIKE 'scope_app.profiles%' ORDER BY code, object;
+
+-- a per-user table owned by a role that can log in, without FORCE ROW
+-- LEVEL SECURITY (a review: reported only when the role also owned a
+-- SECURITY DEFINER function); a warning, an error in a zero-knowledge
+-- database; an owner with BYPASSRLS (Supabase's postgres) is not, since
+-- FORCE would not bind it
+CREATE ROLE regress_scope_backend LOGIN;
+ALTER TABLE scope_app.drafts OWNER TO regress_scope_backend;
+BEGIN;
+DELETE FROM aura_migrate.zero_knowledge_role;
+SET LOCAL aura_migrate.zero_knowledge_roles = '';
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE code = 'owner_bypasses_rls' ORDER BY code, object;
+ROLLBACK;
+SELECT severity, code, object FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE code = 'owner_bypasses_rls' ORDER BY code, object;
+ALTER TABLE scope_app.drafts FORCE ROW LEVEL SECURITY;
+SELECT count(*) FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE code = 'owner_bypasses_rls';
+ALTER TABLE scope_app.drafts NO FORCE ROW LEVEL SECURITY;
+ALTER ROLE regress_scope_backend BYPASSRLS;
+SELECT count(*) FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE code = 'owner_bypasses_rls';
+ALTER TABLE scope_app.drafts OWNER TO CURRENT_USER;
+DROP ROLE regress_scope_backend;
+
 DROP SCHEMA scope_app CASCADE;

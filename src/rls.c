@@ -63,6 +63,9 @@ static void check_owner_commands(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableI
 static void check_multiple_permissive(AmRlsRun *run, AmRlsTableInfo *t);
 static char *policy_object(AmRlsTableInfo *t, AmRlsPolicyInfo *p);
 static bool ties_to_caller(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *e);
+static void add_policy_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
+static bool public_read(AmRlsRun *run, AmRlsPolicyInfo *p);
+static bool scoped_only(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
 static void check_api_roles(AmRlsRun *run);
 
 /*
@@ -119,8 +122,13 @@ am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
 		elog(ERROR, "SPI_connect failed");
 
 	read_auth_funcs(&fns);
+	run->fns = &fns;
+	run->zero_knowledge = run->zk_roles != NIL;
 	byoid = read_tables(run, schemas, &tables);
+	run->tables = byoid;
 	read_policies(run, schemas, byoid);
+	foreach(lc, tables)
+		add_policy_owner_columns(run, &fns, (AmRlsTableInfo *) lfirst(lc));
 	check_api_roles(run);
 	foreach(lc, tables)
 		check_table(run, &fns, (AmRlsTableInfo *) lfirst(lc));
@@ -129,6 +137,7 @@ am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
 
 	if (probes)
 		am_rls_probe(run);
+	run->fns = NULL;			/* on this stack frame only */
 
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");
@@ -284,7 +293,7 @@ static const char *const tables_sql =
 	"                                AND (x.grantee = 0"
 	"                                  OR pg_catalog.pg_has_role(z.oid, x.grantee, 'MEMBER'))))"
 	"              ORDER BY 1),"
-	"       d.fn"
+	"       d.fn, r.rolbypassrls, r.rolcanlogin"
 	"  FROM pg_catalog.pg_class c"
 	"  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 	"  JOIN pg_catalog.pg_roles r ON r.oid = c.relowner"
@@ -349,6 +358,8 @@ table_from_tuple(HeapTuple tup)
 	t->public_priv = am_rls_spi_bool(tup, 14);
 	t->zk = am_rls_spi_text_array(tup, 15, &t->nzk);
 	t->definer_fn = am_rls_spi_str(tup, 16);
+	t->owner_bypass = am_rls_spi_bool(tup, 17);
+	t->owner_login = am_rls_spi_bool(tup, 18);
 	return t;
 }
 
@@ -476,6 +487,67 @@ read_policies(AmRlsRun *run, Datum schemas, HTAB *byoid)
 }
 
 /*
+ * add_policy_owner_columns
+ *		A column that a policy of the table compares with auth.uid() holds
+ *		the row's owner, whatever its name and even without a foreign key
+ *		to the users: it joins the table's owner columns (after those found
+ *		by name, foreign key or default, which keep their order).
+ */
+static void
+add_policy_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
+{
+	Bitmapset  *cols = NULL;
+	ListCell   *lc;
+	MemoryContext oldcxt;
+	int			i;
+	int			attnum;
+	int			n;
+
+	foreach(lc, t->policies)
+	{
+		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
+
+		am_rls_uid_columns(fns, p->qual, &cols);
+		am_rls_uid_columns(fns, p->check, &cols);
+	}
+	for (i = 0; i < t->nowner; i++)
+		cols = bms_del_member(cols, t->owner_attnums[i]);
+	if (bms_is_empty(cols))
+		return;
+
+	oldcxt = MemoryContextSwitchTo(run->cxt);
+	n = t->nowner + bms_num_members(cols);
+	t->owner_attnums = t->nowner ? repalloc(t->owner_attnums, sizeof(int16) * n) :
+		palloc(sizeof(int16) * n);
+	t->owner_names = t->nowner ? repalloc(t->owner_names, sizeof(char *) * n) :
+		palloc(sizeof(char *) * n);
+	attnum = -1;
+	while ((attnum = bms_next_member(cols, attnum)) >= 0)
+	{
+		t->owner_attnums[t->nowner] = (int16) attnum;
+		t->owner_names[t->nowner] = get_attname(t->relid, (AttrNumber) attnum, false);
+		t->nowner++;
+	}
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * public_read
+ *		A permissive FOR SELECT policy whose USING is true: every row is
+ *		declared readable by the policy's roles (Supabase's "public profiles
+ *		are viewable by everyone").  That is a choice, reported as a warning
+ *		rather than as a hole, except in a zero-knowledge database (one
+ *		with zero-knowledge roles configured: Aura), where per-user rows
+ *		are never public.
+ */
+static bool
+public_read(AmRlsRun *run, AmRlsPolicyInfo *p)
+{
+	return !run->zero_knowledge && p->permissive && p->cmd == 'r' &&
+		p->qual != NULL && am_rls_always_true(p->qual);
+}
+
+/*
  * check_api_roles
  *		anon and authenticated, the roles the API acts as, must be subject
  *		to row level security: a superuser or BYPASSRLS API role (ALTER ROLE
@@ -594,12 +666,19 @@ check_always_true(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p, char *ob
 	bool		qual_true = p->qual && am_rls_always_true(p->qual);
 	bool		check_true = p->check && am_rls_always_true(p->check);
 	bool		owned = t->nowner > 0;
-	const char *severity = (p->cmd == 'r' && !owned) ? "info" : "error";
+	const char *severity = (p->cmd == 'r' && !owned) ? "info" :
+		public_read(run, p) && !check_true ? "warning" : "error";
 	const char *role = p->to_public ? "PUBLIC" : (p->to_anon ? "anon" : "authenticated");
 	char	   *hint = psprintf("Replace true with a real predicate, e.g. %s = (select auth.uid()).",
 								owned ? quote_identifier(t->owner_names[0]) : "user_id");
 
-	if (qual_true && check_true)
+	if (owned && strcmp(severity, "warning") == 0)
+		am_rls_add_finding(run, severity, "policy_always_true", obj,
+						   psprintf("Nothing to do if every row of %s is meant to be public (a profile shown to everyone); otherwise replace true with %s = (select auth.uid()).",
+									t->qualname, quote_identifier(t->owner_names[0])),
+						   "policy \"%s\" on table \"%s\" makes every row readable by %s, though the table holds per-user rows",
+						   p->name, t->qualname, role);
+	else if (qual_true && check_true)
 		am_rls_add_finding(run, severity, "policy_always_true", obj, hint,
 						   "policy \"%s\" on table \"%s\" has USING and WITH CHECK (true) for %s: it lets every row through",
 						   p->name, t->qualname, role);
@@ -640,7 +719,7 @@ check_policy(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t, AmRlsPolicyI
 	 * a column or to find a membership) gives anon nothing.  A policy that
 	 * names anon (or a role anon is a member of) is reported all the same.
 	 */
-	if (t->nowner > 0 && ((p->to_anon && !p->to_public) ||
+	if (t->nowner > 0 && !public_read(run, p) && ((p->to_anon && !p->to_public) ||
 						  (p->to_public && !((p->qual && ties_to_caller(fns, t, p->qual)) ||
 											 (p->qual == NULL && p->check &&
 											  ties_to_caller(fns, t, p->check))))))
@@ -717,6 +796,7 @@ queue_for_probes(AmRlsRun *run, AmRlsTableInfo *t)
 {
 	MemoryContext old = MemoryContextSwitchTo(run->cxt);
 	AmRlsTable *pt = palloc0(sizeof(AmRlsTable));
+	ListCell   *lc;
 
 	pt->relid = t->relid;
 	pt->qualname = t->qualname;
@@ -725,6 +805,16 @@ queue_for_probes(AmRlsRun *run, AmRlsTableInfo *t)
 	pt->owner_col = pstrdup(quote_identifier(t->owner_names[0]));
 	pt->nowner = t->nowner;
 	pt->owner_attnums = t->owner_attnums;
+	foreach(lc, t->policies)
+	{
+		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
+
+		if (public_read(run, p))
+		{
+			pt->public_read_anon |= p->to_anon;
+			pt->public_read_auth |= p->to_auth;
+		}
+	}
 	run->probe_tables = lappend(run->probe_tables, pt);
 	MemoryContextSwitchTo(old);
 }
@@ -751,7 +841,15 @@ check_table(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 		check_owner_commands(run, fns, t);
 	check_multiple_permissive(run, t);
 
-	if (t->rls && !t->force && t->definer_fn)
+	if (owned && t->rls && !t->force && t->owner_login && !t->owner_super &&
+		!t->owner_bypass)
+		am_rls_add_finding(run, run->zero_knowledge ? "error" : "warning",
+						   "owner_bypasses_rls", t->qualname,
+						   psprintf("ALTER TABLE %s FORCE ROW LEVEL SECURITY; or give the table to a role that cannot log in.",
+									t->qualname),
+						   "row level security on table \"%s\" does not apply to its owner %s, a role that can log in: whoever connects as %s reads and writes every user's rows",
+						   t->qualname, t->owner_name, t->owner_name);
+	else if (t->rls && !t->force && t->definer_fn)
 		am_rls_add_finding(run, "info", "owner_bypasses_rls", t->qualname,
 						   psprintf("ALTER TABLE %s FORCE ROW LEVEL SECURITY if %s should be bound by the policies; otherwise make sure it filters rows by the caller itself.",
 									t->qualname, t->definer_fn),
@@ -808,8 +906,8 @@ policy_expr(AmRlsPolicyInfo *p, char cmd, bool is_check)
  *		permissive policies that do not constrain go to *loose.
  */
 static bool
-enforced(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, char cmd, bool is_check,
-		 StringInfo loose)
+enforced(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t, char cmd,
+		 bool is_check, bool need_scope, StringInfo loose)
 {
 	ListCell   *lc;
 	bool		any_permissive = false;
@@ -819,20 +917,23 @@ enforced(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, char cmd, bool is_check,
 	{
 		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
 		Node	   *e;
+		bool		ties;
 
-		if (!policy_applies(p, cmd))
-			continue;
+		if (!policy_applies(p, cmd) || public_read(run, p))
+			continue;			/* public_read: policy_always_true says so */
 		e = policy_expr(p, cmd, is_check);
 		if (e == NULL)
 			continue;			/* contributes nothing */
+		ties = need_scope ? am_rls_scope(fns, e, NULL) != AM_SCOPE_NONE :
+			ties_to_caller(fns, t, e);
 		if (!p->permissive)
 		{
-			if (ties_to_caller(fns, t, e))
+			if (ties)
 				return true;
 			continue;
 		}
 		any_permissive = true;
-		if (!ties_to_caller(fns, t, e))
+		if (!ties)
 		{
 			all_constrain = false;
 			appendStringInfo(loose, "%s\"%s\"", loose->len ? ", " : "", p->name);
@@ -842,13 +943,46 @@ enforced(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, char cmd, bool is_check,
 }
 
 /*
+ * scoped_only
+ *		Whether the table's SELECT policies for authenticated tie rows to the
+ *		caller only through a membership (a team, an account), never by an
+ *		owner column: then the membership is what separates tenants, and a
+ *		write checked only on an owner column (created_by = auth.uid())
+ *		can still put rows into another team's scope.
+ */
+static bool
+scoped_only(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
+{
+	ListCell   *lc;
+	bool		any = false;
+
+	foreach(lc, t->policies)
+	{
+		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
+
+		if (!p->permissive || !policy_applies(p, 'r') || public_read(run, p) ||
+			p->qual == NULL)
+			continue;
+		if (am_rls_constrains_owner(fns, t, p->qual) ||
+			am_rls_scope(fns, p->qual, NULL) == AM_SCOPE_NONE)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/*
  * check_owner_commands
  *		owner_not_enforced: one finding per command whose policies for
- *		authenticated do not pin the owner column to auth.uid().
+ *		authenticated do not pin the owner column to auth.uid() or tie the
+ *		row to the caller through a membership; and, where the SELECT
+ *		policies separate tenants by a membership, one per write whose
+ *		WITH CHECK does not check that membership.
  */
 static void
 check_owner_commands(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 {
+	bool		scoped = scoped_only(run, fns, t);
 	int			c;
 
 	for (c = 0; c < NCMDS; c++)
@@ -864,11 +998,23 @@ check_owner_commands(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 		initStringInfo(&using_loose);
 		initStringInfo(&check_loose);
 		if (cmd != 'a')
-			using_ok = enforced(fns, t, cmd, false, &using_loose);
+			using_ok = enforced(run, fns, t, cmd, false, false, &using_loose);
 		if (cmd == 'a' || cmd == 'w')
-			check_ok = enforced(fns, t, cmd, true, &check_loose);
+			check_ok = enforced(run, fns, t, cmd, true, false, &check_loose);
 		if (using_ok && check_ok)
+		{
+			resetStringInfo(&check_loose);
+			if (scoped && (cmd == 'a' || cmd == 'w') &&
+				!enforced(run, fns, t, cmd, true, true, &check_loose))
+				am_rls_add_finding(run, "error", "owner_not_enforced", t->qualname,
+								   psprintf("Check in the WITH CHECK of every permissive %s policy the membership the SELECT policies check, e.g. team_id IN (SELECT ... WHERE user_id = (select auth.uid())).",
+											cmd_names[c]),
+								   "%s on table \"%s\" is not restricted to the caller's teams for role authenticated: its SELECT policies tie rows to the caller through a membership, but the WITH CHECK of %s %s does not, so a user can write rows into another team's scope",
+								   cmd_names[c], t->qualname,
+								   strchr(check_loose.data, ',') ? "policies" : "policy",
+								   check_loose.data);
 			continue;
+		}
 
 		if (!using_ok && !check_ok)
 		{

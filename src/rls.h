@@ -24,6 +24,7 @@
 #include "nodes/bitmapset.h"
 #include "nodes/pg_list.h"
 #include "nodes/primnodes.h"
+#include "utils/hsearch.h"
 #include "utils/palloc.h"
 
 #include "lint.h"
@@ -41,6 +42,8 @@ typedef struct AmRlsTable
 	char	   *owner_col;		/* quoted name of the owner column probed */
 	int			nowner;			/* all owner columns */
 	int16	   *owner_attnums;
+	bool		public_read_anon;	/* a SELECT policy USING (true) for anon */
+	bool		public_read_auth;	/* ... for authenticated */
 } AmRlsTable;
 
 /* State of one check_rls() call. */
@@ -53,6 +56,9 @@ typedef struct AmRlsRun
 	List	   *zk_roles;		/* Oids of existing zero-knowledge roles */
 	List	   *zk_names;		/* their names, in the same order */
 	List	   *probe_tables;	/* of AmRlsTable *, filled by rls.c */
+	bool		zero_knowledge; /* zero-knowledge roles configured */
+	HTAB	   *tables;			/* AmRlsTableEntry by Oid, for the functions */
+	struct AmRlsAuthFuncs *fns; /* auth.uid() and friends */
 } AmRlsRun;
 
 extern void am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer);
@@ -88,6 +94,8 @@ typedef struct AmRlsTableInfo
 	Oid			owner;
 	char	   *owner_name;
 	bool		owner_super;
+	bool		owner_bypass;	/* the owner has BYPASSRLS */
+	bool		owner_login;	/* the owner can log in */
 	int			npolicies;
 	int			nowner;			/* owner columns, user_id first */
 	int16	   *owner_attnums;
@@ -141,6 +149,8 @@ typedef enum AmRlsScope
 } AmRlsScope;
 extern AmRlsScope am_rls_scope(AmRlsAuthFuncs *fns, Node *n, Oid *fn);
 extern bool am_rls_always_true(Node *n);
+extern bool am_rls_compares_uid(AmRlsAuthFuncs *fns, Node *n);
+extern void am_rls_uid_columns(AmRlsAuthFuncs *fns, Node *n, Bitmapset **cols);
 
 /* rls_objects.c */
 extern void am_rls_check_views(AmRlsRun *run, Datum schemas);

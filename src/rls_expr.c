@@ -268,6 +268,46 @@ am_rls_constrains_owner(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *n)
 }
 
 /*
+ * am_rls_uid_columns
+ *		Add to *cols the columns of the policy's own table that a boolean
+ *		expression compares with auth.uid() (col = auth.uid(), either side,
+ *		through ANDs and ORs): a policy that does so says which column holds
+ *		the row's owner, whatever its name.
+ */
+void
+am_rls_uid_columns(AmRlsAuthFuncs *fns, Node *n, Bitmapset **cols)
+{
+	ListCell   *lc;
+
+	if (n == NULL)
+		return;
+	if (IsA(n, BoolExpr) && ((BoolExpr *) n)->boolop != NOT_EXPR)
+	{
+		foreach(lc, ((BoolExpr *) n)->args)
+			am_rls_uid_columns(fns, lfirst(lc), cols);
+		return;
+	}
+	if (IsA(n, OpExpr) && list_length(((OpExpr *) n)->args) == 2)
+	{
+		OpExpr	   *op = (OpExpr *) n;
+		char	   *opname = get_opname(op->opno);
+		Node	   *l = strip(linitial(op->args));
+		Node	   *r = strip(lsecond(op->args));
+		Node	   *var = NULL;
+
+		if (opname == NULL || strcmp(opname, "=") != 0)
+			return;
+		if (l && IsA(l, Var) && is_uid_expr(fns, r))
+			var = l;
+		else if (r && IsA(r, Var) && is_uid_expr(fns, l))
+			var = r;
+		if (var && ((Var *) var)->varno == 1 && ((Var *) var)->varlevelsup == 0 &&
+			((Var *) var)->varattno > 0)
+			*cols = bms_add_member(*cols, ((Var *) var)->varattno);
+	}
+}
+
+/*
  * am_rls_always_true
  *		A constant true, or an OR with such an argument, or an AND of them.
  */
@@ -658,6 +698,18 @@ fn_scope_walker(Node *node, FnWalk *w)
 }
 
 /*
+ * am_rls_compares_uid
+ *		Whether an analyzed tree compares anything with auth.uid(), at any
+ *		depth: what the analysis of a SECURITY DEFINER function's queries
+ *		takes as a filter by the caller.
+ */
+bool
+am_rls_compares_uid(AmRlsAuthFuncs *fns, Node *n)
+{
+	return compares_uid(fns, n);
+}
+
+/*
  * am_rls_scope
  *		Whether a policy expression ties the row to the caller through a
  *		membership rather than an owner column: a subquery over the row's
@@ -690,6 +742,14 @@ am_rls_scope(AmRlsAuthFuncs *fns, Node *n, Oid *fn)
 	}
 	if (!refers_to_row(n))
 		return AM_SCOPE_NONE;	/* the same for every row: no scope */
+	{
+		Bitmapset  *cols = NULL;
+
+		/* col = (select auth.uid()) is an owner column, not a membership */
+		am_rls_uid_columns(fns, n, &cols);
+		if (cols != NULL)
+			return AM_SCOPE_NONE;
+	}
 	if (compares_uid(fns, n) && contain_sublink_or_func(n))
 		return AM_SCOPE_VERIFIED;
 	{

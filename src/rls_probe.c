@@ -1096,6 +1096,11 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 		reached = (strcmp(cmd, "SELECT") == 0) ?
 			(res.value != NULL && strcmp(res.value, "0") != 0) :
 			res.processed > 0;
+		/* a read a policy declares public is policy_always_true's finding */
+		if (reached && strcmp(cmd, "SELECT") == 0 &&
+			((a->roleid == run->anon && t->public_read_anon) ||
+			 (a->roleid == run->authenticated && t->public_read_auth)))
+			reached = false;
 		if (reached)
 			am_rls_add_finding(run, "error", "isolation_breach", t->qualname,
 							   a->is_user ?
