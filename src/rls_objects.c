@@ -17,10 +17,21 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "executor/functions.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/analyze.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "rls.h"
 
@@ -95,6 +106,182 @@ am_rls_check_views(AmRlsRun *run, Datum schemas)
 	}
 }
 
+/* what the analysis of a SECURITY DEFINER function's queries looks for */
+typedef struct DefinerWalk
+{
+	AmRlsRun   *run;
+	Oid			fnowner;
+	AmRlsTableInfo *table;		/* the first per-user table read unfiltered */
+	bool		by_param;		/* ... in a query the caller's arguments filter */
+	bool		aggregate;		/* ... in a query that only aggregates */
+} DefinerWalk;
+
+/* whether a tree holds a parameter of the function (the caller's argument) */
+static bool
+param_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN)
+		return true;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, param_walker, context, 0);
+	return expression_tree_walker(node, param_walker, context);
+}
+
+/*
+ * owner_bypasses
+ *		Whether role runs past table t's policies: a superuser, BYPASSRLS,
+ *		or (without FORCE ROW LEVEL SECURITY) the table's owner.
+ */
+static bool
+owner_bypasses(Oid role, AmRlsTableInfo *t)
+{
+	return superuser_arg(role) || has_bypassrls_privilege(role) ||
+		(!t->force && has_privs_of_role(role, t->owner));
+}
+
+static bool
+definer_walker(Node *node, DefinerWalk *w)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+	{
+		Query	   *q = (Query *) node;
+		ListCell   *lc;
+
+		foreach(lc, q->rtable)
+		{
+			RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+			AmRlsTableEntry *e;
+
+			if (rte->rtekind != RTE_RELATION || w->table != NULL)
+				continue;
+			e = hash_search(w->run->tables, &rte->relid, HASH_FIND, NULL);
+			if (e == NULL || e->table->nowner == 0 ||
+				!owner_bypasses(w->fnowner, e->table))
+				continue;
+			/* filtered by the caller: some comparison with auth.uid() */
+			if (q->jointree && am_rls_compares_uid(w->run->fns, (Node *) q->jointree))
+				continue;
+			if (q->commandType == CMD_INSERT)
+				continue;		/* what an INSERT writes is not read here */
+			w->table = e->table;
+			w->by_param = q->jointree && param_walker((Node *) q->jointree, NULL);
+			w->aggregate = q->hasAggs && q->groupClause == NIL;
+		}
+		return query_tree_walker(q, definer_walker, (void *) w, 0);
+	}
+	return expression_tree_walker(node, definer_walker, (void *) w);
+}
+
+/*
+ * definer_queries
+ *		The analysed queries of SQL function fn: its BEGIN ATOMIC body as
+ *		stored, or its source parsed and analysed (never run) with its
+ *		parameters, in a subtransaction, since a body can refer to what
+ *		no longer exists.  NIL when it cannot be analysed.
+ */
+static List *
+definer_queries(Oid fn)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	List	   *volatile queries = NIL;
+	bool		isnull;
+	Datum		d;
+
+	if (!HeapTupleIsValid(tup))
+		return NIL;
+	d = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosqlbody, &isnull);
+	if (!isnull)
+	{
+		Node	   *n = stringToNode(TextDatumGetCString(d));
+
+		ReleaseSysCache(tup);
+		return list_make1(n);
+	}
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		char	   *src = TextDatumGetCString(SysCacheGetAttr(PROCOID, tup,
+															  Anum_pg_proc_prosrc,
+															  &isnull));
+		SQLFunctionParseInfoPtr pinfo = prepare_sql_fn_parse_info(tup, NULL, InvalidOid);
+		ListCell   *lc;
+
+		foreach(lc, pg_parse_query(src))
+			queries = lappend(queries,
+							  parse_analyze_withcb(lfirst_node(RawStmt, lc), src,
+												   (ParserSetupHook) sql_fn_parser_setup,
+												   pinfo, NULL));
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			ReThrowError(edata);
+		queries = NIL;
+	}
+	PG_END_TRY();
+	ReleaseSysCache(tup);
+	return queries;
+}
+
+/*
+ * check_definer_reads
+ *		A SECURITY DEFINER function in SQL that anon or authenticated can
+ *		execute, and that reads (or updates, or deletes) rows of a per-user
+ *		table it runs past the policies of, without comparing anything with
+ *		auth.uid(): definer_reads_user_rows.  An error when the caller's
+ *		arguments choose the rows (user B passes user A's id), a warning
+ *		when it reads every row (a deliberate publication, or an
+ *		aggregate), info when the caller's allow_definer lists it.
+ */
+static void
+check_definer_reads(AmRlsRun *run, Oid fnoid, Oid fnowner, const char *fn,
+					bool allowed)
+{
+	DefinerWalk w;
+	ListCell   *lc;
+
+	memset(&w, 0, sizeof(w));
+	w.run = run;
+	w.fnowner = fnowner;
+	foreach(lc, definer_queries(fnoid))
+		(void) definer_walker((Node *) lfirst(lc), &w);
+	if (w.table == NULL)
+		return;
+	if (w.by_param)
+		am_rls_add_finding(run, allowed ? "info" : "error", "definer_reads_user_rows", fn,
+						   psprintf("Filter by the caller in the function (AND %s = (select auth.uid())), or make it SECURITY INVOKER so that the policies of %s apply.",
+									quote_identifier(w.table->owner_names[0]), w.table->qualname),
+						   "SECURITY DEFINER function %s reaches rows of table \"%s\", which holds per-user rows, chosen by its arguments and not filtered by auth.uid(): a user can pass another user's ids",
+						   fn, w.table->qualname);
+	else
+		am_rls_add_finding(run, allowed ? "info" : "warning", "definer_reads_user_rows", fn,
+						   psprintf("Nothing to do if every user's rows are meant to be %s; otherwise filter by the caller (%s = (select auth.uid())).",
+									w.aggregate ? "counted" : "shown",
+									quote_identifier(w.table->owner_names[0])),
+						   "SECURITY DEFINER function %s reads every row of table \"%s\", which holds per-user rows, past its policies",
+						   fn, w.table->qualname);
+}
+
 /*
  * am_rls_check_functions
  *		SECURITY DEFINER functions of the checked schemas: search_path not
@@ -121,7 +308,11 @@ am_rls_check_functions(AmRlsRun *run, Datum schemas, Datum allow, bool allow_nul
 	"             OR pg_catalog.format('%I.%I', n.nspname, p.proname) = ANY ($3)"
 	"             OR pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,"
 	"                   pg_catalog.oidvectortypes(p.proargtypes)) = ANY ($3)"
-	"             OR p.oid::pg_catalog.regprocedure::text = ANY ($3), false)"
+	"             OR p.oid::pg_catalog.regprocedure::text = ANY ($3), false),"
+	"       p.oid, p.prolang = (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname = 'sql'),"
+	"       CASE WHEN $4 = 0 THEN false"
+	"            ELSE pg_catalog.has_function_privilege($4, p.oid, 'EXECUTE') END,"
+	"       p.proowner"
 	"  FROM pg_catalog.pg_proc p"
 	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
 	" WHERE p.prosecdef AND n.nspname = ANY ($1)"
@@ -129,15 +320,24 @@ am_rls_check_functions(AmRlsRun *run, Datum schemas, Datum allow, bool allow_nul
 	"                    WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
 	"                      AND e.objid = p.oid AND e.deptype = 'e')"
 	" ORDER BY n.nspname, p.proname, 1";
-	Oid			argtypes[3] = {NAMEARRAYOID, OIDOID, TEXTARRAYOID};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', allow_null ? 'n' : ' '};
+	Oid			argtypes[4] = {NAMEARRAYOID, OIDOID, TEXTARRAYOID, OIDOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', allow_null ? 'n' : ' ', ' '};
+	List	   *sqlfns = NIL;
+	List	   *sqlowners = NIL;
+	List	   *sqlnames = NIL;
+	List	   *sqlallowed = NIL;
+	ListCell   *lc1,
+			   *lc2,
+			   *lc3,
+			   *lc4;
 	uint64		i;
 
 	values[0] = schemas;
 	values[1] = ObjectIdGetDatum(run->anon);
 	values[2] = allow;
-	if (SPI_execute_with_args(sql, 3, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
+	values[3] = ObjectIdGetDatum(run->authenticated);
+	if (SPI_execute_with_args(sql, 4, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the functions of the checked schemas");
 
 	for (i = 0; i < SPI_processed; i++)
@@ -158,5 +358,23 @@ am_rls_check_functions(AmRlsRun *run, Datum schemas, Datum allow, bool allow_nul
 										fn, OidIsValid(run->anon) ? ", anon" : ""),
 							   "SECURITY DEFINER function %s can be executed by %s and runs with its owner's rights",
 							   fn, public_exec ? "PUBLIC" : "anon");
+		if ((public_exec || anon_exec || am_rls_spi_bool(tup, 8)) && am_rls_spi_bool(tup, 7))
+		{
+			bool		isnull;
+			MemoryContext old = MemoryContextSwitchTo(run->cxt);
+
+			sqlfns = lappend_oid(sqlfns,
+								 DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 6, &isnull)));
+			sqlowners = lappend_oid(sqlowners,
+									DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 9, &isnull)));
+			sqlnames = lappend(sqlnames, pstrdup(fn));
+			sqlallowed = lappend_int(sqlallowed, am_rls_spi_bool(tup, 5));
+			MemoryContextSwitchTo(old);
+		}
 	}
+
+	/* after the loop: the analysis runs queries of its own */
+	forfour(lc1, sqlfns, lc2, sqlnames, lc3, sqlallowed, lc4, sqlowners)
+		check_definer_reads(run, lfirst_oid(lc1), lfirst_oid(lc4), (char *) lfirst(lc2),
+							lfirst_int(lc3));
 }
