@@ -293,4 +293,26 @@ DROP FUNCTION scope_app.diary_by_id(bigint), scope_app.diary_atomic(bigint),
 	scope_app.diary_forget(bigint), scope_app.diary_count(), scope_app.my_diary(bigint),
 	scope_app.diary_private(bigint);
 
+-- the checked schemas by default (aura_migrate.checked_schemas empty): public
+-- and every schema anon or authenticated can use, not Supabase's own, not an
+-- extension's (a review: the default was public only, so an owner-rights view
+-- in an exposed schema "api" went unchecked)
+SHOW aura_migrate.checked_schemas;
+CREATE SCHEMA api;
+CREATE SCHEMA internal_only;
+CREATE SCHEMA storage;
+GRANT USAGE ON SCHEMA api, storage TO authenticated;
+SELECT aura_migrate._checked_schemas() @> '{public,api,scope_app}' AS api_schemas_checked,
+	   NOT aura_migrate._checked_schemas() && '{internal_only,storage,auth,aura_migrate,pg_catalog}' AS others_not;
+CREATE TABLE api.secrets (id bigint PRIMARY KEY, user_id uuid NOT NULL REFERENCES auth.users (id));
+CREATE VIEW api.all_secrets AS SELECT * FROM api.secrets;
+ALTER TABLE api.secrets ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON api.all_secrets TO authenticated;
+SELECT severity, code, object FROM aura_migrate.check_rls(NULL, false)
+ WHERE object LIKE 'api.%' AND severity = 'error' ORDER BY code, object;
+SET aura_migrate.checked_schemas = 'public';
+SELECT aura_migrate._checked_schemas();
+RESET aura_migrate.checked_schemas;
+DROP SCHEMA api, internal_only, storage CASCADE;
+
 DROP SCHEMA scope_app CASCADE;

@@ -31,6 +31,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -231,9 +232,76 @@ am_check_environment(int *newval, void **extra, GucSource source)
 }
 
 /*
+ * The schemas the API serves when aura_migrate.checked_schemas is empty (its
+ * default): public, and every schema where anon or authenticated hold USAGE
+ * (PostgREST can serve only those), less the system's, those of extensions,
+ * and those Supabase and the engine manage themselves.  $1 and $2 are the
+ * Oids of anon and authenticated (0 when missing).
+ */
+static const char *const api_schemas_sql =
+	"SELECT n.nspname FROM pg_catalog.pg_namespace n"
+	" WHERE n.nspname = 'public'"
+	"    OR (($1 <> 0 AND pg_catalog.has_schema_privilege($1, n.oid, 'USAGE'))"
+	"     OR ($2 <> 0 AND pg_catalog.has_schema_privilege($2, n.oid, 'USAGE')))"
+	"   AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'"
+	"   AND n.nspname <> ALL ('{auth,storage,realtime,_realtime,extensions,graphql,"
+	"graphql_public,vault,pgsodium,pgsodium_masks,supabase_functions,supabase_migrations,"
+	"net,cron,pgbouncer,_analytics,pgmq,aura_migrate}'::pg_catalog.name[])"
+	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+	"                    WHERE d.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass"
+	"                      AND d.objid = n.oid AND d.deptype = 'e')"
+	" ORDER BY 1";
+
+/*
+ * api_schemas
+ *		api_schemas_sql's schemas as name Datums in the caller's memory
+ *		context; *n gets their number.
+ */
+static Datum *
+api_schemas(int *n)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	Oid			argtypes[2] = {OIDOID, OIDOID};
+	Datum		values[2];
+	Datum	   *elems;
+	uint64		i;
+	int			nest;
+
+	values[0] = ObjectIdGetDatum(get_role_oid("anon", true));
+	values[1] = ObjectIdGetDatum(get_role_oid("authenticated", true));
+
+	/* the query's operators are pg_catalog's, never the caller's */
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(api_schemas_sql, 2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the schemas the API roles can use");
+	elems = MemoryContextAlloc(callercxt, sizeof(Datum) * Max(SPI_processed, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Name		src = DatumGetName(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+		Name		copy = MemoryContextAlloc(callercxt, NAMEDATALEN);
+
+		memcpy(copy, src, NAMEDATALEN);
+		elems[i] = NameGetDatum(copy);
+	}
+	*n = (int) SPI_processed;
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	AtEOXact_GUC(false, nest);
+	return elems;
+}
+
+/*
  * am_checked_schemas_array
  *		aura_migrate.checked_schemas as a name[] Datum, for lint() at
- *		registration and for the row level security gate.
+ *		registration, for the row level security gate and for check_rls()
+ *		without schemas.  Empty (the default) means the schemas the API
+ *		serves: api_schemas().
  */
 Datum
 am_checked_schemas_array(void)
@@ -248,9 +316,14 @@ am_checked_schemas_array(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid list syntax in \"aura_migrate.checked_schemas\"")));
-	elems = palloc(sizeof(Datum) * Max(list_length(names), 1));
-	foreach(lc, names)
-		elems[n++] = DirectFunctionCall1(namein, CStringGetDatum((char *) lfirst(lc)));
+	if (names == NIL)
+		elems = api_schemas(&n);
+	else
+	{
+		elems = palloc(sizeof(Datum) * list_length(names));
+		foreach(lc, names)
+			elems[n++] = DirectFunctionCall1(namein, CStringGetDatum((char *) lfirst(lc)));
+	}
 	return PointerGetDatum(construct_array(elems, n, NAMEOID, NAMEDATALEN,
 										   false, TYPALIGN_CHAR));
 }
@@ -416,9 +489,10 @@ define_check_settings(void)
 	DefineCustomStringVariable("aura_migrate.checked_schemas",
 							   "Sets the schemas whose new tables must have row level security.",
 							   "A comma-separated list, used by lint() at registration and by "
-							   "the checks after each migration.",
+							   "the checks after each migration.  Empty: public and every "
+							   "schema where anon or authenticated hold USAGE.",
 							   &am_checked_schemas,
-							   "public",
+							   "",
 							   PGC_SUSET, GUC_LIST_INPUT,
 							   NULL, NULL, NULL);
 
