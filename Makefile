@@ -25,6 +25,7 @@ OBJS = \
 	src/authority.o \
 	src/checksum.o \
 	src/environment.o \
+	src/encrypted.o \
 	src/eventlog.o \
 	src/guard.o \
 	src/lint.o \
@@ -49,17 +50,18 @@ OBJS = \
 
 # every object depends on the headers: a struct that grows must never be
 # seen at two sizes by two objects
-HEADERS = src/apply.h src/authority.h src/checksum.h src/compat.h src/guard.h src/eventlog.h \
+HEADERS = src/apply.h src/authority.h src/checksum.h src/compat.h src/encrypted.h src/guard.h src/eventlog.h \
 	src/lint.h src/owner.h src/postcheck.h src/registry.h src/requires.h src/rls.h src/rls_gate.h src/rls_undo.h src/run.h src/settings.h src/sqlsplit.h \
 	src/toplevel.h src/validate.h
 
 ENGINE_SQL = src/sql/aura_migrate.sql src/sql/lint.sql src/sql/check_rls.sql
 AURA_SCHEMA_SCRIPTS = $(shell sh $(srcdir)/scripts/gen-aura-schema.sh --list)
 BUNDLED = $(sort $(wildcard db/migrations/production/*.sql))
-PROBE_FIXTURES = $(sort $(wildcard db/probes/*.sql)) $(sort $(wildcard db/rules/*.sql))
+PROBE_FIXTURES = $(sort $(wildcard db/probes/*.sql)) $(sort $(wildcard db/rules/*.sql db/rules/*/*.sql))
 
 DATA = ext/aura_migrate--0.1.sql ext/aura_migrate--0.1--0.2.sql \
-	ext/aura_migrate--0.2.sql ext/aura_migrate--0.2--0.3.sql
+	ext/aura_migrate--0.2.sql ext/aura_migrate--0.2--0.3.sql \
+	ext/aura_migrate--0.3.sql ext/aura_migrate--0.3--0.4.sql
 DATA_built = aura_migrate--$(EXTVERSION).sql $(AURA_SCHEMA_SCRIPTS)
 
 REGRESS_ENGINE = setup registry register_bad apply failure migrate status safety rollback postcheck run_settings notransaction settings adopt

@@ -5,7 +5,8 @@
 # aura_schema--FIRST.sql registers the first release's migrations, the
 # probe fixtures (db/probes/*.sql) and Aura's rules for the checks
 # (db/rules/*.sql: its zero-knowledge role); aura_schema--A--B.sql registers the
-# migrations release B adds.  Each migration file is passed unchanged through
+# migrations release B adds, and the rules of db/rules/B/*.sql (1.2: its
+# encrypted tables).  Each migration file is passed unchanged through
 # scripts/gen-register-sql.sh (aura_migrate._register_bundled), so the checksum
 # registered is the file's, and the engine can find its exact SQL in these
 # installed scripts (the test it uses to trust bundled migrations).
@@ -67,6 +68,10 @@ releases | while read -r ver versions; do
 				[ -f "$f" ] && cat "$f"
 			done
 		fi
+		# rules a later release brings (db/rules/VERSION/*.sql)
+		for f in "$ROOT"/db/rules/"$ver"/*.sql; do
+			[ -f "$f" ] && cat "$f"
+		done
 	} >"$out.tmp"
 	mv "$out.tmp" "$out"
 	prev=$ver

@@ -60,5 +60,44 @@ SELECT severity, code, object, message
  ORDER BY code, object, message;
 ROLLBACK;
 
+-- plaintext health data in an encrypted table (a review: it passed every
+-- check, though the server must never hold plaintext health data): an error
+-- of check_rls() on the live columns and of lint() on the migration; the
+-- CryptoEnvelope columns, ids, versions and timestamps are not
+SELECT table_pattern, allowed_columns, source FROM aura_migrate.encrypted_table;
+BEGIN;
+ALTER TABLE public.encrypted_cycle_data ADD COLUMN period_start date,
+	ADD COLUMN symptoms text[], ADD COLUMN key_version integer,
+	ADD COLUMN synced_at timestamptz;
+SELECT severity, code, object, message, hint FROM aura_migrate.check_rls(probes => false)
+ WHERE code = 'plaintext_in_encrypted_table' ORDER BY object;
+ROLLBACK;
+SELECT severity, code, object, line, col, allowed FROM aura_migrate.lint($$
+ALTER TABLE public.encrypted_cycle_data ADD COLUMN period_start date,
+	ADD COLUMN symptoms text[], ADD COLUMN key_version integer;
+CREATE TABLE public.encrypted_mood_log (
+	id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	user_id uuid NOT NULL REFERENCES public.users (id),
+	ciphertext bytea NOT NULL,
+	nonce bytea NOT NULL,
+	key_id text NOT NULL,
+	algorithm text NOT NULL,
+	mood text,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE public.encrypted_user_prefs ALTER COLUMN ciphertext TYPE text;
+-- aura:allow plaintext_in_encrypted_table
+ALTER TABLE public.encrypted_user_prefs ADD COLUMN locale text;
+CREATE TABLE public.cycle_notes (id uuid PRIMARY KEY, note text);
+$$) WHERE code = 'plaintext_in_encrypted_table' ORDER BY line, col;
+-- in production the run refuses it in its pre-checks: nothing applied
+SET aura_migrate.environment = 'production';
+SELECT aura_migrate.register('20991231001', 'plaintext_symptoms',
+	'ALTER TABLE public.encrypted_cycle_data ADD COLUMN symptoms text[];');
+SELECT version, status FROM aura_migrate.apply('20991231001');
+RESET aura_migrate.environment;
+SELECT count(*) AS plaintext_columns FROM pg_attribute
+ WHERE attrelid = 'public.encrypted_cycle_data'::regclass AND attname = 'symptoms';
+
 \c contrib_regression
 DROP DATABASE regress_aura_rls;

@@ -179,3 +179,29 @@ DROP SCHEMA IF EXISTS aura_migrate CASCADE;
 DROP ROLE up_migrator;
 CREATE EXTENSION aura_migrate;
 RESET client_min_messages;
+
+-- 0.3 to 0.4: check_rls() keeps the EXECUTE granted on it, and without
+-- schemas checks the checked schemas; aura_schema 1.2, which marks Aura's
+-- encrypted tables, says that it needs engine 0.4
+SET client_min_messages = warning;
+DROP EXTENSION aura_migrate CASCADE;
+DROP SCHEMA IF EXISTS aura_migrate CASCADE;
+CREATE EXTENSION aura_migrate VERSION '0.3';
+CREATE EXTENSION aura_schema VERSION '1.1';
+RESET client_min_messages;
+CREATE ROLE up_checker;
+GRANT USAGE ON SCHEMA aura_migrate TO up_checker;
+GRANT EXECUTE ON FUNCTION aura_migrate.check_rls(name[], boolean, text[]) TO up_checker;
+ALTER EXTENSION aura_schema UPDATE;
+ALTER EXTENSION aura_migrate UPDATE;
+ALTER EXTENSION aura_schema UPDATE;
+SELECT extname, extversion FROM pg_extension WHERE extname LIKE 'aura%' ORDER BY 1;
+SELECT has_function_privilege('up_checker', 'aura_migrate.check_rls(name[], boolean, text[])', 'EXECUTE') AS checker_kept;
+SELECT pg_get_function_arguments('aura_migrate.check_rls(name[], boolean, text[])'::regprocedure);
+SELECT table_pattern, source FROM aura_migrate.encrypted_table;
+SET client_min_messages = warning;
+DROP EXTENSION aura_migrate CASCADE;
+DROP SCHEMA IF EXISTS aura_migrate CASCADE;
+DROP ROLE up_checker;
+CREATE EXTENSION aura_migrate;
+RESET client_min_messages;

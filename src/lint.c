@@ -39,6 +39,7 @@
 #include "mb/pg_wchar.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -53,6 +54,7 @@
 #include "tcop/utility.h"
 
 #include "compat.h"
+#include "encrypted.h"
 #include "settings.h"
 #include "lint.h"
 #include "sqlsplit.h"
@@ -66,6 +68,7 @@ typedef struct LintState
 	AmParsed   *parsed;
 	List	   *schemas;		/* checked schemas (char *) */
 	List	   *zk_roles;		/* zero-knowledge roles (char *) */
+	List	   *encrypted;		/* AmEncryptedRule *: encrypted_table */
 	List	   *findings;		/* AmFinding * */
 	HTAB	   *created;		/* tables created here: "schema.name" */
 	HTAB	   *rls_enabled;	/* tables given ENABLE ROW LEVEL SECURITY */
@@ -452,6 +455,36 @@ lint_grant(LintState *ls, GrantStmt *gs, bool is_default)
 }
 
 /*
+ * lint_plaintext
+ *		plaintext_in_encrypted_table: a column a migration gives a table that
+ *		aura_migrate.encrypted_table says holds only ciphertext, whose type
+ *		(looked up, never created) is neither ciphertext nor metadata.
+ */
+static void
+lint_plaintext(LintState *ls, RangeVar *rel, const char *colname, TypeName *tn)
+{
+	AmEncryptedRule *rule;
+	Oid			typid = InvalidOid;
+	char	   *message;
+	char	   *hint;
+
+	if (ls->encrypted == NIL || colname == NULL || tn == NULL)
+		return;
+	rule = am_encrypted_match(ls->encrypted, rel->schemaname ? rel->schemaname : "public",
+							  rel->relname);
+	if (rule == NULL)
+		return;
+	if (tn->pct_type == false)
+		typid = LookupTypeNameOid(NULL, tn, true);
+	if (am_ciphertext_column(rule, colname, typid))
+		return;
+	am_plaintext_message(quoted(rel), colname, typid, rule, &message, &hint);
+	add_finding(ls, "error", "plaintext_in_encrypted_table",
+				psprintf("%s.%s", quoted(rel), quote_identifier(colname)), message, hint,
+				tn->location);
+}
+
+/*
  * lint_create_table
  *		Remember what CREATE TABLE makes; foreign keys need an index.
  */
@@ -473,6 +506,8 @@ lint_create_table(LintState *ls, CreateStmt *cs)
 		if (IsA(elt, ColumnDef))
 		{
 			ColumnDef  *cd = (ColumnDef *) elt;
+
+			lint_plaintext(ls, cs->relation, cd->colname, cd->typeName);
 
 			foreach(lc2, cd->constraints)
 			{
@@ -638,6 +673,7 @@ lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
 				{
 					ColumnDef  *cd = (ColumnDef *) cmd->def;
 
+					lint_plaintext(ls, as->relation, cd->colname, cd->typeName);
 					fks = foreign_keys_of(fks, as->relation, (Node *) cd, ls->cur);
 					if (is_new)
 						break;
@@ -666,6 +702,8 @@ lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
 					break;
 				}
 			case AT_AlterColumnType:
+				lint_plaintext(ls, as->relation, cmd->name,
+							   ((ColumnDef *) cmd->def)->typeName);
 				if (!is_new)
 					add_finding(ls, "warning", "alter_column_type", quoted(as->relation),
 								psprintf("the type of column %s changes, which can rewrite the table",
@@ -1106,6 +1144,7 @@ am_lint_sql(const char *sql, List *schemas)
 	ls.sql = sql;
 	ls.schemas = schemas;
 	ls.zk_roles = am_zero_knowledge_roles();
+	ls.encrypted = am_encrypted_rules();
 	ls.created = nameset_create("aura_migrate lint created");
 	ls.rls_enabled = nameset_create("aura_migrate lint rls");
 	ls.with_pkey = nameset_create("aura_migrate lint pkey");

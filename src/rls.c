@@ -23,6 +23,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -41,9 +42,11 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/regproc.h"
+#include "utils/rel.h"
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
+#include "encrypted.h"
 #include "settings.h"
 #include "rls.h"
 
@@ -67,6 +70,7 @@ static void add_policy_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTa
 static bool public_read(AmRlsRun *run, AmRlsPolicyInfo *p);
 static bool scoped_only(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
 static void check_api_roles(AmRlsRun *run);
+static void check_encrypted(AmRlsRun *run, List *tables);
 
 /*
  * am_rls_collect
@@ -132,6 +136,7 @@ am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
 	check_api_roles(run);
 	foreach(lc, tables)
 		check_table(run, &fns, (AmRlsTableInfo *) lfirst(lc));
+	check_encrypted(run, tables);
 	am_rls_check_views(run, schemas);
 	am_rls_check_functions(run, schemas, allow_definer, allow_definer == (Datum) 0);
 
@@ -586,6 +591,50 @@ check_api_roles(AmRlsRun *run)
 							   "API role \"%s\" has BYPASSRLS: row level security does not apply to it",
 							   name);
 		ReleaseSysCache(tup);
+	}
+}
+
+/*
+ * check_encrypted
+ *		plaintext_in_encrypted_table: a column of a table that
+ *		aura_migrate.encrypted_table says holds only ciphertext, which is
+ *		neither ciphertext nor metadata (encrypted.c).
+ */
+static void
+check_encrypted(AmRlsRun *run, List *tables)
+{
+	List	   *rules = am_encrypted_rules();
+	ListCell   *lc;
+
+	if (rules == NIL)
+		return;
+	foreach(lc, tables)
+	{
+		AmRlsTableInfo *t = (AmRlsTableInfo *) lfirst(lc);
+		AmEncryptedRule *rule = am_encrypted_match(rules, t->nspname, t->relname);
+		Relation	rel;
+		int			i;
+
+		if (rule == NULL)
+			continue;
+		rel = relation_open(t->relid, AccessShareLock);
+		for (i = 0; i < RelationGetDescr(rel)->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
+			char	   *message;
+			char	   *hint;
+
+			if (att->attisdropped ||
+				am_ciphertext_column(rule, NameStr(att->attname), att->atttypid))
+				continue;
+			am_plaintext_message(t->qualname, NameStr(att->attname), att->atttypid,
+								 rule, &message, &hint);
+			am_rls_add_finding(run, "error", "plaintext_in_encrypted_table",
+							   psprintf("%s.%s", t->qualname,
+										quote_identifier(NameStr(att->attname))),
+							   hint, "%s", message);
+		}
+		relation_close(rel, AccessShareLock);
 	}
 }
 

@@ -159,6 +159,16 @@ CREATE TABLE aura_migrate.zero_knowledge_role (
 COMMENT ON TABLE aura_migrate.zero_knowledge_role IS
 'Roles that must hold no privilege on per-user tables, for check_rls() and lint(), besides those aura_migrate.zero_knowledge_roles names.  An application brings its own (extension aura_schema adds service_role).';
 
+CREATE TABLE aura_migrate.encrypted_table (
+	table_pattern	text PRIMARY KEY,
+	allowed_columns	name[] NOT NULL DEFAULT '{}',
+	source			text NOT NULL DEFAULT 'user'
+					CHECK (source IN ('bundled', 'user')),
+	note			text
+);
+COMMENT ON TABLE aura_migrate.encrypted_table IS
+'Tables that hold only ciphertext and its metadata, for check_rls() and lint(): every table whose schema.table matches table_pattern (LIKE) may have columns of types bytea, uuid, timestamp and timestamptz, integer columns named version or *_version, and the columns allowed_columns names; any other column is plaintext_in_encrypted_table.  An application brings its own (extension aura_schema adds public.encrypted_%).';
+
 CREATE TABLE aura_migrate.acknowledgement (
 	code			text NOT NULL,
 	object			text NOT NULL,
@@ -174,6 +184,8 @@ SELECT pg_catalog.pg_extension_config_dump('aura_migrate.migration',
 										   'WHERE source = ''user''');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.history', '');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.zero_knowledge_role',
+										   'WHERE source = ''user''');
+SELECT pg_catalog.pg_extension_config_dump('aura_migrate.encrypted_table',
 										   'WHERE source = ''user''');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.log', '');
 SELECT pg_catalog.pg_extension_config_dump('aura_migrate.log_id_seq', '');

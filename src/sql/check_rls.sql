@@ -89,14 +89,14 @@ COMMENT ON FUNCTION aura_migrate.register_probe_fixture(text, text, text) IS
 'Registers (or replaces) the probe fixture of a table: an INSERT template taking $1 = the user id (uuid), used by the check_rls() probes when a synthesised row does not satisfy the table''s constraints.';
 
 CREATE FUNCTION aura_migrate.check_rls(
-	schemas name[] DEFAULT '{public}',
+	schemas name[] DEFAULT NULL,
 	probes boolean DEFAULT NULL,
 	allow_definer text[] DEFAULT NULL)
 RETURNS SETOF aura_migrate.finding
 AS 'MODULE_PATHNAME', 'aura_migrate_check_rls'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION aura_migrate.check_rls(name[], boolean, text[]) IS
-'Row level security findings for the tables, views and SECURITY DEFINER functions of the given schemas, and (probes true, or NULL outside production) behavioural probes that act as authenticated, anon and the zero-knowledge roles inside rolled-back subtransactions.  allow_definer lists SECURITY DEFINER functions anon may execute.  Nothing returned means clean; see docs/findings.md.';
+'Row level security findings for the tables, views and SECURITY DEFINER functions of the given schemas (NULL, the default: those aura_migrate.checked_schemas names, by default every schema the API roles can use), and (probes true, or NULL outside production) behavioural probes that act as authenticated, anon and the zero-knowledge roles inside rolled-back subtransactions.  allow_definer lists SECURITY DEFINER functions anon may execute.  Nothing returned means clean; see docs/findings.md.';
 
 REVOKE ALL ON FUNCTION aura_migrate.register_probe_fixture(text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aura_migrate.check_rls(name[], boolean, text[]) FROM PUBLIC;
