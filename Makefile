@@ -82,6 +82,12 @@ endif
 EXTRA_CLEAN = aura_migrate--$(EXTVERSION).sql $(AURA_SCHEMA_SCRIPTS)
 
 PG_CONFIG ?= pg_config
+# plpgsql_check runs last (on the fresh engine upgrade leaves) and only where
+# the plpgsql_check package is installed: the test command installs it for
+# PostgreSQL 15; the 17 and 18 matrix chroots do not have it
+ifneq ($(wildcard $(shell $(PG_CONFIG) --sharedir)/extension/plpgsql_check.control),)
+REGRESS += plpgsql_check
+endif
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 

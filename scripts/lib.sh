@@ -15,6 +15,7 @@ as_root() {
 ensure_deps() {
 	missing=""
 	for pkg in postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-pgtap \
+		postgresql-$PGVER-plpgsql-check \
 		libtap-parser-sourcehandler-pgtap-perl libipc-run-perl postgresql-common make gcc; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
 			missing="$missing $pkg"

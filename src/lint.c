@@ -34,6 +34,7 @@
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "commands/extension.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -69,6 +70,7 @@ typedef struct LintState
 	List	   *schemas;		/* checked schemas (char *) */
 	List	   *zk_roles;		/* zero-knowledge roles (char *) */
 	List	   *encrypted;		/* AmEncryptedRule *: encrypted_table */
+	bool		plpgsql_told;	/* function_body_unchecked reported */
 	List	   *findings;		/* AmFinding * */
 	HTAB	   *created;		/* tables created here: "schema.name" */
 	HTAB	   *rls_enabled;	/* tables given ENABLE ROW LEVEL SECURITY */
@@ -482,6 +484,36 @@ lint_plaintext(LintState *ls, RangeVar *rel, const char *colname, TypeName *tn)
 	add_finding(ls, "error", "plaintext_in_encrypted_table",
 				psprintf("%s.%s", quoted(rel), quote_identifier(colname)), message, hint,
 				tn->location);
+}
+
+/*
+ * lint_plpgsql_unchecked
+ *		function_body_unchecked (info, once per migration): a PL/pgSQL
+ *		function is created, and extension plpgsql_check, with which the
+ *		post-migration checks read function bodies, is not installed.
+ */
+static void
+lint_plpgsql_unchecked(LintState *ls, List *options)
+{
+	ListCell   *lc;
+
+	if (ls->plpgsql_told)
+		return;
+	foreach(lc, options)
+	{
+		DefElem    *d = (DefElem *) lfirst(lc);
+
+		if (strcmp(d->defname, "language") == 0 && d->arg && IsA(d->arg, String) &&
+			pg_strcasecmp(strVal(d->arg), "plpgsql") == 0 &&
+			!OidIsValid(get_extension_oid("plpgsql_check", true)))
+		{
+			add_finding(ls, "info", "function_body_unchecked", NULL,
+						pstrdup("PL/pgSQL function bodies are not checked: extension plpgsql_check is not installed in this database"),
+						pstrdup("CREATE EXTENSION plpgsql_check; then the checks after each migration fail a migration whose PL/pgSQL functions do not pass it (a column that does not exist, a wrong type)."),
+						-1);
+			ls->plpgsql_told = true;
+		}
+	}
 }
 
 /*
@@ -960,6 +992,7 @@ lint_statement(LintState *ls, Node *n, List *fks)
 		case T_CreateFunctionStmt:
 			lint_function(ls, ((CreateFunctionStmt *) n)->funcname,
 						  ((CreateFunctionStmt *) n)->options, false);
+			lint_plpgsql_unchecked(ls, ((CreateFunctionStmt *) n)->options);
 			break;
 		case T_GrantStmt:
 			lint_grant(ls, (GrantStmt *) n, false);

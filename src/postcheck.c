@@ -8,7 +8,10 @@
  * every new table in a checked schema has row level security (unless the
  * migration acknowledged it: "-- aura:allow table_without_rls").  A failure
  * rolls the migration back; the run records it as check_failed.  (The row
- * level security gate, rls_gate.c, runs right after.)
+ * level security gate, rls_gate.c, runs right after.)  When extension
+ * plpgsql_check is installed in the database, every PL/pgSQL function the
+ * migration created or replaced is checked with it: its errors fail the
+ * migration, its warnings are reported.
  *
  * Copyright (c) 2026, aura_migrate developers
  *
@@ -19,13 +22,184 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 
 #include "owner.h"
 #include "postcheck.h"
 #include "settings.h"
+
+/*
+ * plpgsql_check_schema
+ *		The schema of extension plpgsql_check in this database, or NULL.
+ */
+static char *
+plpgsql_check_schema(void)
+{
+	if (!OidIsValid(get_extension_oid("plpgsql_check", true)))
+		return NULL;
+	/* as the extension's owner, with search_path pinned (am_spi_owner) */
+	if (am_spi_owner("SELECT n.nspname::pg_catalog.text FROM pg_catalog.pg_extension e "
+					 "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+					 "WHERE e.extname = 'plpgsql_check'", 0, NULL, NULL, NULL, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up extension plpgsql_check");
+	return SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
+}
+
+/*
+ * check_one_function
+ *		plpgsql_check_function_tb() on one function (with its first
+ *		trigger's table for a trigger function), as the current user, in a
+ *		subtransaction: an error of plpgsql_check itself is reported as a
+ *		warning, not taken for an error of the function.  Returns the first
+ *		error-level finding as "line N: message", or NULL; warnings are
+ *		reported as WARNING.
+ */
+static char *
+check_one_function(const char *version, const char *schema, Oid fn, const char *fname,
+				   Oid trigrel)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	char	   *volatile error = NULL;
+	char	   *sql = psprintf("SELECT r.lineno, r.level, r.message, r.sqlstate "
+							   "FROM %s.plpgsql_check_function_tb($1, $2) r",
+							   quote_identifier(schema));
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		Oid			argtypes[2] = {REGPROCEDUREOID, REGCLASSOID};
+		Datum		values[2] = {ObjectIdGetDatum(fn), ObjectIdGetDatum(trigrel)};
+		uint64		i;
+
+		if (SPI_execute_with_args(sql, 2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "plpgsql_check_function_tb failed");
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			char	   *line = SPI_getvalue(tup, td, 1);
+			char	   *level = SPI_getvalue(tup, td, 2);
+			char	   *message = SPI_getvalue(tup, td, 3);
+
+			if (level && strcmp(level, "error") == 0)
+			{
+				if (error == NULL)
+					error = MemoryContextStrdup(oldcxt,
+												psprintf("line %s: %s", line ? line : "?",
+														 message ? message : ""));
+			}
+			else if (level && strcmp(level, "warning") == 0)
+				ereport(WARNING,
+						(errmsg("plpgsql_check: function %s, line %s: %s", fname,
+								line ? line : "?", message ? message : ""),
+						 errdetail("Migration %s created or replaced the function.", version)));
+		}
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			ReThrowError(edata);
+		ereport(WARNING,
+				(errmsg("plpgsql_check could not check function %s", fname),
+				 errdetail("It failed with SQLSTATE %s.", unpack_sql_state(edata->sqlerrcode))));
+	}
+	PG_END_TRY();
+	return error;
+}
+
+/*
+ * check_plpgsql_functions
+ *		With plpgsql_check installed, every PL/pgSQL function the migration
+ *		created or replaced (and that still exists) is checked; the first
+ *		error fails the migration.  A trigger function not yet attached to
+ *		a table cannot be checked and is skipped.
+ */
+static void
+check_plpgsql_functions(const char *version, int64 run_id)
+{
+	char	   *schema = plpgsql_check_schema();
+	Oid			argtypes[2] = {TEXTOID, INT8OID};
+	Datum		values[2];
+	int			n;
+	Oid		   *fns;
+	Oid		   *rels;
+	char	  **names;
+	int			i;
+
+	if (schema == NULL)
+		return;
+	values[0] = CStringGetTextDatum(version);
+	values[1] = Int64GetDatum(run_id);
+	if (am_spi_owner("SELECT p.oid, p.oid::pg_catalog.regprocedure::pg_catalog.text, "
+					 "  coalesce((SELECT t.tgrelid FROM pg_catalog.pg_trigger t "
+					 "            WHERE t.tgfoid = p.oid ORDER BY t.oid LIMIT 1), 0), "
+					 "  p.prorettype IN ('pg_catalog.trigger'::pg_catalog.regtype, "
+					 "                   'pg_catalog.event_trigger'::pg_catalog.regtype) "
+					 "FROM pg_catalog.pg_proc p "
+					 "JOIN pg_catalog.pg_language l ON l.oid = p.prolang "
+					 "WHERE l.lanname = 'plpgsql' AND p.oid IN ("
+					 "  SELECT c.objid FROM aura_migrate.object_change c "
+					 "   WHERE c.version = $1 AND c.run_id = $2 "
+					 "     AND c.action IN ('created', 'altered') "
+					 "     AND c.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass) "
+					 "ORDER BY 2",
+					 2, argtypes, values, NULL, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the functions migration %s created", version);
+
+	n = (int) SPI_processed;
+	fns = palloc(sizeof(Oid) * Max(n, 1));
+	rels = palloc(sizeof(Oid) * Max(n, 1));
+	names = palloc(sizeof(char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		bool		isnull;
+		bool		is_trigger;
+
+		fns[i] = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+		names[i] = SPI_getvalue(tup, SPI_tuptable->tupdesc, 2);
+		rels[i] = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &isnull));
+		is_trigger = DatumGetBool(SPI_getbinval(tup, SPI_tuptable->tupdesc, 4, &isnull));
+		if (is_trigger && !OidIsValid(rels[i]))
+			fns[i] = InvalidOid;	/* no table to check it against yet */
+	}
+	for (i = 0; i < n; i++)
+	{
+		char	   *error;
+
+		if (!OidIsValid(fns[i]))
+			continue;
+		error = check_one_function(version, schema, fns[i], names[i], rels[i]);
+		if (error != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("post-migration check failed: function %s does not pass plpgsql_check", names[i]),
+					 errdetail("Migration %s created or replaced it; plpgsql_check reports at %s.", version, error),
+					 errhint("Fix the function body; SELECT * FROM %s.plpgsql_check_function(%s) lists every problem.",
+							 quote_identifier(schema), quote_literal_cstr(names[i]))));
+	}
+}
 
 /*
  * am_post_check
@@ -99,4 +273,6 @@ am_post_check(const char *version, int64 run_id)
 					 errdetail("Migration %s created it in a checked schema (aura_migrate.checked_schemas).", version),
 					 errhint("Add ALTER TABLE %s ENABLE ROW LEVEL SECURITY to the migration.", identity)));
 	}
+
+	check_plpgsql_functions(version, run_id);
 }

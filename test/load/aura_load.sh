@@ -101,9 +101,9 @@ W1E=$(now)
 
 sleep_until 0.6
 "${PSQL[@]}" >/dev/null <<'SQL'
-SELECT aura_migrate.register('20270301002', 'load_add_client_hint', $m$
+SELECT aura_migrate.register('20270301002', 'load_add_client_version', $m$
 -- Nullable, no default: a catalog-only change, but it needs an ACCESS EXCLUSIVE lock.
-ALTER TABLE public.encrypted_cycle_data ADD COLUMN client_hint smallint;
+ALTER TABLE public.encrypted_cycle_data ADD COLUMN client_version smallint;
 $m$);
 SQL
 W2S=$(now)
@@ -162,7 +162,7 @@ expect "migration 20270301002 (ADD COLUMN) applied" \
 expect "the concurrently built index is valid" \
 	"$("${PSQL[@]}" -c "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass('public.encrypted_cycle_data_user_created_idx')")" t
 expect "the nullable column exists" \
-	"$("${PSQL[@]}" -c "SELECT count(*) FROM pg_attribute WHERE attrelid = 'public.encrypted_cycle_data'::regclass AND attname = 'client_hint' AND NOT attnotnull AND NOT attisdropped")" 1
+	"$("${PSQL[@]}" -c "SELECT count(*) FROM pg_attribute WHERE attrelid = 'public.encrypted_cycle_data'::regclass AND attname = 'client_version' AND NOT attnotnull AND NOT attisdropped")" 1
 for f in migrate1 migrate2; do
 	grep -q -i 'error' "$AURA_WORK/$f.out" && sed 's/^/#   /' "$AURA_WORK/$f.out"
 done
@@ -212,7 +212,7 @@ if [ "$OUT" != - ]; then
 		machine_info
 		echo "- cluster: initdb defaults + shared_buffers = 256MB, fsync and synchronous_commit on; Unix socket"
 		echo "- load: pgbench -M prepared, $CLIENTS clients, $THREADS threads, ${DURATION} s; $NUSERS users x $RECS cycle records + $HOT hot records ($ROWS rows); requests sync : update_own : update_hot = 6 : 3 : 1, each with JWT claims and SET LOCAL ROLE authenticated"
-		echo "- migrations during the load (environment \`$AURA_ENV\`), each by \`CALL aura_migrate.migrate()\` from another session: 20270301001 \`-- aura:no-transaction\` CREATE INDEX CONCURRENTLY on encrypted_cycle_data at 30% (history duration $D1 ms), 20270301002 ADD COLUMN client_hint smallint (nullable) at 60% (history duration $D2 ms); lock retries logged: $RETRIES"
+		echo "- migrations during the load (environment \`$AURA_ENV\`), each by \`CALL aura_migrate.migrate()\` from another session: 20270301001 \`-- aura:no-transaction\` CREATE INDEX CONCURRENTLY on encrypted_cycle_data at 30% (history duration $D1 ms), 20270301002 ADD COLUMN client_version smallint (nullable) at 60% (history duration $D2 ms); lock retries logged: $RETRIES"
 		echo "- result: **$pass passed, $fail failed**; $TOTAL transactions (sync $N_SYNC, update_own $N_OWN, update_hot $N_HOT), $(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$AURA_WORK/pgbench.out" | cut -d. -f1) tps; pgbench failed transactions $(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$AURA_WORK/pgbench.out"); optimistic updates applied ${V[own_applied]} (own) + ${V[hot_applied]} (hot), documented conflicts ${V[hot_conflicts]} (hot); lost updates ${V[lost_or_phantom_updates]}"
 		echo "- **worst latency of a request overlapping a migration: $WORST ms**"
 		echo
