@@ -331,3 +331,53 @@ REVOKE ALL ON FUNCTION aura_migrate.check_rls(name[], boolean, text[]) FROM regr
 REVOKE ALL ON SCHEMA aura_migrate FROM regress_prober;
 REVOKE ALL ON auth.users FROM regress_prober;
 DROP ROLE regress_prober, regress_stranger;
+
+-- Probes that reach real tables (a review: 59 tables of nine real projects
+-- were not_probed, and an UPDATE probe set the primary key and hit a
+-- unique violation): a NOT NULL foreign key gets a parent row made for it
+-- (its own user column gets the user's id), a unique text key distinct
+-- values, and the UPDATE sets a column that is not a key, not referenced
+-- and not a foreign key
+CREATE SCHEMA probe_reach;
+GRANT USAGE ON SCHEMA probe_reach TO anon, authenticated;
+CREATE TABLE probe_reach.workspace (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	owner_id uuid NOT NULL REFERENCES auth.users (id),
+	name text NOT NULL
+);
+CREATE TABLE probe_reach.task (
+	slug text PRIMARY KEY,
+	workspace_id bigint NOT NULL REFERENCES probe_reach.workspace (id),
+	user_id uuid NOT NULL REFERENCES auth.users (id),
+	title text NOT NULL,
+	done boolean NOT NULL DEFAULT false
+);
+CREATE TABLE probe_reach.task_note (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	task_slug text NOT NULL REFERENCES probe_reach.task (slug),
+	user_id uuid NOT NULL REFERENCES auth.users (id),
+	body text
+);
+ALTER TABLE probe_reach.workspace ENABLE ROW LEVEL SECURITY;
+ALTER TABLE probe_reach.task ENABLE ROW LEVEL SECURITY;
+ALTER TABLE probe_reach.task_note ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA probe_reach TO authenticated;
+CREATE POLICY own ON probe_reach.workspace FOR ALL TO authenticated
+	USING (owner_id = (SELECT auth.uid())) WITH CHECK (owner_id = (SELECT auth.uid()));
+CREATE POLICY own ON probe_reach.task FOR ALL TO authenticated
+	USING (user_id = (SELECT auth.uid())) WITH CHECK (user_id = (SELECT auth.uid()));
+CREATE POLICY own ON probe_reach.task_note FOR ALL TO authenticated
+	USING (user_id = (SELECT auth.uid())) WITH CHECK (user_id = (SELECT auth.uid()));
+-- correct: every table probed, nothing reached
+SELECT severity, code, object FROM aura_migrate.check_rls('{probe_reach}', true)
+ WHERE code IN ('isolation_breach', 'not_probed') ORDER BY object, code;
+-- a broken UPDATE policy on the table two foreign keys deep is found
+ALTER POLICY own ON probe_reach.task_note USING (true);
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{probe_reach}', true)
+ WHERE code IN ('isolation_breach', 'not_probed') ORDER BY object, code, message;
+-- a parent that cannot be synthesised (its CHECK) is named in not_probed
+ALTER POLICY own ON probe_reach.task_note USING (user_id = (SELECT auth.uid()));
+ALTER TABLE probe_reach.workspace ADD CONSTRAINT named CHECK (name LIKE 'ws-%');
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{probe_reach}', true)
+ WHERE code IN ('isolation_breach', 'not_probed') ORDER BY object, code, message;
+DROP SCHEMA probe_reach CASCADE;

@@ -821,7 +821,8 @@ synth_expr(Oid basetype, char category)
 		case TYPCATEGORY_NUMERIC:
 			return "1";
 		case TYPCATEGORY_STRING:
-			return "'probe'";
+			/* distinct for A and B too (a unique code, a slug) */
+			return "pg_catalog.left(pg_catalog.md5(pg_catalog.random()::pg_catalog.text), 8)";
 		case TYPCATEGORY_DATETIME:
 			return "pg_catalog.now()";
 		case TYPCATEGORY_TIMESPAN:
@@ -837,28 +838,122 @@ synth_expr(Oid basetype, char category)
 	}
 }
 
+/* One column of a table, as synth_insert() reads it. */
+typedef struct SynthColumn
+{
+	char	   *name;			/* quoted */
+	char	   *type;			/* format_type() */
+	bool		skip;			/* generated, or GENERATED ALWAYS identity */
+	bool		forced;			/* gets the user's id */
+	bool		hasdef;
+	bool		notnull;
+	Oid			base;			/* the type, through domains */
+	char		category;
+	bool		settable;		/* no key, not referenced, not a foreign key */
+	Oid			parent;			/* the table a single-column foreign key references */
+	char	   *parent_col;		/* ... and its column, quoted */
+} SynthColumn;
+
+/* how deep synth_insert() follows NOT NULL foreign keys to parent tables */
+#define SYNTH_MAX_DEPTH 3
+
+static char *synth_insert_at(Oid relid, int nforced, int16 *forced, ProbeTable *pt,
+							 Datum user, int depth, StringInfo reason);
+
 /*
- * synth_insert
- *		An INSERT of one row into relid synthesised from its column types:
- *		the forced columns get $1 (the user's id), columns with a default and
- *		nullable ones are left out, NOT NULL ones get a value of their type.
- *		When pt is given, fills in the columns the INSERT and UPDATE tries
- *		use.
+ * parent_row
+ *		Create a row of table parent (synthesised, as its owner, for user:
+ *		its own user columns get the user's id) and return the value of its
+ *		column col, to which a NOT NULL foreign key of the child points; NULL
+ *		(with the reason in *reason) when it cannot.  The row goes with the
+ *		probe's subtransaction.
  */
 static char *
-synth_insert(Oid relid, int nforced, int16 *forced, ProbeTable *pt)
+parent_row(Oid parent, const char *col, Datum user, int depth, StringInfo reason)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+	Oid			uuidtype = UUIDOID;
+	Oid			owner;
+	char	   *name;
+	int16	   *forced;
+	int			nforced = 0;
+	char	   *sql;
+	ExecResult	res;
+	bool		isnull;
+	uint64		i;
+
+	if (depth > SYNTH_MAX_DEPTH)
+	{
+		appendStringInfoString(reason, "; foreign keys nest too deep to synthesise parent rows");
+		return NULL;
+	}
+	args[0] = ObjectIdGetDatum(parent);
+	if (SPI_execute_with_args("SELECT c.relowner, pg_catalog.format('%I.%I', n.nspname, c.relname),"
+							  "       ARRAY(SELECT a.attnum FROM pg_catalog.pg_attribute a"
+							  "              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+							  "                AND (a.attname = 'user_id' OR EXISTS ("
+							  "                  SELECT 1 FROM pg_catalog.pg_constraint k"
+							  "                    JOIN pg_catalog.pg_class r ON r.oid = k.confrelid"
+							  "                   WHERE k.conrelid = c.oid AND k.contype = 'f'"
+							  "                     AND k.conkey = ARRAY[a.attnum] AND r.relname = 'users'))"
+							  "              ORDER BY 1)::pg_catalog.int2[]"
+							  "  FROM pg_catalog.pg_class c"
+							  "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+							  " WHERE c.oid = $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not read parent table %u", parent);
+	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	name = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	{
+		Datum	   *elems;
+		bool	   *enulls;
+
+		deconstruct_array(DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[0],
+															   SPI_tuptable->tupdesc, 3,
+															   &isnull)),
+						  INT2OID, sizeof(int16), true, TYPALIGN_SHORT,
+						  &elems, &enulls, &nforced);
+		forced = palloc(sizeof(int16) * (nforced + 1));
+		for (i = 0; i < (uint64) nforced; i++)
+			forced[i] = DatumGetInt16(elems[i]);
+	}
+	if (!am_can_set_role(GetUserId(), owner))
+	{
+		appendStringInfo(reason, "; a row of parent table \"%s\" is created as its owner \"%s\", whom role \"%s\" cannot act as",
+						 name, GetUserNameFromId(owner, false),
+						 GetUserNameFromId(GetUserId(), false));
+		return NULL;
+	}
+	sql = synth_insert_at(parent, nforced, forced, NULL, user, depth, reason);
+	if (sql == NULL)
+		return NULL;
+	sql = psprintf("%s RETURNING %s::pg_catalog.text", sql, col);
+	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL, sql, 1, &uuidtype,
+				&user, true, &res);
+	if (res.ok && res.value != NULL)
+		return res.value;
+	if (res.ok)
+		appendStringInfo(reason, "; no row of parent table \"%s\" was inserted", name);
+	else
+		appendStringInfo(reason, "; a row of parent table \"%s\" could not be synthesised: the insert as its owner failed with SQLSTATE %s",
+						 name, res.sqlstate);
+	return NULL;
+}
+
+/*
+ * read_synth_columns
+ *		The columns of relid with what synth_insert() needs; *qualname gets
+ *		the table's name.
+ */
+static SynthColumn *
+read_synth_columns(Oid relid, int nforced, int16 *forced, int *ncols, char **qualname)
 {
 	Oid			argtypes[2] = {OIDOID, INT2ARRAYOID};
 	Datum		args[2];
 	Datum	   *fd;
-	StringInfoData cols;
-	StringInfoData vals;
-	StringInfoData insertable;
-	char	   *qualname;
-	char	   *set_col = NULL;
-	char	   *set_type = NULL;
-	char	   *owner_col = NULL;
-	char	   *owner_type = NULL;
+	SynthColumn *cols;
 	uint64		i;
 	int			j;
 
@@ -878,77 +973,148 @@ synth_insert(Oid relid, int nforced, int16 *forced, ProbeTable *pt)
 							  "       a.attnotnull OR t.typnotnull,"
 							  "       coalesce(bt.oid, t.oid),"
 							  "       coalesce(bt.typcategory, t.typcategory)::text,"
-							  "       pg_catalog.format('%I.%I', n.nspname, c.relname)"
+							  "       pg_catalog.format('%I.%I', n.nspname, c.relname),"
+							  "       NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i"
+							  "                    WHERE i.indrelid = $1 AND i.indisunique"
+							  "                      AND a.attnum = ANY (i.indkey))"
+							  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k"
+							  "                    WHERE k.contype = 'f'"
+							  "                      AND ((k.confrelid = $1 AND a.attnum = ANY (k.confkey))"
+							  "                        OR (k.conrelid = $1 AND a.attnum = ANY (k.conkey)))),"
+							  "       fk.confrelid,"
+							  "       pg_catalog.quote_ident(fa.attname)"
 							  "  FROM pg_catalog.pg_attribute a"
 							  "  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
 							  "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 							  "  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
 							  "  LEFT JOIN pg_catalog.pg_type bt"
 							  "    ON t.typtype = 'd' AND bt.oid = t.typbasetype"
+							  "  LEFT JOIN LATERAL (SELECT k.confrelid, k.confkey[1] AS confkey"
+							  "                       FROM pg_catalog.pg_constraint k"
+							  "                      WHERE k.conrelid = $1 AND k.contype = 'f'"
+							  "                        AND k.conkey = ARRAY[a.attnum]"
+							  "                      ORDER BY k.oid LIMIT 1) fk ON true"
+							  "  LEFT JOIN pg_catalog.pg_attribute fa"
+							  "    ON fa.attrelid = fk.confrelid AND fa.attnum = fk.confkey"
 							  " WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped"
 							  " ORDER BY a.attnum",
 							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed reading the columns of relation %u",
 			 relid);
 
-	initStringInfo(&cols);
-	initStringInfo(&vals);
-	initStringInfo(&insertable);
-	qualname = SPI_processed > 0 ?
+	*ncols = (int) SPI_processed;
+	*qualname = SPI_processed > 0 ?
 		pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9)) : "?";
+	cols = palloc0(sizeof(SynthColumn) * (SPI_processed + 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
-		char	   *name = SPI_getvalue(tup, td, 1);
-		char	   *type = SPI_getvalue(tup, td, 2);
-		bool		skip = DatumGetBool(SPI_getbinval(tup, td, 3, &isnull));
-		bool		is_forced = DatumGetBool(SPI_getbinval(tup, td, 4, &isnull));
-		bool		hasdef = DatumGetBool(SPI_getbinval(tup, td, 5, &isnull));
-		bool		notnull = DatumGetBool(SPI_getbinval(tup, td, 6, &isnull));
-		Oid			base = DatumGetObjectId(SPI_getbinval(tup, td, 7, &isnull));
-		char		category = SPI_getvalue(tup, td, 8)[0];
+		SynthColumn *sc = &cols[i];
+
+		sc->name = pstrdup(SPI_getvalue(tup, td, 1));
+		sc->type = pstrdup(SPI_getvalue(tup, td, 2));
+		sc->skip = DatumGetBool(SPI_getbinval(tup, td, 3, &isnull));
+		sc->forced = DatumGetBool(SPI_getbinval(tup, td, 4, &isnull));
+		sc->hasdef = DatumGetBool(SPI_getbinval(tup, td, 5, &isnull));
+		sc->notnull = DatumGetBool(SPI_getbinval(tup, td, 6, &isnull));
+		sc->base = DatumGetObjectId(SPI_getbinval(tup, td, 7, &isnull));
+		sc->category = SPI_getvalue(tup, td, 8)[0];
+		sc->settable = DatumGetBool(SPI_getbinval(tup, td, 10, &isnull));
+		sc->parent = DatumGetObjectId(SPI_getbinval(tup, td, 11, &isnull));
+		if (isnull)
+			sc->parent = InvalidOid;
+		sc->parent_col = OidIsValid(sc->parent) ? pstrdup(SPI_getvalue(tup, td, 12)) : NULL;
+	}
+	return cols;
+}
+
+/*
+ * synth_insert
+ *		An INSERT of one row into relid synthesised from its column types:
+ *		the forced columns get $1 (the user's id), columns with a default and
+ *		nullable ones are left out, NOT NULL ones get a value of their type,
+ *		and a NOT NULL foreign key the value of a parent row made for it
+ *		(parent_row(), up to SYNTH_MAX_DEPTH tables deep).  When pt is given,
+ *		fills in the columns the INSERT and UPDATE tries use: the UPDATE sets
+ *		a column that no unique index holds, no foreign key points to or
+ *		from, and that is not generated (setting a key would fail on the
+ *		second row, not on the policies).  NULL, with the reason in *reason,
+ *		when a parent row cannot be made.
+ */
+static char *
+synth_insert(Oid relid, int nforced, int16 *forced, ProbeTable *pt, Datum user,
+			 StringInfo reason)
+{
+	return synth_insert_at(relid, nforced, forced, pt, user, 0, reason);
+}
+
+static char *
+synth_insert_at(Oid relid, int nforced, int16 *forced, ProbeTable *pt,
+				Datum user, int depth, StringInfo reason)
+{
+	SynthColumn *cols;
+	int			ncols;
+	StringInfoData names;
+	StringInfoData vals;
+	StringInfoData insertable;
+	char	   *qualname;
+	SynthColumn *set_col = NULL;
+	SynthColumn *owner_col = NULL;
+	int			i;
+
+	cols = read_synth_columns(relid, nforced, forced, &ncols, &qualname);
+	initStringInfo(&names);
+	initStringInfo(&vals);
+	initStringInfo(&insertable);
+	for (i = 0; i < ncols; i++)
+	{
+		SynthColumn *sc = &cols[i];
 		const char *expr = NULL;
 
-		if (skip)
+		if (sc->skip)
 			continue;
-		appendStringInfo(&insertable, "%s%s", insertable.len ? ", " : "", name);
-		if (is_forced)
+		appendStringInfo(&insertable, "%s%s", insertable.len ? ", " : "", sc->name);
+		if (sc->forced)
 		{
 			/* the UPDATE try sets a non-owner column where there is one */
 			if (owner_col == NULL)
-			{
-				owner_col = pstrdup(name);
-				owner_type = pstrdup(type);
-			}
-			expr = (base == UUIDOID) ? "$1" : "$1::pg_catalog.text";
+				owner_col = sc;
+			expr = (sc->base == UUIDOID) ? "$1" : "$1::pg_catalog.text";
 		}
-		else if (set_col == NULL)
-		{
-			set_col = pstrdup(name);
-			set_type = pstrdup(type);
-		}
-		if (expr == NULL && (hasdef || !notnull))
+		else if (set_col == NULL && sc->settable)
+			set_col = sc;
+		if (expr == NULL && (sc->hasdef || !sc->notnull))
 			continue;
-		if (expr == NULL && category == TYPCATEGORY_ENUM)
-			expr = psprintf("pg_catalog.enum_first(NULL::%s)", type);
+		if (expr == NULL && OidIsValid(sc->parent))
+		{
+			char	   *value = parent_row(sc->parent, sc->parent_col, user, depth + 1, reason);
+
+			if (value == NULL)
+				return NULL;
+			expr = quote_literal_cstr(value);
+		}
+		if (expr == NULL && sc->category == TYPCATEGORY_ENUM)
+			expr = psprintf("pg_catalog.enum_first(NULL::%s)", sc->type);
 		if (expr == NULL)
-			expr = synth_expr(base, category);
+			expr = synth_expr(sc->base, sc->category);
 		if (expr == NULL)
 			expr = "NULL";
-		appendStringInfo(&cols, "%s%s", cols.len ? ", " : "", name);
-		appendStringInfo(&vals, "%s(%s)::%s", vals.len ? ", " : "", expr, type);
+		appendStringInfo(&names, "%s%s", names.len ? ", " : "", sc->name);
+		appendStringInfo(&vals, "%s(%s)::%s", vals.len ? ", " : "", expr, sc->type);
 	}
 	if (pt != NULL)
 	{
+		SynthColumn *c = set_col ? set_col : owner_col;
+
 		pt->insert_cols = insertable.len ? insertable.data : NULL;
-		pt->set_col = set_col ? set_col : owner_col;
-		pt->set_type = set_col ? set_type : owner_type;
+		pt->set_col = c ? c->name : NULL;
+		pt->set_type = c ? c->type : NULL;
 	}
 
-	if (cols.len > 0)
-		return psprintf("INSERT INTO %s (%s) VALUES (%s)", qualname, cols.data, vals.data);
+	if (names.len > 0)
+		return psprintf("INSERT INTO %s (%s) VALUES (%s)", qualname, names.data, vals.data);
 	return psprintf("INSERT INTO %s DEFAULT VALUES", qualname);
 }
 
@@ -1024,8 +1190,17 @@ create_row(Oid relid, Oid owner, int nforced, int16 *forced,
 	Oid			uuidtype = UUIDOID;
 	ExecResult	res;
 
-	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL,
-				synth_insert(relid, nforced, forced, pt), 1, &uuidtype,
+	StringInfoData why;
+	char	   *sql;
+
+	initStringInfo(&why);
+	sql = synth_insert(relid, nforced, forced, pt, user, &why);
+	if (sql == NULL)
+	{
+		appendStringInfo(reason, "synthesised row: not made%s", why.data);
+		return insert_by_fixture(relid, owner, user, reason);
+	}
+	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL, sql, 1, &uuidtype,
 				&user, true, &res);
 	if (res.ok && res.processed > 0)
 		return true;
