@@ -315,4 +315,40 @@ SELECT aura_migrate._checked_schemas();
 RESET aura_migrate.checked_schemas;
 DROP SCHEMA api, internal_only, storage CASCADE;
 
+-- a table of a team with no user column at all: its account_id is a scope
+-- column (accounts is what memberships, a table with a user column, points
+-- to as well), so it is checked like a per-user table (a review: USING
+-- (true) on such a table was info, "reference data")
+CREATE TABLE scope_app.documents (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	account_id uuid NOT NULL REFERENCES scope_app.accounts (id),
+	body text
+);
+ALTER TABLE scope_app.documents ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE ON scope_app.documents TO authenticated;
+CREATE POLICY "Members read documents" ON scope_app.documents FOR SELECT TO authenticated
+	USING (account_id IN (SELECT scope_app.accounts_of_user()));
+CREATE POLICY "Members write documents" ON scope_app.documents FOR INSERT TO authenticated
+	WITH CHECK (account_id IN (SELECT scope_app.accounts_of_user()));
+SELECT severity, code, object FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE object LIKE 'scope_app.documents%' AND severity <> 'info' ORDER BY code, object;
+BEGIN;
+ALTER POLICY "Members write documents" ON scope_app.documents WITH CHECK (body <> '');
+CREATE POLICY "Anyone edits documents" ON scope_app.documents FOR UPDATE TO authenticated
+	USING (true);
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE object LIKE 'scope_app.documents%' AND severity <> 'info' ORDER BY code, object, message;
+ROLLBACK;
+BEGIN;
+DELETE FROM aura_migrate.zero_knowledge_role;
+SET LOCAL aura_migrate.zero_knowledge_roles = '';
+ALTER POLICY "Members read documents" ON scope_app.documents USING (true);
+SELECT severity, code, object FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE object LIKE 'scope_app.documents%' AND severity <> 'info' ORDER BY code, object;
+ROLLBACK;
+-- reference data (currencies: no user or scope column) stays info
+SELECT severity, code, object FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE object LIKE 'scope_app.currencies%' ORDER BY code, object;
+DROP TABLE scope_app.documents;
+
 DROP SCHEMA scope_app CASCADE;

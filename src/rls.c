@@ -298,7 +298,29 @@ static const char *const tables_sql =
 	"                                AND (x.grantee = 0"
 	"                                  OR pg_catalog.pg_has_role(z.oid, x.grantee, 'MEMBER'))))"
 	"              ORDER BY 1),"
-	"       d.fn, r.rolbypassrls, r.rolcanlogin"
+	"       d.fn, r.rolbypassrls, r.rolcanlogin,"
+	/* scope columns: a foreign key to a table that a membership table
+	 * (another table with a user column) references too */
+	"       ARRAY(SELECT sa.attname::text FROM pg_catalog.pg_constraint k"
+	"               JOIN pg_catalog.pg_attribute sa"
+	"                 ON sa.attrelid = c.oid AND sa.attnum = k.conkey[1]"
+	"               JOIN pg_catalog.pg_class pr ON pr.oid = k.confrelid"
+	"              WHERE k.conrelid = c.oid AND k.contype = 'f'"
+	"                AND pg_catalog.array_length(k.conkey, 1) = 1"
+	"                AND pr.relname <> 'users' AND k.confrelid <> c.oid"
+	"                AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint m"
+	"                             WHERE m.contype = 'f' AND m.confrelid = k.confrelid"
+	"                               AND m.conrelid NOT IN (c.oid, k.confrelid)"
+	"                               AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute u"
+	"                                            WHERE u.attrelid = m.conrelid AND u.attnum > 0"
+	"                                              AND NOT u.attisdropped"
+	"                                              AND (u.attname = 'user_id' OR EXISTS ("
+	"                                                SELECT 1 FROM pg_catalog.pg_constraint uk"
+	"                                                  JOIN pg_catalog.pg_class ur ON ur.oid = uk.confrelid"
+	"                                                 WHERE uk.conrelid = m.conrelid AND uk.contype = 'f'"
+	"                                                   AND uk.conkey = ARRAY[u.attnum]"
+	"                                                   AND ur.relname = 'users'))))"
+	"              ORDER BY sa.attnum)"
 	"  FROM pg_catalog.pg_class c"
 	"  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 	"  JOIN pg_catalog.pg_roles r ON r.oid = c.relowner"
@@ -365,6 +387,7 @@ table_from_tuple(HeapTuple tup)
 	t->definer_fn = am_rls_spi_str(tup, 16);
 	t->owner_bypass = am_rls_spi_bool(tup, 17);
 	t->owner_login = am_rls_spi_bool(tup, 18);
+	t->scope_names = am_rls_spi_text_array(tup, 19, &t->nscope);
 	return t;
 }
 
@@ -715,17 +738,25 @@ check_always_true(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p, char *ob
 	bool		qual_true = p->qual && am_rls_always_true(p->qual);
 	bool		check_true = p->check && am_rls_always_true(p->check);
 	bool		owned = t->nowner > 0;
-	const char *severity = (p->cmd == 'r' && !owned) ? "info" :
+	bool		tenant = owned || t->nscope > 0;
+	const char *severity = (p->cmd == 'r' && !tenant) ? "info" :
 		public_read(run, p) && !check_true ? "warning" : "error";
 	const char *role = p->to_public ? "PUBLIC" : (p->to_anon ? "anon" : "authenticated");
-	char	   *hint = psprintf("Replace true with a real predicate, e.g. %s = (select auth.uid()).",
-								owned ? quote_identifier(t->owner_names[0]) : "user_id");
+	char	   *predicate = owned ?
+		psprintf("%s = (select auth.uid())", quote_identifier(t->owner_names[0])) :
+		t->nscope > 0 ?
+		psprintf("%s IN (SELECT ... WHERE user_id = (select auth.uid()))",
+				 quote_identifier(t->scope_names[0])) :
+		"user_id = (select auth.uid())";
+	char	   *hint = psprintf("Replace true with a real predicate, e.g. %s.", predicate);
 
-	if (owned && strcmp(severity, "warning") == 0)
+	if (tenant && strcmp(severity, "warning") == 0)
 		am_rls_add_finding(run, severity, "policy_always_true", obj,
-						   psprintf("Nothing to do if every row of %s is meant to be public (a profile shown to everyone); otherwise replace true with %s = (select auth.uid()).",
-									t->qualname, quote_identifier(t->owner_names[0])),
-						   "policy \"%s\" on table \"%s\" makes every row readable by %s, though the table holds per-user rows",
+						   psprintf("Nothing to do if every row of %s is meant to be public (a profile shown to everyone); otherwise replace true with %s.",
+									t->qualname, predicate),
+						   owned ?
+						   "policy \"%s\" on table \"%s\" makes every row readable by %s, though the table holds per-user rows" :
+						   "policy \"%s\" on table \"%s\" makes every row readable by %s, though the table holds rows of teams",
 						   p->name, t->qualname, role);
 	else if (qual_true && check_true)
 		am_rls_add_finding(run, severity, "policy_always_true", obj, hint,
@@ -768,13 +799,16 @@ check_policy(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t, AmRlsPolicyI
 	 * a column or to find a membership) gives anon nothing.  A policy that
 	 * names anon (or a role anon is a member of) is reported all the same.
 	 */
-	if (t->nowner > 0 && !public_read(run, p) && ((p->to_anon && !p->to_public) ||
+	if ((t->nowner > 0 || t->nscope > 0) && !public_read(run, p) &&
+		((p->to_anon && !p->to_public) ||
 						  (p->to_public && !((p->qual && ties_to_caller(fns, t, p->qual)) ||
 											 (p->qual == NULL && p->check &&
 											  ties_to_caller(fns, t, p->check))))))
 		am_rls_add_finding(run, "error", "policy_for_anon", obj,
 						   "Restrict the policy with TO authenticated; anonymous access to owned rows belongs in a SECURITY DEFINER function that checks a token.",
-						   "policy \"%s\" on table \"%s\" applies to %s, but the table holds per-user rows",
+						   t->nowner > 0 ?
+						   "policy \"%s\" on table \"%s\" applies to %s, but the table holds per-user rows" :
+						   "policy \"%s\" on table \"%s\" applies to %s, but the table holds rows of teams",
 						   p->name, t->qualname, p->to_public ? "PUBLIC" : "anon");
 
 	/* a membership read through a function that is not read (PL/pgSQL) */
@@ -886,7 +920,7 @@ check_table(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 		check_policy(run, fns, t, (AmRlsPolicyInfo *) lfirst(lc));
 	check_owner_indexes(run, t);
 
-	if (owned && (t->rls || t->npolicies > 0))
+	if ((owned || t->nscope > 0) && (t->rls || t->npolicies > 0))
 		check_owner_commands(run, fns, t);
 	check_multiple_permissive(run, t);
 
@@ -1079,6 +1113,17 @@ check_owner_commands(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 		{
 			clause = "WITH CHECK";
 			names = check_loose.data;
+		}
+		if (t->nowner == 0)
+		{
+			am_rls_add_finding(run, "error", "owner_not_enforced", t->qualname,
+							   psprintf("Make every permissive %s policy for authenticated tie the row to the caller's teams in %s, e.g. %s IN (SELECT ... WHERE user_id = (select auth.uid())), or add a RESTRICTIVE policy that does.",
+										cmd_names[c], clause, quote_identifier(t->scope_names[0])),
+							   "%s on table \"%s\" is not restricted to the caller's teams for role authenticated: the %s of %s %s does not tie scope column \"%s\" to the caller through a membership",
+							   cmd_names[c], t->qualname, clause,
+							   strchr(names, ',') ? "policies" : "policy", names,
+							   t->scope_names[0]);
+			continue;
 		}
 		am_rls_add_finding(run, "error", "owner_not_enforced", t->qualname,
 						   psprintf("Make every permissive %s policy for authenticated check %s = (select auth.uid()) in %s, or add a RESTRICTIVE policy that does.",

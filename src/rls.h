@@ -100,6 +100,8 @@ typedef struct AmRlsTableInfo
 	int			nowner;			/* owner columns, user_id first */
 	int16	   *owner_attnums;
 	char	  **owner_names;
+	int			nscope;			/* scope columns (a team, an account) */
+	char	  **scope_names;
 	int			nlead;			/* first key column of each plain index */
 	int16	   *lead;
 	bool		anon_priv;
