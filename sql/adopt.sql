@@ -288,6 +288,27 @@ SELECT * FROM aura_migrate.baseline('20240105000000', force => true);
 SELECT version, state FROM aura_migrate.status() WHERE version >= '20240104000000';
 SELECT message FROM aura_migrate.log WHERE version = '20240104000000';
 
+-- report() (a review): the default report shows what the registry logged
+-- after the last run (a baseline, an unregister), a registry event without
+-- a SQLSTATE is not followed by an empty "(SQLSTATE )", and DDL made by hand
+-- that a baseline took over is no longer "changed outside migrations"
+SELECT aura_migrate.register_file('20240106000000_run.sql', 'create table ad_app.ran (id int primary key);
+alter table ad_app.ran enable row level security;');
+SELECT version, status FROM aura_migrate.apply('20240106000000');
+CREATE TABLE ad_app.by_hand (id int PRIMARY KEY);
+ALTER TABLE ad_app.by_hand ENABLE ROW LEVEL SECURITY;
+SELECT aura_migrate.report() ~ 'changed outside migrations: table ad_app.by_hand' AS by_hand_listed;
+SELECT aura_migrate.register_file('20240107000000_by_hand.sql', 'create table ad_app.by_hand (id int primary key);
+alter table ad_app.by_hand enable row level security;');
+SELECT aura_migrate.register_file('20240108000000_never.sql', 'select 1;');
+SELECT * FROM aura_migrate.baseline('20240107000000');
+SELECT aura_migrate.unregister('20240108000000');
+SELECT aura_migrate.report() ~ 'baselined\s+20240107000000' AS baseline_in_default_report,
+	   aura_migrate.report() ~ 'unregistered\s+20240108000000' AS unregister_in_default_report,
+	   aura_migrate.report() ~ 'applied\s+20240106000000' AS last_run_still_there,
+	   aura_migrate.report() LIKE '%(SQLSTATE )%' AS empty_sqlstate,
+	   aura_migrate.report() ~ 'changed outside migrations: table ad_app.by_hand' AS by_hand_still_listed;
+
 -- clean up
 DROP SCHEMA ad_app CASCADE;
 DELETE FROM aura_migrate.migration;

@@ -668,10 +668,16 @@ DECLARE
 	f record;
 	out text := '';
 	runs bigint[];
+	latest boolean := run_id IS NULL AND since IS NULL AND until IS NULL;
+	from_ts timestamptz;
 BEGIN
-	IF run_id IS NULL AND since IS NULL AND until IS NULL THEN
+	IF latest THEN
+		-- the last run, and what the registry logged without a run since it
+		-- began (a baseline, a repair, an unregister after the last apply)
 		SELECT array_agg(x) INTO runs
 		  FROM (SELECT max(l.run_id) AS x FROM aura_migrate.log l) s WHERE x IS NOT NULL;
+		SELECT coalesce(min(l.logged_at), '-infinity') INTO from_ts
+		  FROM aura_migrate.log l WHERE l.run_id = ANY (runs);
 	ELSIF run_id IS NOT NULL THEN
 		runs := ARRAY[run_id];
 	ELSE
@@ -684,7 +690,8 @@ BEGIN
 				  to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'),
 				  aura_migrate._environment()) || E'
 ';
-	IF runs IS NULL THEN
+	IF runs IS NULL AND NOT (latest AND EXISTS (SELECT 1 FROM aura_migrate.log l
+												   WHERE l.run_id IS NULL)) THEN
 		RETURN out || E'no runs
 ';
 	END IF;
@@ -700,6 +707,7 @@ BEGIN
 		  FROM aura_migrate.log l
 		  LEFT JOIN aura_migrate.migration m ON m.version = l.version
 		 WHERE l.run_id = ANY (runs)
+			OR (latest AND l.run_id IS NULL AND l.logged_at >= from_ts)
 			OR (l.run_id IS NULL AND (since IS NOT NULL OR until IS NOT NULL)
 				AND (since IS NULL OR l.logged_at >= since)
 				AND (until IS NULL OR l.logged_at < until))
@@ -718,7 +726,8 @@ BEGIN
 								 CASE WHEN r.event <> 'refused' OR aura_migrate._environment() = 'development'
 									  THEN r.message
 									  ELSE aura_migrate._redact(r.message, r.sqlstate) END
-								 || coalesce(format(' (SQLSTATE %s)', r.sqlstate), ''));
+								 || CASE WHEN r.sqlstate IS NOT NULL
+										 THEN format(' (SQLSTATE %s)', r.sqlstate) ELSE '' END);
 			CONTINUE;
 		END IF;
 		out := out || format(E'run %s  %s  %-12s %s %s  %s ms  %s statements  %s objects changed  %s lint findings  (%s, %s)
@@ -742,6 +751,11 @@ BEGIN
 		SELECT c.object_type, c.object_identity, c.action, c.changed_by, c.changed_at
 		  FROM aura_migrate.object_change c
 		 WHERE c.version IS NULL AND c.object_identity NOT LIKE '"\_RETURN" on %'
+		   -- not once a later migration (or a baseline) took the object over
+		   AND NOT EXISTS (SELECT 1 FROM aura_migrate.object_change d
+							WHERE d.id > c.id AND d.version IS NOT NULL
+							  AND ((d.classid = c.classid AND d.objid = c.objid)
+								   OR d.object_identity = c.object_identity))
 		   AND (since IS NULL OR c.changed_at >= since)
 		   AND (until IS NULL OR c.changed_at < until)
 		 ORDER BY c.id
@@ -755,7 +769,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION aura_migrate.report(bigint, timestamptz, timestamptz) IS
-'A readable report of one run (the last when all arguments are NULL) or a time span: each migration event with duration, statements, objects changed, lint findings, failures with statement and line, and DDL made outside migrations.';
+'A readable report of one run (the last when all arguments are NULL, with the registry events logged since it began) or a time span: each migration event with duration, statements, objects changed, lint findings, failures with statement and line, and DDL made outside migrations that no later migration or baseline took over.';
 
 /* ------------------------------------------------------------------------
  * Privileges
