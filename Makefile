@@ -68,7 +68,7 @@ REGRESS_ENGINE = setup registry register_bad apply failure migrate status safety
 REGRESS_LINT = lint
 REGRESS_RLS = check_rls_aura check_rls check_rls_scope check_rls_probes rls_gate
 # trust_owner last: it re-creates the extension under another owner and back
-REGRESS_TRUST = trust_guard trust_migrator trust_down trust_environment trust_recorder trust_privacy trust_owner
+REGRESS_TRUST = trust_guard trust_findings trust_migrator trust_down trust_environment trust_recorder trust_privacy trust_owner
 REGRESS_UPGRADE = upgrade
 REGRESS = $(REGRESS_ENGINE) $(REGRESS_LINT) $(REGRESS_RLS) $(REGRESS_TRUST) $(REGRESS_UPGRADE)
 REGRESS_OPTS = --inputdir=. --load-extension=aura_migrate

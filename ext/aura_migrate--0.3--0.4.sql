@@ -7,7 +7,8 @@
  * API roles can use, not public alone), and table encrypted_table says which
  * tables hold only ciphertext, so that a plaintext column in one is an error
  * (plaintext_in_encrypted_table); report() fixed (the registry events after
- * the last run, no empty "(SQLSTATE )", no object a baseline took over).
+ * the last run, no empty "(SQLSTATE )", no object a baseline took over);
+ * lint() without schemas lints for the checked schemas.
  *
  * No signature changes, so every privilege granted stays.
  *
@@ -158,3 +159,12 @@ END
 $$;
 COMMENT ON FUNCTION aura_migrate.report(bigint, timestamptz, timestamptz) IS
 'A readable report of one run (the last when all arguments are NULL, with the registry events logged since it began) or a time span: each migration event with duration, statements, objects changed, lint findings, failures with statement and line, and DDL made outside migrations that no later migration or baseline took over.';
+
+-- lint(): without schemas, the checked schemas (as at registration); it
+-- reads the catalogs and settings through SPI, so it is not parallel safe
+CREATE OR REPLACE FUNCTION aura_migrate.lint(sql text, schemas name[] DEFAULT NULL)
+RETURNS SETOF aura_migrate.finding
+AS 'MODULE_PATHNAME', 'aura_migrate_lint'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION aura_migrate.lint(text, name[]) IS
+'Parses a migration without executing it and returns its syntax errors (with line and column) and migration-safety findings; schemas (NULL: aura_migrate.checked_schemas, as at registration) are those whose new tables need row level security; see docs/findings.md.';

@@ -228,3 +228,26 @@ SELECT count(*) AS reported FROM aura_migrate.lint(
 	'ALTER TABLE lt_fk_live ADD CONSTRAINT lt_fk_live_user_fk FOREIGN KEY (user_id) REFERENCES auth.users (id);')
  WHERE code = 'foreign_key_without_index';
 DROP TABLE lt_fk_live;
+
+-- the migration's own SET search_path says where unqualified names go (a
+-- review: lint took every unqualified name for public): the table is
+-- api_lint.notes, in a checked schema, without row level security, and its
+-- foreign key has no index; after RESET, names are public's again
+SELECT severity, code, object FROM aura_migrate.lint($$
+SET search_path TO "$user", api_lint, public;
+CREATE TABLE notes (id bigint PRIMARY KEY, user_id uuid REFERENCES auth.users (id));
+RESET search_path;
+CREATE TABLE other (id bigint PRIMARY KEY);
+ALTER TABLE other ENABLE ROW LEVEL SECURITY;
+$$, '{api_lint}') ORDER BY code, object;
+
+-- without schemas, lint() checks the checked schemas, as registration does:
+-- by default public and every schema anon or authenticated can use
+CREATE SCHEMA lint_exposed;
+CREATE SCHEMA lint_hidden;
+GRANT USAGE ON SCHEMA lint_exposed TO anon;
+SELECT code, object FROM aura_migrate.lint($$
+CREATE TABLE lint_exposed.t (id int PRIMARY KEY);
+CREATE TABLE lint_hidden.t (id int PRIMARY KEY);
+$$) WHERE code = 'table_without_rls';
+DROP SCHEMA lint_exposed, lint_hidden;

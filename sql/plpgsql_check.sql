@@ -59,6 +59,26 @@ CREATE TRIGGER pc_t_trg BEFORE INSERT ON pc.t FOR EACH ROW EXECUTE FUNCTION pc.t
 $$);
 SELECT version, status FROM aura_migrate.apply('20270101005');
 
+-- plpgsql_check plans the function's queries, and planning folds IMMUTABLE
+-- calls, which runs them: as the function's owner, never as the role that
+-- applies (an independent review: a migrator's function made the migrator
+-- superuser when a superuser applied it)
+CREATE ROLE pc_mallory;
+GRANT USAGE, CREATE ON SCHEMA pc TO pc_mallory;
+GRANT USAGE ON SCHEMA aura_migrate TO pc_mallory;
+GRANT EXECUTE ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean, boolean)
+	TO pc_mallory;
+SET ROLE pc_mallory;
+SELECT aura_migrate.register('20270101006', 'pc_folded', $$
+CREATE FUNCTION pc.imm(t text) RETURNS int LANGUAGE plpgsql IMMUTABLE
+AS $f$ BEGIN RAISE NOTICE 'folded as %, superuser: %', current_user,
+	(SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user); RETURN 1; END $f$;
+CREATE FUNCTION pc.helper() RETURNS int LANGUAGE plpgsql
+AS $f$ BEGIN RETURN pc.imm('x'); END $f$;
+$$);
+RESET ROLE;
+SELECT version, status FROM aura_migrate.apply('20270101006');
+
 -- Aura's own functions pass plpgsql_check: its migrations apply in a
 -- database that has it
 CREATE DATABASE regress_aura_pc;
@@ -78,4 +98,8 @@ DROP DATABASE regress_aura_pc;
 DROP EXTENSION plpgsql_check;
 SET client_min_messages = warning;
 DROP SCHEMA pc CASCADE;
+REVOKE ALL ON FUNCTION aura_migrate.register(text, text, text, text, text[], text[], boolean, boolean)
+	FROM pc_mallory;
+REVOKE ALL ON SCHEMA aura_migrate FROM pc_mallory;
+DROP ROLE pc_mallory;
 RESET client_min_messages;

@@ -94,14 +94,31 @@ static const char *const volatile_functions[] = {
 };
 
 /*
+ * The schema an unqualified name goes to at the statement being read:
+ * public, until the migration's own SET search_path names another (the
+ * first schema it lists other than "$user").  Set by am_lint_sql() for the
+ * length of one lint, which does not nest.
+ */
+static const char *default_schema = "public";
+
+/*
+ * schema_of
+ *		The schema of a RangeVar, after the migration's search_path.
+ */
+static const char *
+schema_of(RangeVar *rv)
+{
+	return rv->schemaname ? rv->schemaname : default_schema;
+}
+
+/*
  * qualified
- *		"schema.name" for a RangeVar, with public as the default schema, as a
- *		plain key for the lists above.
+ *		"schema.name" for a RangeVar, as a plain key for the lists above.
  */
 static char *
 qualified(RangeVar *rv)
 {
-	return psprintf("%s.%s", rv->schemaname ? rv->schemaname : "public", rv->relname);
+	return psprintf("%s.%s", schema_of(rv), rv->relname);
 }
 
 /*
@@ -111,8 +128,37 @@ qualified(RangeVar *rv)
 static char *
 quoted(RangeVar *rv)
 {
-	return (char *) quote_qualified_identifier(rv->schemaname ? rv->schemaname : "public",
-											   rv->relname);
+	return (char *) quote_qualified_identifier(schema_of(rv), rv->relname);
+}
+
+/*
+ * follow_search_path
+ *		SET [LOCAL] search_path TO a, b: unqualified names now go to a;
+ *		RESET or SET ... TO DEFAULT: back to public.
+ */
+static void
+follow_search_path(VariableSetStmt *vs)
+{
+	ListCell   *lc;
+
+	if (vs->name == NULL || strcmp(vs->name, "search_path") != 0)
+		return;
+	if (vs->kind != VAR_SET_VALUE)
+	{
+		default_schema = "public";
+		return;
+	}
+	foreach(lc, vs->args)
+	{
+		Node	   *arg = lfirst(lc);
+
+		if (IsA(arg, A_Const) && IsA(&((A_Const *) arg)->val, String) &&
+			strcmp(strVal(&((A_Const *) arg)->val), "$user") != 0)
+		{
+			default_schema = pstrdup(strVal(&((A_Const *) arg)->val));
+			return;
+		}
+	}
 }
 
 static bool
@@ -167,7 +213,7 @@ checked_schema(LintState *ls, RangeVar *rv)
 {
 	if (rv->relpersistence == RELPERSISTENCE_TEMP)
 		return false;
-	return in_list(ls->schemas, rv->schemaname ? rv->schemaname : "public");
+	return in_list(ls->schemas, schema_of(rv));
 }
 
 /*
@@ -414,7 +460,7 @@ lint_function(LintState *ls, List *funcname, List *options, bool is_alter)
 
 	DeconstructQualifiedName(funcname, &schema, &name);
 	add_finding(ls, "warning", "definer_search_path",
-				(char *) quote_qualified_identifier(schema ? schema : "public", name),
+				(char *) quote_qualified_identifier(schema ? schema : default_schema, name),
 				psprintf("SECURITY DEFINER function %s does not pin search_path", quote_identifier(name)),
 				pstrdup("Add SET search_path = '' (or pg_catalog, pg_temp) and schema-qualify every name in the body."),
 				-1);
@@ -472,8 +518,7 @@ lint_plaintext(LintState *ls, RangeVar *rel, const char *colname, TypeName *tn)
 
 	if (ls->encrypted == NIL || colname == NULL || tn == NULL)
 		return;
-	rule = am_encrypted_match(ls->encrypted, rel->schemaname ? rel->schemaname : "public",
-							  rel->relname);
+	rule = am_encrypted_match(ls->encrypted, schema_of(rel), rel->relname);
 	if (rule == NULL)
 		return;
 	if (tn->pct_type == false)
@@ -577,7 +622,10 @@ fk_ref(List *fks, RangeVar *rel, const char *column, int stmtidx)
 	FkRef	   *f = palloc(sizeof(FkRef));
 
 	f->stmtidx = stmtidx;
-	f->rel = rel;
+	/* the schema an unqualified name has here, not after a later SET */
+	f->rel = copyObject(rel);
+	if (f->rel->schemaname == NULL)
+		f->rel->schemaname = pstrdup(default_schema);
 	f->column = pstrdup(column);
 	return lappend(fks, f);
 }
@@ -961,6 +1009,9 @@ lint_statement(LintState *ls, Node *n, List *fks)
 						pstrdup("Each migration runs in its own transaction: remove transaction control."),
 						-1);
 			break;
+		case T_VariableSetStmt:
+			follow_search_path((VariableSetStmt *) n);
+			break;
 		case T_CreateStmt:
 			{
 				CreateStmt *cs = (CreateStmt *) n;
@@ -1066,12 +1117,15 @@ lint_created_tables(LintState *ls)
 {
 	int			i;
 
+	default_schema = "public";	/* followed again, statement by statement */
 	for (i = 0; i < ls->parsed->nstmts; i++)
 	{
 		Node	   *n = ls->parsed->stmts[i].raw->stmt;
 		CreateStmt *cs;
 		char	   *key;
 
+		if (IsA(n, VariableSetStmt))
+			follow_search_path((VariableSetStmt *) n);
 		if (!IsA(n, CreateStmt))
 			continue;
 		cs = (CreateStmt *) n;
@@ -1174,6 +1228,7 @@ am_lint_sql(const char *sql, List *schemas)
 	int			i;
 
 	memset(&ls, 0, sizeof(ls));
+	default_schema = "public";
 	ls.sql = sql;
 	ls.schemas = schemas;
 	ls.zk_roles = am_zero_knowledge_roles();
@@ -1196,6 +1251,7 @@ am_lint_sql(const char *sql, List *schemas)
 	}
 	lint_created_tables(&ls);
 	lint_foreign_keys(&ls, fks);
+	default_schema = "public";
 
 	list_sort(ls.findings, finding_cmp);
 	return ls.findings;
@@ -1262,11 +1318,10 @@ aura_migrate_lint(PG_FUNCTION_ARGS)
 				 errdetail("It has %zu bytes; the limit is four times aura_migrate.max_sql_size.",
 						   strlen(sql))));
 
-	if (PG_ARGISNULL(1))
-		schemas = list_make1(pstrdup("public"));
-	else
 	{
-		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+		/* NULL: the checked schemas, as at registration */
+		ArrayType  *arr = PG_ARGISNULL(1) ?
+			DatumGetArrayTypeP(am_checked_schemas_array()) : PG_GETARG_ARRAYTYPE_P(1);
 		Datum	   *elems;
 		bool	   *enulls;
 		int			n,

@@ -26,6 +26,7 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -55,23 +56,27 @@ plpgsql_check_schema(void)
 /*
  * check_one_function
  *		plpgsql_check_function_tb() on one function (with its first
- *		trigger's table for a trigger function), as the current user, in a
- *		subtransaction: an error of plpgsql_check itself is reported as a
+ *		trigger's table for a trigger function), as the function's owner
+ *		under SECURITY_RESTRICTED_OPERATION, in a subtransaction always
+ *		rolled back: an error of plpgsql_check itself is reported as a
  *		warning, not taken for an error of the function.  Returns the first
  *		error-level finding as "line N: message", or NULL; warnings are
  *		reported as WARNING.
  */
 static char *
 check_one_function(const char *version, const char *schema, Oid fn, const char *fname,
-				   Oid trigrel)
+				   Oid trigrel, Oid fnowner)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	char	   *volatile error = NULL;
+	Oid			save_userid;
+	int			save_sec_context;
 	char	   *sql = psprintf("SELECT r.lineno, r.level, r.message, r.sqlstate "
 							   "FROM %s.plpgsql_check_function_tb($1, $2) r",
 							   quote_identifier(schema));
 
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
@@ -80,8 +85,15 @@ check_one_function(const char *version, const char *schema, Oid fn, const char *
 		Datum		values[2] = {ObjectIdGetDatum(fn), ObjectIdGetDatum(trigrel)};
 		uint64		i;
 
+		/*
+		 * Planning the function's queries folds IMMUTABLE calls, which runs
+		 * them: as the function's owner, whose code it is, restricted.
+		 */
+		SetUserIdAndSecContext(fnowner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
 		if (SPI_execute_with_args(sql, 2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "plpgsql_check_function_tb failed");
+		SetUserIdAndSecContext(save_userid, save_sec_context);
 		for (i = 0; i < SPI_processed; i++)
 		{
 			HeapTuple	tup = SPI_tuptable->vals[i];
@@ -103,7 +115,8 @@ check_one_function(const char *version, const char *schema, Oid fn, const char *
 								line ? line : "?", message ? message : ""),
 						 errdetail("Migration %s created or replaced the function.", version)));
 		}
-		ReleaseCurrentSubTransaction();
+		/* nothing the check did stays */
+		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
 	}
@@ -111,6 +124,7 @@ check_one_function(const char *version, const char *schema, Oid fn, const char *
 	{
 		ErrorData  *edata;
 
+		SetUserIdAndSecContext(save_userid, save_sec_context);
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -144,6 +158,7 @@ check_plpgsql_functions(const char *version, int64 run_id)
 	int			n;
 	Oid		   *fns;
 	Oid		   *rels;
+	Oid		   *owners;
 	char	  **names;
 	int			i;
 
@@ -152,6 +167,7 @@ check_plpgsql_functions(const char *version, int64 run_id)
 	values[0] = CStringGetTextDatum(version);
 	values[1] = Int64GetDatum(run_id);
 	if (am_spi_owner("SELECT p.oid, p.oid::pg_catalog.regprocedure::pg_catalog.text, "
+					 "  p.proowner, "
 					 "  coalesce((SELECT t.tgrelid FROM pg_catalog.pg_trigger t "
 					 "            WHERE t.tgfoid = p.oid ORDER BY t.oid LIMIT 1), 0), "
 					 "  p.prorettype IN ('pg_catalog.trigger'::pg_catalog.regtype, "
@@ -170,6 +186,7 @@ check_plpgsql_functions(const char *version, int64 run_id)
 	n = (int) SPI_processed;
 	fns = palloc(sizeof(Oid) * Max(n, 1));
 	rels = palloc(sizeof(Oid) * Max(n, 1));
+	owners = palloc(sizeof(Oid) * Max(n, 1));
 	names = palloc(sizeof(char *) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
@@ -179,8 +196,9 @@ check_plpgsql_functions(const char *version, int64 run_id)
 
 		fns[i] = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
 		names[i] = SPI_getvalue(tup, SPI_tuptable->tupdesc, 2);
-		rels[i] = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &isnull));
-		is_trigger = DatumGetBool(SPI_getbinval(tup, SPI_tuptable->tupdesc, 4, &isnull));
+		owners[i] = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &isnull));
+		rels[i] = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 4, &isnull));
+		is_trigger = DatumGetBool(SPI_getbinval(tup, SPI_tuptable->tupdesc, 5, &isnull));
 		if (is_trigger && !OidIsValid(rels[i]))
 			fns[i] = InvalidOid;	/* no table to check it against yet */
 	}
@@ -190,7 +208,7 @@ check_plpgsql_functions(const char *version, int64 run_id)
 
 		if (!OidIsValid(fns[i]))
 			continue;
-		error = check_one_function(version, schema, fns[i], names[i], rels[i]);
+		error = check_one_function(version, schema, fns[i], names[i], rels[i], owners[i]);
 		if (error != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

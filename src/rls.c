@@ -67,7 +67,7 @@ static void check_multiple_permissive(AmRlsRun *run, AmRlsTableInfo *t);
 static char *policy_object(AmRlsTableInfo *t, AmRlsPolicyInfo *p);
 static bool ties_to_caller(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *e);
 static void add_policy_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
-static bool public_read(AmRlsRun *run, AmRlsPolicyInfo *p);
+static bool public_read(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p);
 static bool scoped_only(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
 static void check_api_roles(AmRlsRun *run);
 static void check_encrypted(AmRlsRun *run, List *tables);
@@ -353,8 +353,13 @@ static const char *const tables_sql =
 	"               AND pr.proname = 'uid' AND pn.nspname = 'auth'))) oc ON true"
 	" WHERE n.nspname = ANY ($1) AND c.relkind IN ('r', 'p')"
 	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
+	"                     JOIN pg_catalog.pg_extension x ON x.oid = e.refobjid"
 	"                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-	"                      AND e.objid = c.oid AND e.deptype = 'e')"
+	"                      AND e.objid = c.oid AND e.deptype = 'e'"
+	"                      AND e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass"
+	/* a superuser's extension, or its script's objects: not what a migrator added */
+	"                      AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles su"
+	"                                   WHERE su.rolsuper AND su.oid IN (x.extowner, c.relowner)))"
 	" ORDER BY n.nspname, c.relname";
 
 /*
@@ -516,10 +521,10 @@ read_policies(AmRlsRun *run, Datum schemas, HTAB *byoid)
 
 /*
  * add_policy_owner_columns
- *		A column that a policy of the table compares with auth.uid() holds
- *		the row's owner, whatever its name and even without a foreign key
- *		to the users: it joins the table's owner columns (after those found
- *		by name, foreign key or default, which keep their order).
+ *		A column that a SELECT (or ALL) policy of the table compares with
+ *		auth.uid() in its USING holds the row's owner, whatever its name and
+ *		even without a foreign key to the users, when the table has no owner
+ *		column by name, foreign key or default.
  */
 static void
 add_policy_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
@@ -527,19 +532,23 @@ add_policy_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 	Bitmapset  *cols = NULL;
 	ListCell   *lc;
 	MemoryContext oldcxt;
-	int			i;
 	int			attnum;
 	int			n;
 
+	/*
+	 * Only from what the table's reads compare (a write's WITH CHECK must
+	 * not make its own column an owner column, and so approve itself), and
+	 * only when no column is one by name, foreign key or default already.
+	 */
+	if (t->nowner > 0)
+		return;
 	foreach(lc, t->policies)
 	{
 		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
 
-		am_rls_uid_columns(fns, p->qual, &cols);
-		am_rls_uid_columns(fns, p->check, &cols);
+		if (p->cmd == 'r' || p->cmd == '*')
+			am_rls_uid_columns(fns, p->qual, &cols);
 	}
-	for (i = 0; i < t->nowner; i++)
-		cols = bms_del_member(cols, t->owner_attnums[i]);
 	if (bms_is_empty(cols))
 		return;
 
@@ -566,13 +575,28 @@ add_policy_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
  *		are viewable by everyone").  That is a choice, reported as a warning
  *		rather than as a hole, except in a zero-knowledge database (one
  *		with zero-knowledge roles configured: Aura), where per-user rows
- *		are never public.
+ *		are never public, and except next to another SELECT policy for
+ *		authenticated that restricts rows to the caller's: the table says
+ *		its rows are private, and the true policy (a dashboard template,
+ *		"Enable read access for all users") undoes it.
  */
 static bool
-public_read(AmRlsRun *run, AmRlsPolicyInfo *p)
+public_read(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p)
 {
-	return !run->zero_knowledge && p->permissive && p->cmd == 'r' &&
-		p->qual != NULL && am_rls_always_true(p->qual);
+	ListCell   *lc;
+
+	if (run->zero_knowledge || !p->permissive || p->cmd != 'r' ||
+		p->qual == NULL || !am_rls_always_true(p->qual))
+		return false;
+	foreach(lc, t->policies)
+	{
+		AmRlsPolicyInfo *o = (AmRlsPolicyInfo *) lfirst(lc);
+
+		if (o != p && o->permissive && o->to_auth && (o->cmd == 'r' || o->cmd == '*') &&
+			o->qual != NULL && ties_to_caller(run->fns, t, o->qual))
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -740,7 +764,7 @@ check_always_true(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p, char *ob
 	bool		owned = t->nowner > 0;
 	bool		tenant = owned || t->nscope > 0;
 	const char *severity = (p->cmd == 'r' && !tenant) ? "info" :
-		public_read(run, p) && !check_true ? "warning" : "error";
+		public_read(run, t, p) && !check_true ? "warning" : "error";
 	const char *role = p->to_public ? "PUBLIC" : (p->to_anon ? "anon" : "authenticated");
 	char	   *predicate = owned ?
 		psprintf("%s = (select auth.uid())", quote_identifier(t->owner_names[0])) :
@@ -799,7 +823,7 @@ check_policy(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t, AmRlsPolicyI
 	 * a column or to find a membership) gives anon nothing.  A policy that
 	 * names anon (or a role anon is a member of) is reported all the same.
 	 */
-	if ((t->nowner > 0 || t->nscope > 0) && !public_read(run, p) &&
+	if ((t->nowner > 0 || t->nscope > 0) && !public_read(run, t, p) &&
 		((p->to_anon && !p->to_public) ||
 						  (p->to_public && !((p->qual && ties_to_caller(fns, t, p->qual)) ||
 											 (p->qual == NULL && p->check &&
@@ -892,7 +916,7 @@ queue_for_probes(AmRlsRun *run, AmRlsTableInfo *t)
 	{
 		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
 
-		if (public_read(run, p))
+		if (public_read(run, t, p))
 		{
 			pt->public_read_anon |= p->to_anon;
 			pt->public_read_auth |= p->to_auth;
@@ -988,6 +1012,45 @@ policy_expr(AmRlsPolicyInfo *p, char cmd, bool is_check)
  *		permissive policy grants is not reachable at all.  The names of the
  *		permissive policies that do not constrain go to *loose.
  */
+/*
+ * read_owner_columns
+ *		The owner columns the table's SELECT policies for authenticated tie
+ *		to the caller: a table with two user columns (user_id, created_by)
+ *		is the caller's by the one its reads check, and a write that checks
+ *		only the other one does not keep rows the caller's.  The table's
+ *		info with only those owner columns goes to *tied; false when the
+ *		reads tie none (or there are no reads), and every owner column then
+ *		counts.
+ */
+static bool
+read_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t,
+				   AmRlsTableInfo *tied)
+{
+	Bitmapset  *cols = NULL;
+	ListCell   *lc;
+	int			i;
+
+	foreach(lc, t->policies)
+	{
+		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
+
+		if (p->permissive && policy_applies(p, 'r') && !public_read(run, t, p))
+			am_rls_uid_columns(fns, p->qual, &cols);
+	}
+	*tied = *t;
+	tied->owner_attnums = palloc(sizeof(int16) * (t->nowner + 1));
+	tied->owner_names = palloc(sizeof(char *) * (t->nowner + 1));
+	tied->nowner = 0;
+	for (i = 0; i < t->nowner; i++)
+		if (bms_is_member(t->owner_attnums[i], cols))
+		{
+			tied->owner_attnums[tied->nowner] = t->owner_attnums[i];
+			tied->owner_names[tied->nowner] = t->owner_names[i];
+			tied->nowner++;
+		}
+	return tied->nowner > 0 && tied->nowner < t->nowner;
+}
+
 static bool
 enforced(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t, char cmd,
 		 bool is_check, bool need_scope, StringInfo loose)
@@ -995,6 +1058,11 @@ enforced(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t, char cmd,
 	ListCell   *lc;
 	bool		any_permissive = false;
 	bool		all_constrain = true;
+	AmRlsTableInfo tied;
+
+	/* a write must keep the row the caller's by the column its reads check */
+	if (is_check && read_owner_columns(run, fns, t, &tied))
+		t = &tied;
 
 	foreach(lc, t->policies)
 	{
@@ -1002,7 +1070,7 @@ enforced(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t, char cmd,
 		Node	   *e;
 		bool		ties;
 
-		if (!policy_applies(p, cmd) || public_read(run, p))
+		if (!policy_applies(p, cmd) || public_read(run, t, p))
 			continue;			/* public_read: policy_always_true says so */
 		e = policy_expr(p, cmd, is_check);
 		if (e == NULL)
@@ -1043,7 +1111,7 @@ scoped_only(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 	{
 		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
 
-		if (!p->permissive || !policy_applies(p, 'r') || public_read(run, p) ||
+		if (!p->permissive || !policy_applies(p, 'r') || public_read(run, t, p) ||
 			p->qual == NULL)
 			continue;
 		if (am_rls_constrains_owner(fns, t, p->qual) ||

@@ -40,12 +40,15 @@
 
 /*
  * finding_key
- *		"code|object": what makes two findings the same one.
+ *		"severity|code|object": what makes two findings the same one.  The
+ *		severity belongs to it: a warning that a migration turns into an
+ *		error (a function that read every row now reads rows its caller
+ *		chooses) is a new error.
  */
 static char *
 finding_key(AmRlsFinding *f)
 {
-	return psprintf("%s|%s", f->code, f->object ? f->object : "");
+	return psprintf("%s|%s|%s", f->severity, f->code, f->object ? f->object : "");
 }
 
 /*

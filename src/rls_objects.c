@@ -29,6 +29,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
@@ -66,8 +67,13 @@ am_rls_check_views(AmRlsRun *run, Datum schemas)
 	"                       FROM pg_catalog.pg_options_to_table(c.reloptions) o"
 	"                      WHERE o.option_name = 'security_invoker'), false)"
 	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
+	"                     JOIN pg_catalog.pg_extension x ON x.oid = e.refobjid"
 	"                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-	"                      AND e.objid = c.oid AND e.deptype = 'e')"
+	"                      AND e.objid = c.oid AND e.deptype = 'e'"
+	"                      AND e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass"
+	/* a superuser's extension, or its script's objects: not what a migrator added */
+	"                      AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles su"
+	"                                   WHERE su.rolsuper AND su.oid IN (x.extowner, c.relowner)))"
 	" GROUP BY c.oid, n.nspname, c.relname, c.relkind"
 	" ORDER BY n.nspname, c.relname";
 	Oid			argtypes[3] = {NAMEARRAYOID, OIDOID, OIDOID};
@@ -177,11 +183,46 @@ definer_walker(Node *node, DefinerWalk *w)
 }
 
 /*
+ * function_search_path
+ *		The search_path a function sets for itself (SET search_path = ...),
+ *		or NULL.
+ */
+static char *
+function_search_path(HeapTuple tup)
+{
+	bool		isnull;
+	Datum		d = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_proconfig, &isnull);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	if (isnull)
+		return NULL;
+	deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		char	   *item = nulls[i] ? NULL : TextDatumGetCString(elems[i]);
+
+		if (item && strncmp(item, "search_path=", 12) == 0)
+			return pstrdup(item + 12);
+	}
+	return NULL;
+}
+
+/*
  * definer_queries
  *		The analysed queries of SQL function fn: its BEGIN ATOMIC body as
- *		stored, or its source parsed and analysed (never run) with its
- *		parameters, in a subtransaction, since a body can refer to what
- *		no longer exists.  NIL when it cannot be analysed.
+ *		stored, or its source parsed and analysed (never run), NIL when it
+ *		cannot be analysed.
+ *
+ * Parse analysis can run code: a literal cast to a domain runs the domain's
+ * CHECK, which can call any function.  So it runs as the function's owner
+ * (whose code it is, and who could run it anyway) under
+ * SECURITY_RESTRICTED_OPERATION, with the function's own search_path, in a
+ * subtransaction that is always rolled back: nothing it does stays, and
+ * nothing runs with the rights of the role calling check_rls().
  */
 static List *
 definer_queries(Oid fn)
@@ -190,6 +231,10 @@ definer_queries(Oid fn)
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	List	   *volatile queries = NIL;
+	Oid			save_userid;
+	int			save_sec_context;
+	Oid			fnowner;
+	char	   *path;
 	bool		isnull;
 	Datum		d;
 
@@ -203,7 +248,10 @@ definer_queries(Oid fn)
 		ReleaseSysCache(tup);
 		return list_make1(n);
 	}
+	fnowner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
+	path = function_search_path(tup);
 
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
@@ -214,12 +262,18 @@ definer_queries(Oid fn)
 		SQLFunctionParseInfoPtr pinfo = prepare_sql_fn_parse_info(tup, NULL, InvalidOid);
 		ListCell   *lc;
 
+		if (path != NULL)
+			(void) set_config_option("search_path", path, PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_LOCAL, true, 0, false);
+		SetUserIdAndSecContext(fnowner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
 		foreach(lc, pg_parse_query(src))
 			queries = lappend(queries,
 							  parse_analyze_withcb(lfirst_node(RawStmt, lc), src,
 												   (ParserSetupHook) sql_fn_parser_setup,
 												   pinfo, NULL));
-		ReleaseCurrentSubTransaction();
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
 	}
@@ -227,6 +281,7 @@ definer_queries(Oid fn)
 	{
 		ErrorData  *edata;
 
+		SetUserIdAndSecContext(save_userid, save_sec_context);
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -317,8 +372,13 @@ am_rls_check_functions(AmRlsRun *run, Datum schemas, Datum allow, bool allow_nul
 	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
 	" WHERE p.prosecdef AND n.nspname = ANY ($1)"
 	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
+	"                     JOIN pg_catalog.pg_extension x ON x.oid = e.refobjid"
 	"                    WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
-	"                      AND e.objid = p.oid AND e.deptype = 'e')"
+	"                      AND e.objid = p.oid AND e.deptype = 'e'"
+	"                      AND e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass"
+	/* a superuser's extension, or its script's objects: not what a migrator added */
+	"                      AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles su"
+	"                                   WHERE su.rolsuper AND su.oid IN (x.extowner, p.proowner)))"
 	" ORDER BY n.nspname, p.proname, 1";
 	Oid			argtypes[4] = {NAMEARRAYOID, OIDOID, TEXTARRAYOID, OIDOID};
 	Datum		values[4];

@@ -244,12 +244,21 @@ static const char *const api_schemas_sql =
 	"    OR (($1 <> 0 AND pg_catalog.has_schema_privilege($1, n.oid, 'USAGE'))"
 	"     OR ($2 <> 0 AND pg_catalog.has_schema_privilege($2, n.oid, 'USAGE')))"
 	"   AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'"
-	"   AND n.nspname <> ALL ('{auth,storage,realtime,_realtime,extensions,graphql,"
+	/* Supabase's own schemas, when Supabase's roles (or a superuser) own them */
+	"   AND NOT (n.nspname = ANY ('{auth,storage,realtime,_realtime,extensions,graphql,"
 	"graphql_public,vault,pgsodium,pgsodium_masks,supabase_functions,supabase_migrations,"
-	"net,cron,pgbouncer,_analytics,pgmq,aura_migrate}'::pg_catalog.name[])"
+	"net,cron,pgbouncer,_analytics,pgmq}'::pg_catalog.name[])"
+	"        AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles o WHERE o.oid = n.nspowner"
+	"                     AND (o.rolsuper OR o.rolname LIKE 'supabase\\_%')))"
+	"   AND n.nspname <> 'aura_migrate'"
+	/* an extension's schema, when a superuser owns the extension or the schema */
 	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+	"                     JOIN pg_catalog.pg_extension x ON x.oid = d.refobjid"
 	"                    WHERE d.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass"
-	"                      AND d.objid = n.oid AND d.deptype = 'e')"
+	"                      AND d.objid = n.oid AND d.deptype = 'e'"
+	"                      AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass"
+	"                      AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles su"
+	"                                   WHERE su.rolsuper AND su.oid IN (x.extowner, n.nspowner)))"
 	" ORDER BY 1";
 
 /*
