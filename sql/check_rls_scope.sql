@@ -289,6 +289,49 @@ ALTER FUNCTION scope_app.diary_count() OWNER TO regress_scope_fnowner;
 SELECT count(*) FROM aura_migrate.check_rls('{scope_app}', false)
  WHERE code = 'definer_reads_user_rows';
 ROLLBACK;
+-- the filter must keep this table's rows to the caller's (an independent
+-- review: any comparison with auth.uid() counted), arguments anywhere choose
+-- rows (a CTE), an upsert overwrites the row it conflicts with unless that
+-- is the caller's, and a per-user table outside the checked schemas counts
+CREATE SCHEMA scope_private;
+CREATE TABLE scope_private.secret (id bigint PRIMARY KEY, user_id uuid NOT NULL, body text);
+ALTER TABLE scope_private.secret ENABLE ROW LEVEL SECURITY;
+CREATE TABLE scope_app.prefs (user_id uuid PRIMARY KEY REFERENCES auth.users (id), data text);
+ALTER TABLE scope_app.prefs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Own prefs" ON scope_app.prefs FOR ALL TO authenticated
+	USING (user_id = (SELECT auth.uid())) WITH CHECK (user_id = (SELECT auth.uid()));
+CREATE FUNCTION scope_app.d_exists(p_id bigint) RETURNS SETOF scope_app.diary
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+AS $$ SELECT d.* FROM scope_app.diary d WHERE d.id = p_id
+	AND EXISTS (SELECT 1 FROM scope_app.prefs p WHERE p.user_id = auth.uid()) $$;
+CREATE FUNCTION scope_app.d_or(p_id bigint) RETURNS SETOF scope_app.diary
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+AS $$ SELECT d.* FROM scope_app.diary d WHERE d.id = p_id OR d.user_id = auth.uid() $$;
+CREATE FUNCTION scope_app.d_cte(p_id bigint) RETURNS SETOF scope_app.diary
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+AS $$ WITH x AS (SELECT p_id AS id) SELECT d.* FROM scope_app.diary d JOIN x ON x.id = d.id $$;
+CREATE FUNCTION scope_app.d_upsert(p_id bigint, p_body text) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = ''
+AS $$ INSERT INTO scope_app.diary (id, user_id, body) VALUES (p_id, auth.uid(), p_body)
+	ON CONFLICT (id) DO UPDATE SET body = excluded.body $$;
+CREATE FUNCTION scope_app.d_secret(p_id bigint) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+AS $$ SELECT s.body FROM scope_private.secret s WHERE s.id = p_id $$;
+CREATE FUNCTION scope_app.p_save(p text) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = ''
+AS $$ INSERT INTO scope_app.prefs (user_id, data) VALUES (auth.uid(), p)
+	ON CONFLICT (user_id) DO UPDATE SET data = excluded.data $$;
+CREATE FUNCTION scope_app.d_mine_and(p_id bigint) RETURNS SETOF scope_app.diary
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+AS $$ SELECT d.* FROM scope_app.diary d JOIN scope_app.prefs p ON p.user_id = d.user_id
+	WHERE d.id = p_id AND d.user_id = (SELECT auth.uid()) $$;
+SELECT severity, object FROM aura_migrate.check_rls('{scope_app}', false)
+ WHERE code = 'definer_reads_user_rows' AND object NOT LIKE 'scope_app.diary%'
+   AND object <> 'scope_app.my_diary(bigint)' ORDER BY object;
+DROP SCHEMA scope_private CASCADE;
+DROP FUNCTION scope_app.d_exists(bigint), scope_app.d_or(bigint), scope_app.d_cte(bigint),
+	scope_app.d_upsert(bigint, text), scope_app.p_save(text), scope_app.d_mine_and(bigint);
+DROP TABLE scope_app.prefs;
 DROP FUNCTION scope_app.diary_by_id(bigint), scope_app.diary_atomic(bigint),
 	scope_app.diary_forget(bigint), scope_app.diary_count(), scope_app.my_diary(bigint),
 	scope_app.diary_private(bigint);

@@ -152,6 +152,9 @@ typedef enum AmRlsScope
 extern AmRlsScope am_rls_scope(AmRlsAuthFuncs *fns, Node *n, Oid *fn);
 extern bool am_rls_always_true(Node *n);
 extern bool am_rls_compares_uid(AmRlsAuthFuncs *fns, Node *n);
+extern bool am_rls_is_uid(AmRlsAuthFuncs *fns, Node *n);
+extern bool am_rls_filters_rows_of(AmRlsAuthFuncs *fns, AmRlsTableInfo *t,
+								   FromExpr *jointree, int varno);
 extern void am_rls_uid_columns(AmRlsAuthFuncs *fns, Node *n, Bitmapset **cols);
 
 /* rls_objects.c */

@@ -307,6 +307,87 @@ am_rls_uid_columns(AmRlsAuthFuncs *fns, Node *n, Bitmapset **cols)
 	}
 }
 
+/* an owner column of t read through range table entry varno, at level 0 */
+static bool
+is_owner_var_at(AmRlsTableInfo *t, Node *n, int varno)
+{
+	Var		   *v;
+	int			i;
+
+	n = strip(n);
+	if (n == NULL || !IsA(n, Var))
+		return false;
+	v = (Var *) n;
+	if ((int) v->varno != varno || v->varlevelsup != 0)
+		return false;
+	for (i = 0; i < t->nowner; i++)
+		if (t->owner_attnums[i] == v->varattno)
+			return true;
+	return false;
+}
+
+/* whether a condition holds only for rows whose owner column is the caller */
+static bool
+owner_filter_at(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *n, int varno)
+{
+	ListCell   *lc;
+
+	n = strip(n);
+	if (n == NULL)
+		return false;
+	if (IsA(n, BoolExpr) && ((BoolExpr *) n)->boolop == AND_EXPR)
+	{
+		foreach(lc, ((BoolExpr *) n)->args)
+			if (owner_filter_at(fns, t, lfirst(lc), varno))
+				return true;
+		return false;
+	}
+	if (IsA(n, BoolExpr) && ((BoolExpr *) n)->boolop == OR_EXPR)
+	{
+		foreach(lc, ((BoolExpr *) n)->args)
+			if (!owner_filter_at(fns, t, lfirst(lc), varno))
+				return false;
+		return ((BoolExpr *) n)->args != NIL;
+	}
+	if (IsA(n, OpExpr) && list_length(((OpExpr *) n)->args) == 2)
+	{
+		OpExpr	   *op = (OpExpr *) n;
+		char	   *opname = get_opname(op->opno);
+
+		if (opname == NULL || strcmp(opname, "=") != 0)
+			return false;
+		return (is_owner_var_at(t, linitial(op->args), varno) &&
+				is_uid_expr(fns, lsecond(op->args))) ||
+			(is_uid_expr(fns, linitial(op->args)) &&
+			 is_owner_var_at(t, lsecond(op->args), varno));
+	}
+	return false;
+}
+
+/* the quals of a join tree, JOIN ... ON conditions included, ANDed */
+static void
+collect_quals(Node *n, List **quals)
+{
+	ListCell   *lc;
+
+	if (n == NULL)
+		return;
+	if (IsA(n, FromExpr))
+	{
+		foreach(lc, ((FromExpr *) n)->fromlist)
+			collect_quals(lfirst(lc), quals);
+		if (((FromExpr *) n)->quals)
+			*quals = lappend(*quals, ((FromExpr *) n)->quals);
+	}
+	else if (IsA(n, JoinExpr))
+	{
+		collect_quals(((JoinExpr *) n)->larg, quals);
+		collect_quals(((JoinExpr *) n)->rarg, quals);
+		if (((JoinExpr *) n)->quals)
+			*quals = lappend(*quals, ((JoinExpr *) n)->quals);
+	}
+}
+
 /*
  * am_rls_always_true
  *		A constant true, or an OR with such an argument, or an AND of them.
@@ -610,6 +691,7 @@ typedef struct RowRefWalk
 	int			levelsup;		/* the policy table's Vars at this depth */
 	int			depth;
 	bool		found;
+	int			varno;			/* the table's range table entry */
 } RowRefWalk;
 
 static bool
@@ -617,7 +699,7 @@ row_ref_walker(Node *node, RowRefWalk *w)
 {
 	if (node == NULL || w->found)
 		return w->found;
-	if (IsA(node, Var) && ((Var *) node)->varno == 1 &&
+	if (IsA(node, Var) && (int) ((Var *) node)->varno == w->varno &&
 		(int) ((Var *) node)->varlevelsup == w->levelsup + w->depth)
 	{
 		w->found = true;
@@ -639,7 +721,17 @@ row_ref_walker(Node *node, RowRefWalk *w)
 static bool
 refers_to_row(Node *n)
 {
-	RowRefWalk	w = {0, 0, false};
+	RowRefWalk	w = {0, 0, false, 1};
+
+	(void) row_ref_walker(n, &w);
+	return w.found;
+}
+
+/* whether n (at a query's own level) uses a column of range table entry varno */
+static bool
+refers_to_rte(Node *n, int varno)
+{
+	RowRefWalk	w = {0, 0, false, varno};
 
 	(void) row_ref_walker(n, &w);
 	return w.found;
@@ -760,4 +852,140 @@ am_rls_scope(AmRlsAuthFuncs *fns, Node *n, Oid *fn)
 			*fn = w.unverified;
 		return w.scope;
 	}
+}
+
+/* a subquery in n (not a function call: auth.uid() itself is one) */
+static bool
+sublink_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubLink))
+		return true;
+	return expression_tree_walker(node, sublink_walker, context);
+}
+
+/* a column of the query's own level: range table entry and attribute */
+static bool
+level0_var(Node *n, int *varno, int *attno)
+{
+	n = strip(n);
+	if (n == NULL || !IsA(n, Var) || ((Var *) n)->varlevelsup != 0)
+		return false;
+	*varno = ((Var *) n)->varno;
+	*attno = ((Var *) n)->varattno;
+	return true;
+}
+
+/*
+ * am_rls_filters_rows_of
+ *		Whether a query keeps the rows it reads of range table entry varno
+ *		(a per-user table t) to the caller's.  Its conditions (the join
+ *		tree's, JOIN ... ON included) are read as a conjunction: a column
+ *		pinned to auth.uid() (col = auth.uid()) pins every column an
+ *		equality joins to it (p.user_id = d.user_id), and the rows are the
+ *		caller's when an owner column of the entry is pinned, or an OR
+ *		pins it in every branch, or a subquery about the row compares with
+ *		auth.uid() (a membership).  A comparison with auth.uid() about
+ *		something else (EXISTS over the caller's profile, an OR with an
+ *		unfiltered branch) is not.
+ */
+bool
+am_rls_filters_rows_of(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, FromExpr *jointree,
+					   int varno)
+{
+	List	   *quals = NIL;
+	List	   *conjuncts = NIL;
+	List	   *pinned = NIL;	/* varno * 10000 + attno */
+	ListCell   *lc;
+	bool		grew = true;
+	int			i;
+
+	collect_quals((Node *) jointree, &quals);
+	foreach(lc, quals)
+	{
+		Node	   *q = strip(lfirst(lc));
+
+		if (q && IsA(q, BoolExpr) && ((BoolExpr *) q)->boolop == AND_EXPR)
+			conjuncts = list_concat(conjuncts, ((BoolExpr *) q)->args);
+		else if (q)
+			conjuncts = lappend(conjuncts, q);
+	}
+
+	/* columns pinned to the caller, and what equalities join to them */
+	while (grew)
+	{
+		grew = false;
+		foreach(lc, conjuncts)
+		{
+			Node	   *c = strip(lfirst(lc));
+			OpExpr	   *op;
+			char	   *opname;
+			int			lv, la, rv, ra;
+			bool		lvar, rvar;
+
+			if (c == NULL || !IsA(c, OpExpr) || list_length(((OpExpr *) c)->args) != 2)
+				continue;
+			op = (OpExpr *) c;
+			opname = get_opname(op->opno);
+			if (opname == NULL || strcmp(opname, "=") != 0)
+				continue;
+			lvar = level0_var(linitial(op->args), &lv, &la);
+			rvar = level0_var(lsecond(op->args), &rv, &ra);
+			if (lvar && is_uid_expr(fns, lsecond(op->args)) &&
+				!list_member_int(pinned, lv * 10000 + la))
+			{
+				pinned = lappend_int(pinned, lv * 10000 + la);
+				grew = true;
+			}
+			if (rvar && is_uid_expr(fns, linitial(op->args)) &&
+				!list_member_int(pinned, rv * 10000 + ra))
+			{
+				pinned = lappend_int(pinned, rv * 10000 + ra);
+				grew = true;
+			}
+			if (lvar && rvar)
+			{
+				bool		lp = list_member_int(pinned, lv * 10000 + la);
+				bool		rp = list_member_int(pinned, rv * 10000 + ra);
+
+				if (lp && !rp)
+				{
+					pinned = lappend_int(pinned, rv * 10000 + ra);
+					grew = true;
+				}
+				else if (rp && !lp)
+				{
+					pinned = lappend_int(pinned, lv * 10000 + la);
+					grew = true;
+				}
+			}
+		}
+	}
+	for (i = 0; i < t->nowner; i++)
+		if (list_member_int(pinned, varno * 10000 + t->owner_attnums[i]))
+			return true;
+
+	foreach(lc, conjuncts)
+	{
+		Node	   *c = lfirst(lc);
+
+		if (owner_filter_at(fns, t, c, varno))
+			return true;
+		/* a membership: a subquery about this row that compares with the caller */
+		if (!IsA(c, BoolExpr) && sublink_walker(c, NULL) && compares_uid(fns, c) &&
+			refers_to_rte(c, varno))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * am_rls_is_uid
+ *		auth.uid() (or (select auth.uid()), or the JWT's sub), through casts.
+ */
+bool
+am_rls_is_uid(AmRlsAuthFuncs *fns, Node *n)
+{
+	return is_uid_expr(fns, n);
 }

@@ -18,11 +18,14 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/functions.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/analyze.h"
 #include "tcop/tcopprot.h"
@@ -147,6 +150,125 @@ owner_bypasses(Oid role, AmRlsTableInfo *t)
 		(!t->force && has_privs_of_role(role, t->owner));
 }
 
+/*
+ * outside_table
+ *		A table with row level security outside the checked schemas that a
+ *		definer function reads: per-user when it has a user_id column.  A
+ *		minimal AmRlsTableInfo for the analysis, or NULL.
+ */
+static AmRlsTableInfo *
+outside_table(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Form_pg_class c;
+	AmRlsTableInfo *t = NULL;
+	AttrNumber	attnum;
+
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	c = (Form_pg_class) GETSTRUCT(tup);
+	attnum = get_attnum(relid, "user_id");
+	if (c->relrowsecurity && (c->relkind == RELKIND_RELATION ||
+							  c->relkind == RELKIND_PARTITIONED_TABLE) &&
+		attnum != InvalidAttrNumber)
+	{
+		t = palloc0(sizeof(AmRlsTableInfo));
+		t->relid = relid;
+		t->nspname = get_namespace_name(c->relnamespace);
+		t->relname = pstrdup(NameStr(c->relname));
+		t->qualname = quote_qualified_identifier(t->nspname, t->relname);
+		t->force = c->relforcerowsecurity;
+		t->owner = c->relowner;
+		t->nowner = 1;
+		t->owner_attnums = palloc(sizeof(int16));
+		t->owner_attnums[0] = attnum;
+		t->owner_names = palloc(sizeof(char *));
+		t->owner_names[0] = pstrdup("user_id");
+	}
+	ReleaseSysCache(tup);
+	return t;
+}
+
+/*
+ * upsert_keeps_own_row
+ *		INSERT ... ON CONFLICT DO UPDATE on a per-user table overwrites the
+ *		row it conflicts with: the caller's only when its DO UPDATE WHERE
+ *		pins the owner column to auth.uid(), or when the row inserted has
+ *		the caller as owner and the conflict is on a unique index that
+ *		holds the owner column (the conflicting row then has that owner).
+ */
+static bool
+upsert_keeps_own_row(AmRlsRun *run, Query *q, AmRlsTableInfo *t)
+{
+	OnConflictExpr *oc = q->onConflict;
+	ListCell   *lc;
+	bool		own_value = false;
+	int			i;
+
+	if (oc->onConflictWhere &&
+		am_rls_filters_rows_of(run->fns, t,
+							   makeFromExpr(NIL, oc->onConflictWhere), q->resultRelation))
+		return true;
+	foreach(lc, q->targetList)
+	{
+		TargetEntry *te = (TargetEntry *) lfirst(lc);
+
+		for (i = 0; i < t->nowner; i++)
+			if (te->resno == t->owner_attnums[i] && am_rls_is_uid(run->fns, (Node *) te->expr))
+				own_value = true;
+	}
+	if (!own_value)
+		return false;
+	/* ON CONFLICT (cols): one of them an owner column */
+	foreach(lc, oc->arbiterElems)
+	{
+		InferenceElem *ie = (InferenceElem *) lfirst(lc);
+
+		if (ie->expr && IsA(ie->expr, Var))
+			for (i = 0; i < t->nowner; i++)
+				if (((Var *) ie->expr)->varattno == t->owner_attnums[i])
+					return true;
+	}
+	/* ON CONFLICT ON CONSTRAINT c: its columns */
+	if (OidIsValid(oc->constraint))
+	{
+		HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(oc->constraint));
+		bool		holds = false;
+
+		if (HeapTupleIsValid(tup))
+		{
+			bool		isnull;
+			Datum		d = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conkey, &isnull);
+
+			if (!isnull)
+			{
+				ArrayType  *arr = DatumGetArrayTypeP(d);
+				int16	   *keys = (int16 *) ARR_DATA_PTR(arr);
+				int			k;
+
+				for (k = 0; k < ARR_DIMS(arr)[0]; k++)
+					for (i = 0; i < t->nowner; i++)
+						if (keys[k] == t->owner_attnums[i])
+							holds = true;
+			}
+			ReleaseSysCache(tup);
+		}
+		if (holds)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * definer_walker
+ *		Every query of a definer body, subqueries and CTEs included: a range
+ *		table entry of a per-user table the owner runs past the policies of,
+ *		whose rows the query does not keep to the caller's
+ *		(am_rls_filters_rows_of()), is reported; the caller's arguments
+ *		anywhere in the query (a WHERE, a CTE, a VALUES list) make it an
+ *		error.  An INSERT writes rows, not reads them, unless ON CONFLICT
+ *		DO UPDATE overwrites an existing row.
+ */
 static bool
 definer_walker(Node *node, DefinerWalk *w)
 {
@@ -156,25 +278,35 @@ definer_walker(Node *node, DefinerWalk *w)
 	{
 		Query	   *q = (Query *) node;
 		ListCell   *lc;
+		int			varno = 0;
 
 		foreach(lc, q->rtable)
 		{
 			RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
 			AmRlsTableEntry *e;
+			AmRlsTableInfo *t;
+			bool		upsert;
 
+			varno++;
 			if (rte->rtekind != RTE_RELATION || w->table != NULL)
 				continue;
 			e = hash_search(w->run->tables, &rte->relid, HASH_FIND, NULL);
-			if (e == NULL || e->table->nowner == 0 ||
-				!owner_bypasses(w->fnowner, e->table))
+			t = e ? e->table : outside_table(rte->relid);
+			if (t == NULL || t->nowner == 0 || !owner_bypasses(w->fnowner, t))
 				continue;
-			/* filtered by the caller: some comparison with auth.uid() */
-			if (q->jointree && am_rls_compares_uid(w->run->fns, (Node *) q->jointree))
-				continue;
-			if (q->commandType == CMD_INSERT)
+			upsert = q->commandType == CMD_INSERT && varno == q->resultRelation &&
+				q->onConflict != NULL && q->onConflict->action == ONCONFLICT_UPDATE;
+			if (q->commandType == CMD_INSERT && q->onConflict != NULL &&
+				varno == q->onConflict->exclRelIndex)
+				continue;		/* EXCLUDED: the row being inserted */
+			if (q->commandType == CMD_INSERT && varno == q->resultRelation &&
+				(!upsert || upsert_keeps_own_row(w->run, q, t)))
 				continue;		/* what an INSERT writes is not read here */
-			w->table = e->table;
-			w->by_param = q->jointree && param_walker((Node *) q->jointree, NULL);
+			if (!upsert && q->jointree &&
+				am_rls_filters_rows_of(w->run->fns, t, q->jointree, varno))
+				continue;
+			w->table = t;
+			w->by_param = param_walker((Node *) q, NULL);
 			w->aggregate = q->hasAggs && q->groupClause == NIL;
 		}
 		return query_tree_walker(q, definer_walker, (void *) w, 0);
