@@ -20,12 +20,17 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 
@@ -117,11 +122,46 @@ am_encrypted_match(List *rules, const char *nspname, const char *relname)
 }
 
 /*
+ * am_encrypted_match_rel
+ *		The rule of a table, or of a table it inherits from or is a
+ *		partition of (its rows are read through that one), or NULL.
+ */
+AmEncryptedRule *
+am_encrypted_match_rel(List *rules, Oid relid, int depth)
+{
+	AmEncryptedRule *rule;
+	Relation	inh;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+	char	   *rel = get_rel_name(relid);
+
+	if (rules == NIL || nsp == NULL || rel == NULL)
+		return NULL;
+	rule = am_encrypted_match(rules, nsp, rel);
+	if (rule != NULL || depth > 16)
+		return rule;
+	inh = table_open(InheritsRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_inherits_inhrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(inh, InheritsRelidSeqnoIndexId, true, NULL, 1, &key);
+	while (rule == NULL && HeapTupleIsValid(tup = systable_getnext(scan)))
+		rule = am_encrypted_match_rel(rules, ((Form_pg_inherits) GETSTRUCT(tup))->inhparent,
+									  depth + 1);
+	systable_endscan(scan);
+	table_close(inh, AccessShareLock);
+	return rule;
+}
+
+/*
  * am_ciphertext_column
  *		Whether a column of an encrypted table holds ciphertext or metadata:
  *		its type (through domains) is bytea, uuid, timestamp or timestamptz,
  *		it is an integer named version or *_version, or the rule allows it
- *		by name.  typid InvalidOid (a type that does not exist yet) is not.
+ *		by name (as a scalar: not an array, a composite, json, jsonb or
+ *		xml).  typid InvalidOid (a type that does not exist yet) is not,
+ *		unless allowed by name.
  */
 bool
 am_ciphertext_column(AmEncryptedRule *rule, const char *colname, Oid typid)
@@ -130,12 +170,25 @@ am_ciphertext_column(AmEncryptedRule *rule, const char *colname, Oid typid)
 	size_t		len = strlen(colname);
 	Oid			base;
 
+	base = OidIsValid(typid) ? getBaseType(typid) : InvalidOid;
 	foreach(lc, rule->allowed)
 		if (strcmp((char *) lfirst(lc), colname) == 0)
-			return true;
+		{
+			char		category;
+			bool		preferred;
+
+			/*
+			 * Allowed by name, but not as a container that can hold a whole
+			 * health record (key_id turned into jsonb).
+			 */
+			if (!OidIsValid(base))
+				return true;
+			get_type_category_preferred(base, &category, &preferred);
+			return !(category == TYPCATEGORY_ARRAY || category == TYPCATEGORY_COMPOSITE ||
+					 base == JSONOID || base == JSONBOID || base == XMLOID);
+		}
 	if (!OidIsValid(typid))
 		return false;
-	base = getBaseType(typid);
 	if (base == BYTEAOID || base == UUIDOID || base == TIMESTAMPOID || base == TIMESTAMPTZOID)
 		return true;
 	if ((base == INT2OID || base == INT4OID || base == INT8OID) &&

@@ -24,6 +24,7 @@ typedef struct AmEncryptedRule
 extern List *am_encrypted_rules(void);
 extern AmEncryptedRule *am_encrypted_match(List *rules, const char *nspname,
 										   const char *relname);
+extern AmEncryptedRule *am_encrypted_match_rel(List *rules, Oid relid, int depth);
 extern bool am_ciphertext_column(AmEncryptedRule *rule, const char *colname,
 								 Oid typid);
 extern void am_plaintext_message(const char *qualname, const char *colname,

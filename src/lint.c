@@ -509,16 +509,23 @@ lint_grant(LintState *ls, GrantStmt *gs, bool is_default)
  *		(looked up, never created) is neither ciphertext nor metadata.
  */
 static void
-lint_plaintext(LintState *ls, RangeVar *rel, const char *colname, TypeName *tn)
+lint_plaintext(LintState *ls, RangeVar *rel, const char *colname, TypeName *tn,
+			   List *parents)
 {
 	AmEncryptedRule *rule;
 	Oid			typid = InvalidOid;
 	char	   *message;
 	char	   *hint;
+	ListCell   *lc;
 
 	if (ls->encrypted == NIL || colname == NULL || tn == NULL)
 		return;
 	rule = am_encrypted_match(ls->encrypted, schema_of(rel), rel->relname);
+	/* INHERITS (t) or PARTITION OF t: its rows are read through t */
+	foreach(lc, parents)
+		if (rule == NULL)
+			rule = am_encrypted_match(ls->encrypted, schema_of(lfirst_node(RangeVar, lc)),
+									  lfirst_node(RangeVar, lc)->relname);
 	if (rule == NULL)
 		return;
 	if (tn->pct_type == false)
@@ -584,7 +591,7 @@ lint_create_table(LintState *ls, CreateStmt *cs)
 		{
 			ColumnDef  *cd = (ColumnDef *) elt;
 
-			lint_plaintext(ls, cs->relation, cd->colname, cd->typeName);
+			lint_plaintext(ls, cs->relation, cd->colname, cd->typeName, cs->inhRelations);
 
 			foreach(lc2, cd->constraints)
 			{
@@ -753,7 +760,7 @@ lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
 				{
 					ColumnDef  *cd = (ColumnDef *) cmd->def;
 
-					lint_plaintext(ls, as->relation, cd->colname, cd->typeName);
+					lint_plaintext(ls, as->relation, cd->colname, cd->typeName, NIL);
 					fks = foreign_keys_of(fks, as->relation, (Node *) cd, ls->cur);
 					if (is_new)
 						break;
@@ -783,7 +790,7 @@ lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
 				}
 			case AT_AlterColumnType:
 				lint_plaintext(ls, as->relation, cmd->name,
-							   ((ColumnDef *) cmd->def)->typeName);
+							   ((ColumnDef *) cmd->def)->typeName, NIL);
 				if (!is_new)
 					add_finding(ls, "warning", "alter_column_type", quoted(as->relation),
 								psprintf("the type of column %s changes, which can rewrite the table",

@@ -658,7 +658,7 @@ check_encrypted(AmRlsRun *run, List *tables)
 	foreach(lc, tables)
 	{
 		AmRlsTableInfo *t = (AmRlsTableInfo *) lfirst(lc);
-		AmEncryptedRule *rule = am_encrypted_match(rules, t->nspname, t->relname);
+		AmEncryptedRule *rule = am_encrypted_match_rel(rules, t->relid, 0);
 		Relation	rel;
 		int			i;
 
