@@ -12,7 +12,9 @@
 -- What it creates, each only if it does not exist yet:
 --   * roles anon, authenticated (NOLOGIN), service_role (NOLOGIN, BYPASSRLS) and
 --     authenticator (LOGIN, NOINHERIT, member of the three), as PostgREST expects;
---   * schema auth, table auth.users (minimal: id, created_at), and the functions
+--   * schema auth, table auth.users (id, email, phone, raw_app_meta_data, raw_user_meta_data,
+--     is_anonymous, created_at, updated_at: what foreign keys and the usual
+--     handle_new_user triggers need), and the functions
 --     auth.uid(), auth.role(), auth.email(), auth.jwt() with the bodies Supabase ships
 --     (they read request.jwt.claim.* and request.jwt.claims, LANGUAGE sql STABLE);
 --   * USAGE on schema auth for anon, authenticated and service_role;
@@ -80,10 +82,17 @@ BEGIN
 	END LOOP;
 
 	IF pg_catalog.to_regclass('auth.users') IS NULL THEN
-		-- Minimal stand-in for GoTrue's table: only what foreign keys need.
+		-- Stand-in for GoTrue's table: what foreign keys need, and the columns
+		-- the usual "handle_new_user" triggers of Supabase projects read.
 		CREATE TABLE auth.users (
 			id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid() PRIMARY KEY,
-			created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+			email text,
+			phone text,
+			raw_app_meta_data jsonb,
+			raw_user_meta_data jsonb,
+			is_anonymous boolean NOT NULL DEFAULT false,
+			created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+			updated_at timestamptz
 		);
 		COMMENT ON TABLE auth.users IS
 			'Stand-in for Supabase auth.users created by db/init/00_supabase_compat.sql';
