@@ -110,6 +110,74 @@ SELECT severity, code, object FROM aura_migrate.check_rls('{tf_api}', false)
  WHERE object LIKE 'tf_api.note%' AND code <> 'auth_call_per_row' ORDER BY severity, code, object;
 ROLLBACK;
 
+-- 7. A membership subquery counts only when its own conditions pin the
+--    caller: "m.user_id = auth.uid() OR m.role = 'admin'" (an operator
+--    precedence slip) lets an admin of any team read every board (a second
+--    review: no finding, and no probe since the table has no owner column).
+CREATE TABLE tf_api.team (id int PRIMARY KEY);
+CREATE TABLE tf_api.member (team_id int REFERENCES tf_api.team (id),
+	user_id uuid REFERENCES auth.users (id), role text, PRIMARY KEY (team_id, user_id));
+CREATE INDEX ON tf_api.member (user_id);
+CREATE TABLE tf_api.board (id int PRIMARY KEY, team_id int NOT NULL REFERENCES tf_api.team (id));
+CREATE INDEX ON tf_api.board (team_id);
+ALTER TABLE tf_api.team ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tf_api.member ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tf_api.board ENABLE ROW LEVEL SECURITY;
+CREATE POLICY b_read ON tf_api.board FOR SELECT TO authenticated USING (
+	EXISTS (SELECT 1 FROM tf_api.member m WHERE m.team_id = board.team_id
+			AND m.user_id = (SELECT auth.uid()) OR m.role = 'admin'));
+SELECT severity, code, object FROM aura_migrate.check_rls('{tf_api}', false)
+ WHERE object LIKE 'tf_api.board%' AND severity = 'error';
+ALTER POLICY b_read ON tf_api.board USING (
+	EXISTS (SELECT 1 FROM tf_api.member m WHERE m.team_id = board.team_id
+			AND (m.user_id = (SELECT auth.uid()) OR m.role = 'admin')));
+SELECT severity, code, object FROM aura_migrate.check_rls('{tf_api}', false)
+ WHERE object LIKE 'tf_api.board%' AND severity = 'error';
+ALTER POLICY b_read ON tf_api.board USING (
+	EXISTS (SELECT 1 FROM tf_api.member m WHERE m.team_id = board.team_id
+			AND m.user_id = (SELECT auth.uid())));
+SELECT count(*) AS errors FROM aura_migrate.check_rls('{tf_api}', false)
+ WHERE object LIKE 'tf_api.board%' AND severity = 'error';
+
+-- 8. The gate tells a new error on a table from one that was there: a
+--    table's owner_not_enforced for DELETE before the run does not cover one
+--    for SELECT after it (a second review: keyed by table only).
+CREATE TABLE tf_api.task (id int PRIMARY KEY, user_id uuid NOT NULL REFERENCES auth.users (id), body text);
+CREATE INDEX ON tf_api.task (user_id);
+ALTER TABLE tf_api.task ENABLE ROW LEVEL SECURITY;
+CREATE POLICY t_read ON tf_api.task FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));
+CREATE POLICY t_del ON tf_api.task FOR DELETE TO authenticated USING (body IS NOT NULL);
+SET aura_migrate.checked_schemas = 'tf_api';
+SET aura_migrate.environment = 'staging';
+SELECT aura_migrate.register('20270601002', 'loosen_reads',
+	'ALTER POLICY t_read ON tf_api.task USING (body IS NOT NULL);');
+SELECT version, status FROM aura_migrate.apply('20270601002');
+SELECT state FROM aura_migrate.status() WHERE version = '20270601002';
+RESET aura_migrate.environment;
+RESET aura_migrate.checked_schemas;
+SELECT aura_migrate.unregister('20270601002');
+
+-- 9. The analysis of a SQL definer function takes its callers' usual path
+--    when it sets none, skips an outer join's ON (it keeps the other side's
+--    rows), and counts the arguments anywhere in the body; one it cannot
+--    analyse is named (a second review)
+CREATE FUNCTION tf_api.task_nopath(p int) RETURNS SETOF tf_api.task LANGUAGE sql STABLE
+SECURITY DEFINER AS $$ SELECT * FROM tf_api.task WHERE id = p $$;
+CREATE FUNCTION tf_api.task_leftjoin(p int) RETURNS SETOF tf_api.task LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = '' AS $$ SELECT t.* FROM tf_api.task t
+	LEFT JOIN (SELECT 1) x ON t.user_id = (SELECT auth.uid()) WHERE t.id = p $$;
+CREATE FUNCTION tf_api.task_subquery(p int) RETURNS SETOF tf_api.task LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = '' AS $$ SELECT * FROM (SELECT * FROM tf_api.task) s WHERE s.id = p $$;
+CREATE FUNCTION tf_api.task_pinned(p_user uuid) RETURNS SETOF tf_api.task LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = '' AS $$ SELECT * FROM tf_api.task
+	WHERE user_id = p_user AND p_user = (SELECT auth.uid()) $$;
+REVOKE ALL ON FUNCTION tf_api.task_nopath(int), tf_api.task_leftjoin(int),
+	tf_api.task_subquery(int), tf_api.task_pinned(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tf_api.task_nopath(int), tf_api.task_leftjoin(int),
+	tf_api.task_subquery(int), tf_api.task_pinned(uuid) TO authenticated;
+SELECT severity, code, object FROM aura_migrate.check_rls('{tf_api}', false)
+ WHERE code LIKE 'definer_%' AND object LIKE 'tf_api.task%' ORDER BY object, code;
+
 SET client_min_messages = warning;
 DROP SCHEMA tf_api CASCADE;
 RESET client_min_messages;

@@ -69,6 +69,7 @@ static bool ties_to_caller(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *e);
 static void add_policy_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
 static bool public_read(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p);
 static bool scoped_only(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
+static bool public_by_flag(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p);
 static void check_api_roles(AmRlsRun *run);
 static void check_encrypted(AmRlsRun *run, List *tables);
 
@@ -127,6 +128,7 @@ am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
 
 	read_auth_funcs(&fns);
 	run->fns = &fns;
+	run->schemas = schemas;
 	run->zero_knowledge = run->zk_roles != NIL;
 	byoid = read_tables(run, schemas, &tables);
 	run->tables = byoid;
@@ -338,8 +340,15 @@ static const char *const tables_sql =
 	"                ON ra.attrelid = k.confrelid AND ra.attnum = k.confkey[1]"
 	"             WHERE k.conrelid = c.oid AND k.contype = 'f'"
 	"               AND k.conkey = ARRAY[a.attnum]"
-	"               AND rc.relname = 'users' AND ra.attname = 'id'"
-	"               AND (rn.nspname = 'auth' OR rn.nspname = ANY ($1)))"
+	"               AND ((rc.relname = 'users' AND ra.attname = 'id'"
+	"                     AND (rn.nspname = 'auth' OR rn.nspname = ANY ($1)))"
+	/* or to a profile keyed by the user (profiles.id REFERENCES auth.users) */
+	"                 OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k2"
+	"                              JOIN pg_catalog.pg_class r2 ON r2.oid = k2.confrelid"
+	"                              JOIN pg_catalog.pg_namespace n2 ON n2.oid = r2.relnamespace"
+	"                             WHERE k2.conrelid = k.confrelid AND k2.contype = 'f'"
+	"                               AND k2.conkey = k.confkey AND r2.relname = 'users'"
+	"                               AND (n2.nspname = 'auth' OR n2.nspname = ANY ($1)))))"
 	/* owner_id uuid DEFAULT auth.uid(): the row is the caller's by default */
 	"          OR EXISTS ("
 	"            SELECT 1 FROM pg_catalog.pg_attrdef ad"
@@ -524,7 +533,8 @@ read_policies(AmRlsRun *run, Datum schemas, HTAB *byoid)
  *		A column that a SELECT (or ALL) policy of the table compares with
  *		auth.uid() in its USING holds the row's owner, whatever its name and
  *		even without a foreign key to the users, when the table has no owner
- *		column by name, foreign key or default.
+ *		column by name, foreign key or default; when the reads compare none,
+ *		a column the writes compare does.
  */
 static void
 add_policy_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
@@ -549,6 +559,15 @@ add_policy_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 		if (p->cmd == 'r' || p->cmd == '*')
 			am_rls_uid_columns(fns, p->qual, &cols);
 	}
+	/* reads that tie no column (auth.role() = 'authenticated'): the writes' */
+	if (bms_is_empty(cols))
+		foreach(lc, t->policies)
+		{
+			AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
+
+			am_rls_uid_columns(fns, p->qual, &cols);
+			am_rls_uid_columns(fns, p->check, &cols);
+		}
 	if (bms_is_empty(cols))
 		return;
 
@@ -597,6 +616,81 @@ public_read(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * flag_branch
+ *		A condition on a flag of the row itself: a boolean column
+ *		(published), its negation, a column equal to a constant (visibility
+ *		= 'public') or to one of a constant list.
+ */
+static bool
+flag_branch(Node *n)
+{
+	while (n && IsA(n, RelabelType))
+		n = (Node *) ((RelabelType *) n)->arg;
+	if (n == NULL)
+		return false;
+	if (IsA(n, Var))
+		return ((Var *) n)->varno == 1 && ((Var *) n)->varlevelsup == 0 &&
+			exprType(n) == BOOLOID;
+	if (IsA(n, BoolExpr) && ((BoolExpr *) n)->boolop == NOT_EXPR)
+		return flag_branch(linitial(((BoolExpr *) n)->args));
+	if (IsA(n, BooleanTest))
+		return flag_branch((Node *) ((BooleanTest *) n)->arg);
+	if (IsA(n, OpExpr) && list_length(((OpExpr *) n)->args) == 2)
+	{
+		char	   *opname = get_opname(((OpExpr *) n)->opno);
+		Node	   *l = linitial(((OpExpr *) n)->args);
+		Node	   *r = lsecond(((OpExpr *) n)->args);
+
+		while (l && IsA(l, RelabelType))
+			l = (Node *) ((RelabelType *) l)->arg;
+		while (r && IsA(r, RelabelType))
+			r = (Node *) ((RelabelType *) r)->arg;
+		return opname && strcmp(opname, "=") == 0 &&
+			((IsA(l, Var) && ((Var *) l)->varno == 1 && ((Var *) l)->varlevelsup == 0 && IsA(r, Const)) ||
+			 (IsA(r, Var) && ((Var *) r)->varno == 1 && ((Var *) r)->varlevelsup == 0 && IsA(l, Const)));
+	}
+	if (IsA(n, ScalarArrayOpExpr) && ((ScalarArrayOpExpr *) n)->useOr)
+	{
+		Node	   *l = linitial(((ScalarArrayOpExpr *) n)->args);
+
+		while (l && IsA(l, RelabelType))
+			l = (Node *) ((RelabelType *) l)->arg;
+		return IsA(l, Var) && ((Var *) l)->varno == 1 && ((Var *) l)->varlevelsup == 0 &&
+			IsA(lsecond(((ScalarArrayOpExpr *) n)->args), Const);
+	}
+	return false;
+}
+
+/*
+ * public_by_flag
+ *		A permissive FOR SELECT policy whose USING is an OR of a flag of the
+ *		row and of conditions that tie it to the caller: published posts
+ *		for everyone, drafts for their author ("published OR author_id =
+ *		auth.uid()").  The flagged rows are declared public, as by
+ *		public_read(); not in a zero-knowledge database.
+ */
+static bool
+public_by_flag(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p)
+{
+	BoolExpr   *b;
+	ListCell   *lc;
+	bool		flags = false;
+
+	if (run->zero_knowledge || !p->permissive || p->cmd != 'r' || p->qual == NULL ||
+		!IsA(p->qual, BoolExpr) || ((BoolExpr *) p->qual)->boolop != OR_EXPR)
+		return false;
+	b = (BoolExpr *) p->qual;
+	foreach(lc, b->args)
+	{
+		if (flag_branch(lfirst(lc)))
+			flags = true;
+		else if (!ties_to_caller(run->fns, t, lfirst(lc)))
+			return false;
+	}
+	return flags;
 }
 
 /*
@@ -823,7 +917,14 @@ check_policy(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t, AmRlsPolicyI
 	 * a column or to find a membership) gives anon nothing.  A policy that
 	 * names anon (or a role anon is a member of) is reported all the same.
 	 */
+	if ((t->nowner > 0 || t->nscope > 0) && public_by_flag(run, t, p))
+		am_rls_add_finding(run, "warning", "public_rows", obj,
+						   "Nothing to do if the flagged rows are meant to be public (published posts); otherwise restrict the policy to the caller's rows.",
+						   "policy \"%s\" on table \"%s\" makes the rows a flag marks readable by %s, though the table holds per-user rows",
+						   p->name, t->qualname,
+						   p->to_public ? "PUBLIC" : (p->to_anon ? "anon" : "authenticated"));
 	if ((t->nowner > 0 || t->nscope > 0) && !public_read(run, t, p) &&
+		!public_by_flag(run, t, p) &&
 		((p->to_anon && !p->to_public) ||
 						  (p->to_public && !((p->qual && ties_to_caller(fns, t, p->qual)) ||
 											 (p->qual == NULL && p->check &&
@@ -936,6 +1037,25 @@ check_table(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t)
 {
 	bool		owned = t->nowner > 0;
 	ListCell   *lc;
+	bool		scoped = false;
+
+	/*
+	 * A scope column makes a table one of teams only when one of its
+	 * policies means to tie rows to someone (it calls auth.uid(), rightly
+	 * or not): products of a category that a per-user favourites table
+	 * also references, read with USING (active), are not.
+	 */
+	foreach(lc, t->policies)
+	{
+		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);
+
+		if (am_rls_mentions_uid(fns, p->qual) || am_rls_mentions_uid(fns, p->check) ||
+			(p->qual && am_rls_scope(fns, p->qual, NULL) != AM_SCOPE_NONE) ||
+			(p->check && am_rls_scope(fns, p->check, NULL) != AM_SCOPE_NONE))
+			scoped = true;
+	}
+	if (!scoped)
+		t->nscope = 0;
 
 	check_rls_enabled(run, t);
 	if (owned)
@@ -992,6 +1112,40 @@ policy_applies(AmRlsPolicyInfo *p, char cmd)
 static bool
 ties_to_caller(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *e)
 {
+	ListCell   *lc;
+
+	if (e == NULL)
+		return false;
+	/* owner OR membership (basejump's accounts), each branch on its own */
+	if (IsA(e, BoolExpr) && ((BoolExpr *) e)->boolop == OR_EXPR)
+	{
+		foreach(lc, ((BoolExpr *) e)->args)
+			if (!ties_to_caller(fns, t, lfirst(lc)))
+				return false;
+		return ((BoolExpr *) e)->args != NIL;
+	}
+	if (IsA(e, BoolExpr) && ((BoolExpr *) e)->boolop == AND_EXPR)
+	{
+		foreach(lc, ((BoolExpr *) e)->args)
+			if (ties_to_caller(fns, t, lfirst(lc)))
+				return true;
+		return false;
+	}
+	/* auth.uid() = ANY (collaborators): the caller is listed on the row */
+	if (IsA(e, ScalarArrayOpExpr) && ((ScalarArrayOpExpr *) e)->useOr &&
+		list_length(((ScalarArrayOpExpr *) e)->args) == 2)
+	{
+		ScalarArrayOpExpr *sa = (ScalarArrayOpExpr *) e;
+		char	   *opname = get_opname(sa->opno);
+		Node	   *arr = lsecond(sa->args);
+
+		while (arr && IsA(arr, RelabelType))
+			arr = (Node *) ((RelabelType *) arr)->arg;
+		if (opname && strcmp(opname, "=") == 0 && am_rls_is_uid(fns, linitial(sa->args)) &&
+			arr && IsA(arr, Var) && ((Var *) arr)->varno == 1 &&
+			((Var *) arr)->varlevelsup == 0)
+			return true;
+	}
 	return am_rls_constrains_owner(fns, t, e) || am_rls_scope(fns, e, NULL) != AM_SCOPE_NONE;
 }
 
@@ -1070,8 +1224,9 @@ enforced(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t, char cmd,
 		Node	   *e;
 		bool		ties;
 
-		if (!policy_applies(p, cmd) || public_read(run, t, p))
-			continue;			/* public_read: policy_always_true says so */
+		if (!policy_applies(p, cmd) || public_read(run, t, p) ||
+			(!is_check && public_by_flag(run, t, p)))
+			continue;			/* policy_always_true, public_rows say so */
 		e = policy_expr(p, cmd, is_check);
 		if (e == NULL)
 			continue;			/* contributes nothing */

@@ -59,7 +59,20 @@ typedef struct AmRlsRun
 	bool		zero_knowledge; /* zero-knowledge roles configured */
 	HTAB	   *tables;			/* AmRlsTableEntry by Oid, for the functions */
 	struct AmRlsAuthFuncs *fns; /* auth.uid() and friends */
+	Datum		schemas;		/* the checked schemas (name[]) */
+	List	   *definer_fns;	/* AmRlsDefinerFn *: what the probes call */
 } AmRlsRun;
+
+/* A SECURITY DEFINER function of one argument authenticated may call. */
+typedef struct AmRlsDefinerFn
+{
+	Oid			oid;
+	char	   *name;			/* schema.name(argument types), quoted */
+	char	   *call;			/* schema.name, quoted */
+	Oid			argtype;
+	Oid			rettype;
+	bool		retset;
+} AmRlsDefinerFn;
 
 extern void am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer);
 
@@ -151,14 +164,15 @@ typedef enum AmRlsScope
 } AmRlsScope;
 extern AmRlsScope am_rls_scope(AmRlsAuthFuncs *fns, Node *n, Oid *fn);
 extern bool am_rls_always_true(Node *n);
-extern bool am_rls_compares_uid(AmRlsAuthFuncs *fns, Node *n);
 extern bool am_rls_is_uid(AmRlsAuthFuncs *fns, Node *n);
+extern bool am_rls_mentions_uid(AmRlsAuthFuncs *fns, Node *n);
 extern bool am_rls_filters_rows_of(AmRlsAuthFuncs *fns, AmRlsTableInfo *t,
 								   FromExpr *jointree, int varno);
 extern void am_rls_uid_columns(AmRlsAuthFuncs *fns, Node *n, Bitmapset **cols);
 
 /* rls_objects.c */
 extern void am_rls_check_views(AmRlsRun *run, Datum schemas);
+extern List *am_rls_sql_body_queries(Oid fn);
 extern void am_rls_check_functions(AmRlsRun *run, Datum schemas, Datum allow,
 								   bool allow_null);
 

@@ -37,6 +37,10 @@
 
 #include "rls.h"
 
+static bool query_pins_uid(AmRlsAuthFuncs *fns, Query *q);
+static bool node_pins_uid(AmRlsAuthFuncs *fns, Node *n);
+static bool sublink_walker(Node *node, void *context);
+
 /*
  * oid_in
  *		Whether oid is in an Oid list.
@@ -383,7 +387,8 @@ collect_quals(Node *n, List **quals)
 	{
 		collect_quals(((JoinExpr *) n)->larg, quals);
 		collect_quals(((JoinExpr *) n)->rarg, quals);
-		if (((JoinExpr *) n)->quals)
+		/* an outer join's ON does not remove rows of its preserved side */
+		if (((JoinExpr *) n)->quals && ((JoinExpr *) n)->jointype == JOIN_INNER)
 			*quals = lappend(*quals, ((JoinExpr *) n)->quals);
 	}
 }
@@ -518,114 +523,6 @@ am_rls_policy_walker(Node *node, AmRlsWalkState *w)
  * Scope: rows tied to the caller through a membership
  * ------------------------------------------------------------------------ */
 
-/* a subquery or a function call in n: where a membership can be looked up */
-static bool
-sublink_or_func_walker(Node *node, void *context)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, SubLink) || IsA(node, FuncExpr))
-		return true;
-	return expression_tree_walker(node, sublink_or_func_walker, context);
-}
-
-static bool
-contain_sublink_or_func(Node *n)
-{
-	return sublink_or_func_walker(n, NULL);
-}
-
-/* what a walk for a uid comparison looks for */
-typedef struct UidWalk
-{
-	AmRlsAuthFuncs *fns;
-	bool		found;
-} UidWalk;
-
-/*
- * uid_compare_walker
- *		An "x = auth.uid()" comparison anywhere in an analyzed tree,
- *		subqueries included.
- */
-static bool
-uid_compare_walker(Node *node, UidWalk *w)
-{
-	if (node == NULL || w->found)
-		return w->found;
-	if (IsA(node, OpExpr) && list_length(((OpExpr *) node)->args) == 2)
-	{
-		OpExpr	   *op = (OpExpr *) node;
-		char	   *opname = get_opname(op->opno);
-
-		if (opname != NULL && strcmp(opname, "=") == 0 &&
-			(is_uid_expr(w->fns, linitial(op->args)) ||
-			 is_uid_expr(w->fns, lsecond(op->args))))
-		{
-			w->found = true;
-			return true;
-		}
-	}
-	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, uid_compare_walker, (void *) w, 0);
-	return expression_tree_walker(node, uid_compare_walker, (void *) w);
-}
-
-static bool
-compares_uid(AmRlsAuthFuncs *fns, Node *n)
-{
-	UidWalk		w = {fns, false};
-
-	(void) uid_compare_walker(n, &w);
-	return w.found;
-}
-
-/*
- * raw_is_uid_call
- *		auth.uid() (or uid() on the search path) in a raw parse tree,
- *		through a scalar subquery.
- */
-static bool
-raw_is_uid_call(Node *n)
-{
-	if (n == NULL)
-		return false;
-	if (IsA(n, TypeCast))
-		return raw_is_uid_call(((TypeCast *) n)->arg);
-	if (IsA(n, FuncCall))
-	{
-		List	   *name = ((FuncCall *) n)->funcname;
-
-		return strcmp(strVal(llast(name)), "uid") == 0 &&
-			(list_length(name) == 1 || strcmp(strVal(linitial(name)), "auth") == 0);
-	}
-	if (IsA(n, SubLink) && ((SubLink *) n)->subselect &&
-		IsA(((SubLink *) n)->subselect, SelectStmt))
-	{
-		SelectStmt *sel = (SelectStmt *) ((SubLink *) n)->subselect;
-
-		return list_length(sel->targetList) == 1 &&
-			raw_is_uid_call(((ResTarget *) linitial(sel->targetList))->val);
-	}
-	return false;
-}
-
-/*
- * raw_uid_walker
- *		An "x = auth.uid()" comparison anywhere in a raw parse tree.
- */
-static bool
-raw_uid_walker(Node *node, void *context)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, A_Expr) && ((A_Expr *) node)->kind == AEXPR_OP &&
-		list_length(((A_Expr *) node)->name) == 1 &&
-		strcmp(strVal(linitial(((A_Expr *) node)->name)), "=") == 0 &&
-		(raw_is_uid_call(((A_Expr *) node)->lexpr) || raw_is_uid_call(((A_Expr *) node)->rexpr)))
-		return true;
-	return raw_expression_tree_walker(node, raw_uid_walker, context);
-}
-
 /*
  * function_scope
  *		Whether function fn ties what it returns to the caller: a SQL
@@ -637,51 +534,29 @@ static AmRlsScope
 function_scope(AmRlsAuthFuncs *fns, Oid fn)
 {
 	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
-	Form_pg_proc p;
 	bool		isnull;
+	bool		is_sql;
 	Datum		d;
 	char	   *src;
 	AmRlsScope	scope = AM_SCOPE_NONE;
 
 	if (!HeapTupleIsValid(tup))
 		return AM_SCOPE_NONE;
-	p = (Form_pg_proc) GETSTRUCT(tup);
-	d = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosqlbody, &isnull);
-	if (!isnull)
-	{
-		/* BEGIN ATOMIC: the body is stored parsed */
-		if (compares_uid(fns, stringToNode(TextDatumGetCString(d))))
-			scope = AM_SCOPE_VERIFIED;
-		ReleaseSysCache(tup);
-		return scope;
-	}
+	is_sql = ((Form_pg_proc) GETSTRUCT(tup))->prolang == SQLlanguageId;
 	d = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc, &isnull);
 	src = isnull ? pstrdup("") : TextDatumGetCString(d);
-	if (p->prolang == SQLlanguageId)
+	ReleaseSysCache(tup);
+	if (is_sql)
 	{
-		MemoryContext oldcxt = CurrentMemoryContext;
-		List	   *volatile raw = NIL;
 		ListCell   *lc;
 
-		/* a body that does not parse is simply not read */
-		PG_TRY();
-		{
-			raw = raw_parser(src, RAW_PARSE_DEFAULT);
-		}
-		PG_CATCH();
-		{
-			MemoryContextSwitchTo(oldcxt);
-			FlushErrorState();
-			raw = NIL;
-		}
-		PG_END_TRY();
-		foreach(lc, raw)
-			if (raw_uid_walker(lfirst_node(RawStmt, lc)->stmt, NULL))
+		/* analysed as its owner, restricted, rolled back (rls_objects.c) */
+		foreach(lc, am_rls_sql_body_queries(fn))
+			if (node_pins_uid(fns, lfirst(lc)))
 				scope = AM_SCOPE_VERIFIED;
 	}
 	else if (strstr(src, "auth.uid()") != NULL || strstr(src, "auth.uid ()") != NULL)
 		scope = AM_SCOPE_UNVERIFIED;
-	ReleaseSysCache(tup);
 	return scope;
 }
 
@@ -789,16 +664,112 @@ fn_scope_walker(Node *node, FnWalk *w)
 	return expression_tree_walker(node, fn_scope_walker, (void *) w);
 }
 
+
 /*
- * am_rls_compares_uid
- *		Whether an analyzed tree compares anything with auth.uid(), at any
- *		depth: what the analysis of a SECURITY DEFINER function's queries
- *		takes as a filter by the caller.
+ * conj_pins_uid
+ *		Whether a condition holds only where something equals auth.uid():
+ *		an "x = auth.uid()" comparison, an AND with such an argument, an OR
+ *		whose every argument is one, or a subquery (EXISTS, IN, a scalar
+ *		one) whose own conditions are.  "m.user_id = auth.uid() OR m.role =
+ *		'admin'" is not: any admin passes.
  */
-bool
-am_rls_compares_uid(AmRlsAuthFuncs *fns, Node *n)
+static bool
+conj_pins_uid(AmRlsAuthFuncs *fns, Node *n)
 {
-	return compares_uid(fns, n);
+	ListCell   *lc;
+
+	n = strip(n);
+	if (n == NULL)
+		return false;
+	if (IsA(n, BoolExpr) && ((BoolExpr *) n)->boolop == AND_EXPR)
+	{
+		foreach(lc, ((BoolExpr *) n)->args)
+			if (conj_pins_uid(fns, lfirst(lc)))
+				return true;
+		return false;
+	}
+	if (IsA(n, BoolExpr) && ((BoolExpr *) n)->boolop == OR_EXPR)
+	{
+		foreach(lc, ((BoolExpr *) n)->args)
+			if (!conj_pins_uid(fns, lfirst(lc)))
+				return false;
+		return ((BoolExpr *) n)->args != NIL;
+	}
+	if (IsA(n, OpExpr) && list_length(((OpExpr *) n)->args) == 2)
+	{
+		OpExpr	   *op = (OpExpr *) n;
+		char	   *opname = get_opname(op->opno);
+
+		if (opname != NULL && strcmp(opname, "=") == 0 &&
+			(is_uid_expr(fns, linitial(op->args)) || is_uid_expr(fns, lsecond(op->args))))
+			return true;
+		/* col IN (SELECT ...) as an = of a scalar subquery */
+		return (IsA(strip(linitial(op->args)), SubLink) &&
+				conj_pins_uid(fns, linitial(op->args))) ||
+			(IsA(strip(lsecond(op->args)), SubLink) &&
+			 conj_pins_uid(fns, lsecond(op->args)));
+	}
+	if (IsA(n, SubLink) && ((SubLink *) n)->subselect && IsA(((SubLink *) n)->subselect, Query))
+		return query_pins_uid(fns, (Query *) ((SubLink *) n)->subselect);
+	return false;
+}
+
+/*
+ * query_pins_uid
+ *		Whether a query returns only rows where something equals auth.uid()
+ *		(conj_pins_uid() of its conditions, JOIN ... ON of inner joins
+ *		included), or only rows of a subquery in FROM that does.
+ */
+static bool
+query_pins_uid(AmRlsAuthFuncs *fns, Query *q)
+{
+	List	   *quals = NIL;
+	ListCell   *lc;
+
+	collect_quals((Node *) q->jointree, &quals);
+	foreach(lc, quals)
+		if (conj_pins_uid(fns, lfirst(lc)))
+			return true;
+	foreach(lc, q->rtable)
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+		if (rte->rtekind == RTE_SUBQUERY && rte->subquery &&
+			query_pins_uid(fns, rte->subquery))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * node_pins_uid
+ *		For a SQL function's analysed body (a Query, or a list of them):
+ *		whether what it returns is tied to auth.uid(): the rows it returns
+ *		(query_pins_uid()), or the value it computes (a target expression
+ *		that conj_pins_uid(), EXISTS (... = auth.uid())).
+ */
+static bool
+node_pins_uid(AmRlsAuthFuncs *fns, Node *n)
+{
+	ListCell   *lc;
+
+	if (n == NULL)
+		return false;
+	if (IsA(n, List))
+	{
+		foreach(lc, (List *) n)
+			if (node_pins_uid(fns, lfirst(lc)))
+				return true;
+		return false;
+	}
+	if (!IsA(n, Query))
+		return false;
+	if (query_pins_uid(fns, (Query *) n))
+		return true;
+	foreach(lc, ((Query *) n)->targetList)
+		if (conj_pins_uid(fns, (Node *) ((TargetEntry *) lfirst(lc))->expr))
+			return true;
+	return false;
 }
 
 /*
@@ -842,7 +813,7 @@ am_rls_scope(AmRlsAuthFuncs *fns, Node *n, Oid *fn)
 		if (cols != NULL)
 			return AM_SCOPE_NONE;
 	}
-	if (compares_uid(fns, n) && contain_sublink_or_func(n))
+	if (sublink_walker(n, NULL) && conj_pins_uid(fns, n))
 		return AM_SCOPE_VERIFIED;
 	{
 		FnWalk		w = {fns, AM_SCOPE_NONE, InvalidOid};
@@ -865,16 +836,30 @@ sublink_walker(Node *node, void *context)
 	return expression_tree_walker(node, sublink_walker, context);
 }
 
-/* a column of the query's own level: range table entry and attribute */
+/*
+ * pin_key
+ *		What an equality can pin to auth.uid(): a column of the query's own
+ *		level (range table entry * 10000 + attribute), or a parameter of the
+ *		function (minus its number: WHERE user_id = p_user AND p_user =
+ *		auth.uid()).
+ */
 static bool
-level0_var(Node *n, int *varno, int *attno)
+pin_key(Node *n, int *key)
 {
 	n = strip(n);
-	if (n == NULL || !IsA(n, Var) || ((Var *) n)->varlevelsup != 0)
+	if (n == NULL)
 		return false;
-	*varno = ((Var *) n)->varno;
-	*attno = ((Var *) n)->varattno;
-	return true;
+	if (IsA(n, Var) && ((Var *) n)->varlevelsup == 0)
+	{
+		*key = ((Var *) n)->varno * 10000 + ((Var *) n)->varattno;
+		return true;
+	}
+	if (IsA(n, Param) && ((Param *) n)->paramkind == PARAM_EXTERN)
+	{
+		*key = -((Param *) n)->paramid;
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -921,7 +906,7 @@ am_rls_filters_rows_of(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, FromExpr *jointre
 			Node	   *c = strip(lfirst(lc));
 			OpExpr	   *op;
 			char	   *opname;
-			int			lv, la, rv, ra;
+			int			lk, rk;
 			bool		lvar, rvar;
 
 			if (c == NULL || !IsA(c, OpExpr) || list_length(((OpExpr *) c)->args) != 2)
@@ -930,33 +915,31 @@ am_rls_filters_rows_of(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, FromExpr *jointre
 			opname = get_opname(op->opno);
 			if (opname == NULL || strcmp(opname, "=") != 0)
 				continue;
-			lvar = level0_var(linitial(op->args), &lv, &la);
-			rvar = level0_var(lsecond(op->args), &rv, &ra);
-			if (lvar && is_uid_expr(fns, lsecond(op->args)) &&
-				!list_member_int(pinned, lv * 10000 + la))
+			lvar = pin_key(linitial(op->args), &lk);
+			rvar = pin_key(lsecond(op->args), &rk);
+			if (lvar && is_uid_expr(fns, lsecond(op->args)) && !list_member_int(pinned, lk))
 			{
-				pinned = lappend_int(pinned, lv * 10000 + la);
+				pinned = lappend_int(pinned, lk);
 				grew = true;
 			}
-			if (rvar && is_uid_expr(fns, linitial(op->args)) &&
-				!list_member_int(pinned, rv * 10000 + ra))
+			if (rvar && is_uid_expr(fns, linitial(op->args)) && !list_member_int(pinned, rk))
 			{
-				pinned = lappend_int(pinned, rv * 10000 + ra);
+				pinned = lappend_int(pinned, rk);
 				grew = true;
 			}
 			if (lvar && rvar)
 			{
-				bool		lp = list_member_int(pinned, lv * 10000 + la);
-				bool		rp = list_member_int(pinned, rv * 10000 + ra);
+				bool		lp = list_member_int(pinned, lk);
+				bool		rp = list_member_int(pinned, rk);
 
 				if (lp && !rp)
 				{
-					pinned = lappend_int(pinned, rv * 10000 + ra);
+					pinned = lappend_int(pinned, rk);
 					grew = true;
 				}
 				else if (rp && !lp)
 				{
-					pinned = lappend_int(pinned, lv * 10000 + la);
+					pinned = lappend_int(pinned, lk);
 					grew = true;
 				}
 			}
@@ -973,7 +956,7 @@ am_rls_filters_rows_of(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, FromExpr *jointre
 		if (owner_filter_at(fns, t, c, varno))
 			return true;
 		/* a membership: a subquery about this row that compares with the caller */
-		if (!IsA(c, BoolExpr) && sublink_walker(c, NULL) && compares_uid(fns, c) &&
+		if (!IsA(c, BoolExpr) && sublink_walker(c, NULL) && conj_pins_uid(fns, c) &&
 			refers_to_rte(c, varno))
 			return true;
 	}
@@ -988,4 +971,28 @@ bool
 am_rls_is_uid(AmRlsAuthFuncs *fns, Node *n)
 {
 	return is_uid_expr(fns, n);
+}
+
+/* a call of auth.uid() anywhere in an analysed tree */
+static bool
+uid_call_walker(Node *node, AmRlsAuthFuncs *fns)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr) && oid_in(fns->uid, ((FuncExpr *) node)->funcid))
+		return true;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, uid_call_walker, (void *) fns, 0);
+	return expression_tree_walker(node, uid_call_walker, (void *) fns);
+}
+
+/*
+ * am_rls_mentions_uid
+ *		Whether a policy expression calls auth.uid() at all: it means to
+ *		tie rows to someone, rightly or not.
+ */
+bool
+am_rls_mentions_uid(AmRlsAuthFuncs *fns, Node *n)
+{
+	return uid_call_walker(n, fns);
 }

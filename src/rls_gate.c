@@ -40,15 +40,17 @@
 
 /*
  * finding_key
- *		"severity|code|object": what makes two findings the same one.  The
- *		severity belongs to it: a warning that a migration turns into an
- *		error (a function that read every row now reads rows its caller
- *		chooses) is a new error.
+ *		"severity|code|object|message": what makes two findings the same
+ *		one.  The severity belongs to it (a warning that a migration turns
+ *		into an error is a new error), and so does the message: a table's
+ *		owner_not_enforced for DELETE before the run does not cover one for
+ *		SELECT after it.
  */
 static char *
 finding_key(AmRlsFinding *f)
 {
-	return psprintf("%s|%s|%s", f->severity, f->code, f->object ? f->object : "");
+	return psprintf("%s|%s|%s|%s", f->severity, f->code, f->object ? f->object : "",
+					f->message ? f->message : "");
 }
 
 /*

@@ -38,6 +38,7 @@
 #include "utils/syscache.h"
 
 #include "rls.h"
+#include "rls_undo.h"
 
 /*
  * am_rls_check_views
@@ -344,7 +345,7 @@ function_search_path(HeapTuple tup)
 }
 
 /*
- * definer_queries
+ * am_rls_sql_body_queries
  *		The analysed queries of SQL function fn: its BEGIN ATOMIC body as
  *		stored, or its source parsed and analysed (never run), NIL when it
  *		cannot be analysed.
@@ -356,8 +357,8 @@ function_search_path(HeapTuple tup)
  * subtransaction that is always rolled back: nothing it does stays, and
  * nothing runs with the rights of the role calling check_rls().
  */
-static List *
-definer_queries(Oid fn)
+List *
+am_rls_sql_body_queries(Oid fn)
 {
 	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
 	MemoryContext oldcxt = CurrentMemoryContext;
@@ -367,6 +368,7 @@ definer_queries(Oid fn)
 	int			save_sec_context;
 	Oid			fnowner;
 	char	   *path;
+	List	   *held;
 	bool		isnull;
 	Datum		d;
 
@@ -384,6 +386,7 @@ definer_queries(Oid fn)
 	path = function_search_path(tup);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	held = am_rls_advisory_held();
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
@@ -394,9 +397,9 @@ definer_queries(Oid fn)
 		SQLFunctionParseInfoPtr pinfo = prepare_sql_fn_parse_info(tup, NULL, InvalidOid);
 		ListCell   *lc;
 
-		if (path != NULL)
-			(void) set_config_option("search_path", path, PGC_USERSET, PGC_S_SESSION,
-									 GUC_ACTION_LOCAL, true, 0, false);
+		/* without its own, the path its callers usually have */
+		(void) set_config_option("search_path", path ? path : "\"$user\", public",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 		SetUserIdAndSecContext(fnowner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 							   SECURITY_RESTRICTED_OPERATION);
 		foreach(lc, pg_parse_query(src))
@@ -426,6 +429,8 @@ definer_queries(Oid fn)
 		queries = NIL;
 	}
 	PG_END_TRY();
+	/* session advisory locks outlive the rollback: what the analysis took goes */
+	am_rls_advisory_release_new(held);
 	ReleaseSysCache(tup);
 	return queries;
 }
@@ -447,13 +452,27 @@ check_definer_reads(AmRlsRun *run, Oid fnoid, Oid fnowner, const char *fn,
 	DefinerWalk w;
 	ListCell   *lc;
 
+	List	   *queries = am_rls_sql_body_queries(fnoid);
+
 	memset(&w, 0, sizeof(w));
 	w.run = run;
 	w.fnowner = fnowner;
-	foreach(lc, definer_queries(fnoid))
+	if (queries == NIL)
+	{
+		am_rls_add_finding(run, "info", "definer_not_verified", fn,
+						   "Check that its body parses and runs for its owner with its own search_path; SET search_path on the function makes it analysable.",
+						   "SECURITY DEFINER function %s could not be analysed: the rows it reads were not checked",
+						   fn);
+		return;
+	}
+	foreach(lc, queries)
 		(void) definer_walker((Node *) lfirst(lc), &w);
 	if (w.table == NULL)
 		return;
+	/* the caller's arguments anywhere in the body choose what it reads */
+	foreach(lc, queries)
+		if (param_walker((Node *) lfirst(lc), NULL))
+			w.by_param = true;
 	if (w.by_param)
 		am_rls_add_finding(run, allowed ? "info" : "error", "definer_reads_user_rows", fn,
 						   psprintf("Filter by the caller in the function (AND %s = (select auth.uid())), or make it SECURITY INVOKER so that the policies of %s apply.",

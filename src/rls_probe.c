@@ -135,6 +135,9 @@ static void throw_cancel(int sqlerrcode);
 static void probe_emit_log(ErrorData *edata);
 static bool inserting_runs_only_own_code(AmRlsRun *run, AmRlsTable *t, Oid relid);
 static char *uuid_str(Datum u);
+static void read_definer_functions(AmRlsRun *run);
+static void try_definer_functions(AmRlsRun *run, ProbeTable *pt, Datum *users,
+								  const char *row_json);
 
 /* emit_log_hook in place before am_rls_probe() installed its own */
 static emit_log_hook_type prev_emit_log_hook = NULL;
@@ -234,6 +237,8 @@ am_rls_probe(AmRlsRun *run)
 	/* bounds the wait for the sequence locks too */
 	set_saved("lock_timeout", "5s");
 
+	read_definer_functions(run);
+
 	held_before = am_rls_advisory_held();
 
 	prev_emit_log_hook = save_hook;
@@ -275,6 +280,64 @@ am_rls_probe(AmRlsRun *run)
 	emit_log_hook = save_hook;
 
 	AtEOXact_GUC(false, nest);
+}
+
+/*
+ * read_definer_functions
+ *		The SECURITY DEFINER functions of the checked schemas that take one
+ *		argument and that authenticated may execute: the probes call each
+ *		as user B with the key of user A's row (try_definer_functions()).
+ *		Functions of a superuser's extension are left out, as everywhere.
+ */
+static void
+read_definer_functions(AmRlsRun *run)
+{
+	Oid			argtypes[2] = {NAMEARRAYOID, OIDOID};
+	Datum		values[2];
+	MemoryContext oldcxt;
+	uint64		i;
+
+	run->definer_fns = NIL;
+	if (!OidIsValid(run->authenticated))
+		return;
+	values[0] = run->schemas;
+	values[1] = ObjectIdGetDatum(run->authenticated);
+	if (SPI_execute_with_args("SELECT p.oid, pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,"
+							  "         pg_catalog.oidvectortypes(p.proargtypes)),"
+							  "       pg_catalog.format('%I.%I', n.nspname, p.proname),"
+							  "       p.proargtypes[0], p.prorettype, p.proretset"
+							  "  FROM pg_catalog.pg_proc p"
+							  "  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+							  " WHERE p.prosecdef AND p.prokind = 'f' AND p.pronargs = 1"
+							  "   AND n.nspname = ANY ($1)"
+							  "   AND pg_catalog.has_function_privilege($2, p.oid, 'EXECUTE')"
+							  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
+							  "                     JOIN pg_catalog.pg_extension x ON x.oid = e.refobjid"
+							  "                    WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
+							  "                      AND e.objid = p.oid AND e.deptype = 'e'"
+							  "                      AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles su"
+							  "                                   WHERE su.rolsuper"
+							  "                                     AND su.oid IN (x.extowner, p.proowner)))"
+							  " ORDER BY 2",
+							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the SECURITY DEFINER functions to probe");
+	oldcxt = MemoryContextSwitchTo(run->cxt);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		AmRlsDefinerFn *f = palloc0(sizeof(AmRlsDefinerFn));
+
+		f->oid = DatumGetObjectId(SPI_getbinval(tup, td, 1, &isnull));
+		f->name = SPI_getvalue(tup, td, 2);
+		f->call = SPI_getvalue(tup, td, 3);
+		f->argtype = DatumGetObjectId(SPI_getbinval(tup, td, 4, &isnull));
+		f->rettype = DatumGetObjectId(SPI_getbinval(tup, td, 5, &isnull));
+		f->retset = DatumGetBool(SPI_getbinval(tup, td, 6, &isnull));
+		run->definer_fns = lappend(run->definer_fns, f);
+	}
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /*
@@ -786,6 +849,124 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 	{
 		CHECK_FOR_INTERRUPTS();
 		try_as_actor(run, (Actor *) lfirst(lc), &pt, users, row_json, set_value);
+	}
+	if (row_json != NULL)
+		try_definer_functions(run, &pt, users, row_json);
+}
+
+/*
+ * try_definer_functions
+ *		Call every SECURITY DEFINER function that takes the type of the
+ *		table's single-column primary key (read_definer_functions()) as
+ *		authenticated with user B's claims, passing the key of user A's row,
+ *		each call in a subtransaction rolled back.  A function that returns
+ *		the table's rows and returns A's, or after which A's row is gone or
+ *		changed (read back as the table's owner), is an isolation_breach:
+ *		its body does not check who calls it, and PL/pgSQL bodies are not
+ *		read structurally.  An error (a refusal, a RAISE) is not.
+ */
+static void
+try_definer_functions(AmRlsRun *run, ProbeTable *pt, Datum *users, const char *row_json)
+{
+	AmRlsTable *t = pt->t;
+	Oid			argtypes[2] = {UUIDOID, OIDOID};
+	Datum		args[2];
+	Oid			keytype;
+	char	   *keycol;
+	char	   *key_a;
+	char	   *claims;
+	char	   *sub;
+	ExecResult	res;
+	ListCell   *lc;
+	bool		isnull;
+
+	if (run->definer_fns == NIL || !OidIsValid(run->authenticated))
+		return;
+
+	/* the single-column primary key, and A's value of it */
+	args[0] = ObjectIdGetDatum(t->relid);
+	if (SPI_execute_with_args("SELECT a.atttypid, pg_catalog.quote_ident(a.attname)"
+							  "  FROM pg_catalog.pg_index i"
+							  "  JOIN pg_catalog.pg_attribute a"
+							  "    ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
+							  " WHERE i.indrelid = $1 AND i.indisprimary AND i.indnkeyatts = 1",
+							  1, &argtypes[1], args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the primary key of %s", t->qualname);
+	if (SPI_processed != 1)
+		return;
+	keytype = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	keycol = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL,
+				psprintf("SELECT probe_t.%s::pg_catalog.text FROM %s probe_t "
+						 "WHERE probe_t.%s::pg_catalog.text = $1::pg_catalog.text LIMIT 1",
+						 keycol, t->qualname, t->owner_col),
+				1, argtypes, &users[0], false, &res);
+	if (!res.ok || res.value == NULL)
+		return;
+	key_a = res.value;
+
+	sub = uuid_str(users[1]);
+	claims = psprintf("{\"sub\":\"%s\",\"role\":\"authenticated\",\"aud\":\"authenticated\"}",
+					  sub);
+	foreach(lc, run->definer_fns)
+	{
+		AmRlsDefinerFn *f = (AmRlsDefinerFn *) lfirst(lc);
+		Oid			texttype = TEXTOID;
+		Datum		key = CStringGetTextDatum(key_a);
+		char	   *call = psprintf("%s($1::pg_catalog.text::%s)", f->call,
+									format_type_be(f->argtype));
+		bool		returns_rows = f->rettype == get_rel_type_id(t->relid);
+		SubXact		s;
+		ExecResult	after;
+		bool		reached = false;
+		const char *how = NULL;
+
+		if (f->argtype != keytype)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		sub_begin(&s);
+		if (returns_rows)
+			exec_caught(SPI_OK_SELECT, run->authenticated, false, claims, sub, "authenticated",
+						psprintf("SELECT pg_catalog.count(*) FROM %s probe_r "
+								 "WHERE probe_r.%s::pg_catalog.text = %s",
+								 call, t->owner_col, quote_literal_cstr(uuid_str(users[0]))),
+						1, &texttype, &key, true, &res);
+		else
+			exec_caught(SPI_OK_SELECT, run->authenticated, false, claims, sub, "authenticated",
+						f->retset ? psprintf("SELECT pg_catalog.count(*) FROM %s probe_r", call) :
+						psprintf("SELECT %s IS NULL", call),
+						1, &texttype, &key, true, &res);
+		if (res.ok && returns_rows && res.value != NULL && strcmp(res.value, "0") != 0)
+		{
+			reached = true;
+			how = "read";
+		}
+		else if (res.ok)
+		{
+			/* what is left of A's row, read as the table's owner */
+			exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL,
+						psprintf("SELECT pg_catalog.row_to_json(probe_t)::pg_catalog.text FROM %s probe_t "
+								 "WHERE probe_t.%s::pg_catalog.text = $1::pg_catalog.text",
+								 t->qualname, keycol),
+						1, &texttype, &key, false, &after);
+			if (after.ok && after.value == NULL)
+			{
+				reached = true;
+				how = "delete";
+			}
+			else if (after.ok && strcmp(after.value, row_json) != 0)
+			{
+				reached = true;
+				how = "change";
+			}
+		}
+		sub_end(&s, false);
+		if (reached)
+			am_rls_add_finding(run, "error", "isolation_breach", f->name,
+							   psprintf("Filter by the caller in %s (AND %s = (select auth.uid())), or make it SECURITY INVOKER so that the policies of %s apply.",
+										f->name, t->owner_col, t->qualname),
+							   "role authenticated acting as one user could %s another user's row of table \"%s\" by calling SECURITY DEFINER function %s with that row's key",
+							   how, t->qualname, f->name);
 	}
 }
 
