@@ -178,6 +178,18 @@ GRANT EXECUTE ON FUNCTION tf_api.task_nopath(int), tf_api.task_leftjoin(int),
 SELECT severity, code, object FROM aura_migrate.check_rls('{tf_api}', false)
  WHERE code LIKE 'definer_%' AND object LIKE 'tf_api.task%' ORDER BY object, code;
 
+-- 10. A table of per-user rows in a schema the API cannot reach, without
+--     row level security, served through an owner-rights view in one it
+--     can: the view is reported (a second review: nothing was, and
+--     authenticated read every user's rows)
+CREATE SCHEMA tf_private;
+CREATE TABLE tf_private.health (id bigint PRIMARY KEY, user_id uuid REFERENCES auth.users (id), diagnosis text);
+CREATE VIEW tf_api.health AS SELECT * FROM tf_private.health;
+GRANT SELECT ON tf_api.health TO authenticated;
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{tf_api}', false)
+ WHERE code = 'view_bypasses_rls';
+DROP SCHEMA tf_private CASCADE;
+
 SET client_min_messages = warning;
 DROP SCHEMA tf_api CASCADE;
 RESET client_min_messages;

@@ -64,7 +64,17 @@ am_rls_check_views(AmRlsRun *run, Datum schemas)
 	"  JOIN pg_catalog.pg_depend d"
 	"    ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = w.oid"
 	"   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid <> c.oid"
-	"  JOIN pg_catalog.pg_class t ON t.oid = d.refobjid AND t.relrowsecurity"
+	"  JOIN pg_catalog.pg_class t ON t.oid = d.refobjid"
+	/* tables with row level security, or with per-user rows in any schema
+	 * (a private schema's table served through a public view) */
+	"   AND (t.relrowsecurity OR (t.relkind IN ('r', 'p') AND EXISTS ("
+	"        SELECT 1 FROM pg_catalog.pg_attribute ua"
+	"         WHERE ua.attrelid = t.oid AND ua.attnum > 0 AND NOT ua.attisdropped"
+	"           AND (ua.attname = 'user_id' OR EXISTS ("
+	"                SELECT 1 FROM pg_catalog.pg_constraint uk"
+	"                  JOIN pg_catalog.pg_class ur ON ur.oid = uk.confrelid"
+	"                 WHERE uk.conrelid = t.oid AND uk.contype = 'f'"
+	"                   AND uk.conkey = ARRAY[ua.attnum] AND ur.relname = 'users')))))"
 	"  JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace"
 	" WHERE n.nspname = ANY ($1) AND c.relkind IN ('v', 'm')"
 	"   AND NOT coalesce((SELECT o.option_value::bool"
@@ -106,12 +116,12 @@ am_rls_check_views(AmRlsRun *run, Datum schemas)
 		if (matview)
 			am_rls_add_finding(run, "error", "view_bypasses_rls", view,
 							   psprintf("REVOKE SELECT ON %s FROM anon, authenticated, PUBLIC; serve the rows through the table or a security_invoker view.", view),
-							   "materialized view \"%s\" holds a copy of rows of tables with row level security (%s), and %s can select from it",
+							   "materialized view \"%s\" holds a copy of rows of tables with row level security or per-user rows (%s), and %s can select from it",
 							   view, tables, who);
 		else
 			am_rls_add_finding(run, "error", "view_bypasses_rls", view,
 							   psprintf("ALTER VIEW %s SET (security_invoker = true);", view),
-							   "view \"%s\" reads tables with row level security (%s) with its owner's rights, and %s can select from it",
+							   "view \"%s\" reads tables with row level security or per-user rows (%s) with its owner's rights, and %s can select from it",
 							   view, tables, who);
 	}
 }
