@@ -59,6 +59,19 @@ CREATE TRIGGER pc_t_trg BEFORE INSERT ON pc.t FOR EACH ROW EXECUTE FUNCTION pc.t
 $$);
 SELECT version, status FROM aura_migrate.apply('20270101005');
 
+-- a trigger function made by one migration, attached by the next: checked
+-- when it is attached (an independent review: it was never checked)
+SELECT aura_migrate.register('20270101007', 'pc_trigger_fn', $$
+CREATE FUNCTION pc.late_trg() RETURNS trigger LANGUAGE plpgsql
+AS $f$ BEGIN NEW.not_a_column := 1; RETURN NEW; END $f$;
+$$);
+SELECT version, status FROM aura_migrate.apply('20270101007');
+SELECT aura_migrate.register('20270101008', 'pc_trigger_attach', $$
+CREATE TRIGGER pc_t_late BEFORE UPDATE ON pc.t FOR EACH ROW EXECUTE FUNCTION pc.late_trg();
+$$);
+SELECT version, status FROM aura_migrate.apply('20270101008');
+SELECT aura_migrate.unregister('20270101008');
+
 -- plpgsql_check plans the function's queries, and planning folds IMMUTABLE
 -- calls, which runs them: as the function's owner, never as the role that
 -- applies (an independent review: a migrator's function made the migrator

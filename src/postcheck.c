@@ -145,9 +145,10 @@ check_one_function(const char *version, const char *schema, Oid fn, const char *
 /*
  * check_plpgsql_functions
  *		With plpgsql_check installed, every PL/pgSQL function the migration
- *		created or replaced (and that still exists) is checked; the first
- *		error fails the migration.  A trigger function not yet attached to
- *		a table cannot be checked and is skipped.
+ *		created or replaced (and that still exists), and every trigger
+ *		function a trigger it created calls, is checked; the first error
+ *		fails the migration.  A trigger function not yet attached to a table
+ *		cannot be checked and is skipped (until a migration attaches it).
  */
 static void
 check_plpgsql_functions(const char *version, int64 run_id)
@@ -174,11 +175,16 @@ check_plpgsql_functions(const char *version, int64 run_id)
 					 "                   'pg_catalog.event_trigger'::pg_catalog.regtype) "
 					 "FROM pg_catalog.pg_proc p "
 					 "JOIN pg_catalog.pg_language l ON l.oid = p.prolang "
-					 "WHERE l.lanname = 'plpgsql' AND p.oid IN ("
+					 "WHERE l.lanname = 'plpgsql' AND (p.oid IN ("
 					 "  SELECT c.objid FROM aura_migrate.object_change c "
 					 "   WHERE c.version = $1 AND c.run_id = $2 "
 					 "     AND c.action IN ('created', 'altered') "
 					 "     AND c.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass) "
+					 /* a trigger function an earlier migration made, attached by this one */
+					 "  OR p.oid IN (SELECT t.tgfoid FROM pg_catalog.pg_trigger t "
+					 "   JOIN aura_migrate.object_change c ON c.objid = t.oid "
+					 "    AND c.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass "
+					 "  WHERE c.version = $1 AND c.run_id = $2 AND c.action = 'created')) "
 					 "ORDER BY 2",
 					 2, argtypes, values, NULL, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the functions migration %s created", version);
@@ -213,7 +219,7 @@ check_plpgsql_functions(const char *version, int64 run_id)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("post-migration check failed: function %s does not pass plpgsql_check", names[i]),
-					 errdetail("Migration %s created or replaced it; plpgsql_check reports at %s.", version, error),
+					 errdetail("Migration %s created, replaced or attached it; plpgsql_check reports at %s.", version, error),
 					 errhint("Fix the function body; SELECT * FROM %s.plpgsql_check_function(%s) lists every problem.",
 							 quote_identifier(schema), quote_literal_cstr(names[i]))));
 	}

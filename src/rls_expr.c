@@ -640,7 +640,10 @@ fn_scope_walker(Node *node, FnWalk *w)
 {
 	if (node == NULL)
 		return false;
-	if (IsA(node, FuncExpr) && !oid_in(w->fns->uid, ((FuncExpr *) node)->funcid))
+	/* auth.uid(), auth.jwt() and auth.role() are no memberships: not analysed */
+	if (IsA(node, FuncExpr) && !oid_in(w->fns->uid, ((FuncExpr *) node)->funcid) &&
+		!oid_in(w->fns->jwt, ((FuncExpr *) node)->funcid) &&
+		!oid_in(w->fns->role, ((FuncExpr *) node)->funcid))
 	{
 		AmRlsScope	s = function_scope(w->fns, ((FuncExpr *) node)->funcid);
 
