@@ -425,3 +425,47 @@ SELECT severity, code, object, message FROM aura_migrate.check_rls('{probe_fn}',
 -- the note itself is untouched
 SELECT count(*) AS notes_left FROM probe_fn.note;
 DROP SCHEMA probe_fn CASCADE;
+
+-- Probes of a team-scoped table make each user a member of the team of
+-- their own row, so that user B is a member of a team, only not of A's: a
+-- PL/pgSQL membership helper that ignores the team it is asked about
+-- (structurally only "scope not verified") is caught
+CREATE SCHEMA probe_team;
+GRANT USAGE ON SCHEMA probe_team TO anon, authenticated;
+CREATE TABLE probe_team.teams (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text);
+CREATE TABLE probe_team.members (
+	team_id bigint NOT NULL REFERENCES probe_team.teams (id),
+	user_id uuid NOT NULL REFERENCES auth.users (id),
+	role text NOT NULL DEFAULT 'member',
+	PRIMARY KEY (team_id, user_id)
+);
+CREATE TABLE probe_team.projects (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	team_id bigint NOT NULL REFERENCES probe_team.teams (id),
+	created_by uuid NOT NULL REFERENCES auth.users (id),
+	name text
+);
+ALTER TABLE probe_team.teams ENABLE ROW LEVEL SECURITY;
+ALTER TABLE probe_team.members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE probe_team.projects ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON probe_team.projects TO authenticated;
+CREATE FUNCTION probe_team.is_member(p_team bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
+AS $$ BEGIN RETURN EXISTS (SELECT 1 FROM probe_team.members m
+	WHERE m.user_id = (SELECT auth.uid())); END $$;
+REVOKE ALL ON FUNCTION probe_team.is_member(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION probe_team.is_member(bigint) TO authenticated;
+CREATE POLICY "Members read projects" ON probe_team.projects FOR SELECT TO authenticated
+	USING (probe_team.is_member(team_id));
+SELECT severity, code, object FROM aura_migrate.check_rls('{probe_team}', false)
+ WHERE object LIKE 'probe_team.projects%' AND severity <> 'warning' ORDER BY code, object;
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{probe_team}', true)
+ WHERE code IN ('isolation_breach', 'not_probed') ORDER BY object, message;
+-- the helper that checks the team: nothing reached
+CREATE OR REPLACE FUNCTION probe_team.is_member(p_team bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
+AS $$ BEGIN RETURN EXISTS (SELECT 1 FROM probe_team.members m
+	WHERE m.team_id = p_team AND m.user_id = (SELECT auth.uid())); END $$;
+SELECT severity, code, object, message FROM aura_migrate.check_rls('{probe_team}', true)
+ WHERE code IN ('isolation_breach', 'not_probed') ORDER BY object, message;
+DROP SCHEMA probe_team CASCADE;

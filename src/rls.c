@@ -1013,6 +1013,7 @@ queue_for_probes(AmRlsRun *run, AmRlsTableInfo *t)
 	pt->owner_col = pstrdup(quote_identifier(t->owner_names[0]));
 	pt->nowner = t->nowner;
 	pt->owner_attnums = t->owner_attnums;
+	pt->scope_attnum = t->nscope > 0 ? get_attnum(t->relid, t->scope_names[0]) : 0;
 	foreach(lc, t->policies)
 	{
 		AmRlsPolicyInfo *p = (AmRlsPolicyInfo *) lfirst(lc);

@@ -42,6 +42,7 @@ typedef struct AmRlsTable
 	char	   *owner_col;		/* quoted name of the owner column probed */
 	int			nowner;			/* all owner columns */
 	int16	   *owner_attnums;
+	int16		scope_attnum;	/* a scope column (a team), or 0 */
 	bool		public_read_anon;	/* a SELECT policy USING (true) for anon */
 	bool		public_read_auth;	/* ... for authenticated */
 } AmRlsTable;

@@ -136,6 +136,10 @@ static void probe_emit_log(ErrorData *edata);
 static bool inserting_runs_only_own_code(AmRlsRun *run, AmRlsTable *t, Oid relid);
 static char *uuid_str(Datum u);
 static void read_definer_functions(AmRlsRun *run);
+static void add_memberships(AmRlsRun *run, AmRlsTable *t, Datum *users);
+static char *synth_insert_at(Oid relid, int nforced, int16 *forced, ProbeTable *pt,
+							 Datum user, int depth, StringInfo reason,
+							 int16 fixed_attnum, const char *fixed_value);
 static void try_definer_functions(AmRlsRun *run, ProbeTable *pt, Datum *users,
 								  const char *row_json);
 
@@ -843,6 +847,7 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 	users[1] = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
 	if (!create_auth_users(run, t, users) || !create_rows(run, t, users, &pt))
 		return;
+	add_memberships(run, t, users);
 	read_row_of_a(&pt, users[0], &row_json, &set_value);
 
 	foreach(lc, actors)
@@ -852,6 +857,87 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 	}
 	if (row_json != NULL)
 		try_definer_functions(run, &pt, users, row_json);
+}
+
+/*
+ * add_memberships
+ *		For a table whose rows belong to teams (a scope column: a foreign key
+ *		to a table a membership table also references), make each synthetic
+ *		user a member of the team of their own row, as the membership
+ *		table's owner: B then is a member of a team, only not of A's.  A
+ *		policy that lets any member read every team's rows (a membership
+ *		test that does not look at the row, a helper that ignores its
+ *		argument) is then caught by the tries.  What cannot be made is left
+ *		out; the tries run all the same.
+ */
+static void
+add_memberships(AmRlsRun *run, AmRlsTable *t, Datum *users)
+{
+	Oid			argtypes[2] = {OIDOID, INT2OID};
+	Datum		args[2];
+	Oid			uuidtype = UUIDOID;
+	Oid			mrel;
+	Oid			mowner;
+	int16		mteam;
+	int16		muser;
+	bool		isnull;
+	int			u;
+
+	if (t->scope_attnum == 0)
+		return;
+	args[0] = ObjectIdGetDatum(t->relid);
+	args[1] = Int16GetDatum(t->scope_attnum);
+	if (SPI_execute_with_args("SELECT m.conrelid, mc.relowner, m.conkey[1],"
+							  "       (SELECT a.attnum FROM pg_catalog.pg_attribute a"
+							  "         WHERE a.attrelid = m.conrelid AND a.attnum > 0 AND NOT a.attisdropped"
+							  "           AND (a.attname = 'user_id' OR EXISTS ("
+							  "                SELECT 1 FROM pg_catalog.pg_constraint uk"
+							  "                  JOIN pg_catalog.pg_class ur ON ur.oid = uk.confrelid"
+							  "                 WHERE uk.conrelid = m.conrelid AND uk.contype = 'f'"
+							  "                   AND uk.conkey = ARRAY[a.attnum] AND ur.relname = 'users'))"
+							  "         ORDER BY a.attname <> 'user_id', a.attnum LIMIT 1)"
+							  "  FROM pg_catalog.pg_constraint k"
+							  "  JOIN pg_catalog.pg_constraint m"
+							  "    ON m.contype = 'f' AND m.confrelid = k.confrelid"
+							  "   AND m.conrelid NOT IN (k.conrelid, k.confrelid)"
+							  "   AND pg_catalog.array_length(m.conkey, 1) = 1"
+							  "  JOIN pg_catalog.pg_class mc ON mc.oid = m.conrelid"
+							  " WHERE k.conrelid = $1 AND k.contype = 'f' AND k.conkey = ARRAY[$2]"
+							  " ORDER BY 4 IS NULL, m.conrelid LIMIT 1",
+							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the membership table of %s", t->qualname);
+	if (SPI_processed != 1)
+		return;
+	mrel = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	mowner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	mteam = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	muser = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+	if (isnull || !am_can_set_role(GetUserId(), mowner))
+		return;
+
+	for (u = 0; u < 2; u++)
+	{
+		ExecResult	res;
+		StringInfoData why;
+		char	   *team;
+		char	   *sql;
+
+		exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL,
+					psprintf("SELECT probe_t.%s::pg_catalog.text FROM %s probe_t "
+							 "WHERE probe_t.%s::pg_catalog.text = $1::pg_catalog.text LIMIT 1",
+							 quote_identifier(get_attname(t->relid, t->scope_attnum, false)),
+							 t->qualname, t->owner_col),
+					1, &uuidtype, &users[u], false, &res);
+		if (!res.ok || res.value == NULL)
+			continue;
+		team = res.value;
+		initStringInfo(&why);
+		sql = synth_insert_at(mrel, 1, &muser, NULL, users[u], 1, &why, mteam, team);
+		if (sql == NULL)
+			continue;
+		exec_caught(SPI_OK_INSERT, mowner, true, NULL, NULL, NULL, sql, 1, &uuidtype,
+					&users[u], true, &res);
+	}
 }
 
 /*
@@ -1029,6 +1115,7 @@ synth_expr(Oid basetype, char category, const char *name)
 /* One column of a table, as synth_insert() reads it. */
 typedef struct SynthColumn
 {
+	int16		attnum;
 	char	   *name;			/* quoted */
 	char	   *type;			/* format_type() */
 	bool		skip;			/* generated, or GENERATED ALWAYS identity */
@@ -1045,8 +1132,6 @@ typedef struct SynthColumn
 /* how deep synth_insert() follows NOT NULL foreign keys to parent tables */
 #define SYNTH_MAX_DEPTH 3
 
-static char *synth_insert_at(Oid relid, int nforced, int16 *forced, ProbeTable *pt,
-							 Datum user, int depth, StringInfo reason);
 
 /*
  * parent_row
@@ -1114,7 +1199,7 @@ parent_row(Oid parent, const char *col, Datum user, int depth, StringInfo reason
 						 GetUserNameFromId(GetUserId(), false));
 		return NULL;
 	}
-	sql = synth_insert_at(parent, nforced, forced, NULL, user, depth, reason);
+	sql = synth_insert_at(parent, nforced, forced, NULL, user, depth, reason, 0, NULL);
 	if (sql == NULL)
 		return NULL;
 	sql = psprintf("%s RETURNING %s::pg_catalog.text", sql, col);
@@ -1170,7 +1255,7 @@ read_synth_columns(Oid relid, int nforced, int16 *forced, int *ncols, char **qua
 							  "                      AND ((k.confrelid = $1 AND a.attnum = ANY (k.confkey))"
 							  "                        OR (k.conrelid = $1 AND a.attnum = ANY (k.conkey)))),"
 							  "       fk.confrelid,"
-							  "       pg_catalog.quote_ident(fa.attname)"
+							  "       pg_catalog.quote_ident(fa.attname), a.attnum"
 							  "  FROM pg_catalog.pg_attribute a"
 							  "  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
 							  "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
@@ -1214,6 +1299,7 @@ read_synth_columns(Oid relid, int nforced, int16 *forced, int *ncols, char **qua
 		if (isnull)
 			sc->parent = InvalidOid;
 		sc->parent_col = OidIsValid(sc->parent) ? pstrdup(SPI_getvalue(tup, td, 12)) : NULL;
+		sc->attnum = DatumGetInt16(SPI_getbinval(tup, td, 13, &isnull));
 	}
 	return cols;
 }
@@ -1235,12 +1321,13 @@ static char *
 synth_insert(Oid relid, int nforced, int16 *forced, ProbeTable *pt, Datum user,
 			 StringInfo reason)
 {
-	return synth_insert_at(relid, nforced, forced, pt, user, 0, reason);
+	return synth_insert_at(relid, nforced, forced, pt, user, 0, reason, 0, NULL);
 }
 
 static char *
 synth_insert_at(Oid relid, int nforced, int16 *forced, ProbeTable *pt,
-				Datum user, int depth, StringInfo reason)
+				Datum user, int depth, StringInfo reason,
+				int16 fixed_attnum, const char *fixed_value)
 {
 	SynthColumn *cols;
 	int			ncols;
@@ -1264,6 +1351,13 @@ synth_insert_at(Oid relid, int nforced, int16 *forced, ProbeTable *pt,
 		if (sc->skip)
 			continue;
 		appendStringInfo(&insertable, "%s%s", insertable.len ? ", " : "", sc->name);
+		if (fixed_value != NULL && sc->attnum == fixed_attnum)
+		{
+			appendStringInfo(&names, "%s%s", names.len ? ", " : "", sc->name);
+			appendStringInfo(&vals, "%s(%s)::%s", vals.len ? ", " : "",
+							 quote_literal_cstr(fixed_value), sc->type);
+			continue;
+		}
 		if (sc->forced)
 		{
 			/* the UPDATE try sets a non-owner column where there is one */
