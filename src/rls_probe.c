@@ -59,89 +59,21 @@
 #include "owner.h"
 #include "validate.h"
 #include "rls.h"
+#include "rls_probe.h"
 #include "rls_undo.h"
-
-/* One identity the probes act as. */
-typedef struct Actor
-{
-	const char *role;
-	Oid			roleid;
-	bool		is_user;		/* authenticated with user B's claims */
-} Actor;
-
-/*
- * Outcome of one statement run in its own subtransaction.  On error only
- * the SQLSTATE is kept: the message, detail, hint and context come from
- * the probed code and may carry what its role can read.
- */
-typedef struct ExecResult
-{
-	bool		ok;
-	uint64		processed;
-	char	   *value;			/* first column of the first row, or NULL */
-	char	   *sqlstate;		/* on error */
-} ExecResult;
-
-/* A subtransaction begun by sub_begin(). */
-typedef struct SubXact
-{
-	MemoryContext cxt;
-	ResourceOwner owner;
-} SubXact;
-
-/* What one table's probe needs to know. */
-typedef struct ProbeTable
-{
-	AmRlsTable *t;
-	char	   *insert_cols;	/* insertable columns, comma separated */
-	char	   *set_col;		/* the column the UPDATE try sets */
-	char	   *set_type;		/* its type */
-} ProbeTable;
-
-/* A user table the probed table's owner column references, and the
- * columns a row of it gets the user's id in. */
-typedef struct ProbeParent
-{
-	Oid			relid;
-	Oid			owner;
-	char	   *name;
-	int16	   *forced;
-	int			nforced;
-} ProbeParent;
 
 static void probe_table(AmRlsRun *run, List *actors, List *held_before,
 						AmRlsTable *t);
 static ErrorData *probe_table_caught(AmRlsRun *run, List *actors, AmRlsTable *t);
 static void probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t);
-static bool create_row(Oid relid, Oid owner, int nforced,
-					   int16 *forced, Datum user, ProbeTable *pt,
-					   StringInfo reason);
 static void try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 						const char *sql, int nargs, Datum *args, bool *argnulls,
 						const char *prelude, Datum prelude_user, Datum user_b);
-static void exec_caught(int expect, Oid userid, bool noforce, const char *claims,
-						const char *sub, const char *role, const char *sql,
-						int nargs, Oid *argtypes, Datum *args, bool keep,
-						ExecResult *res);
-static void exec_caught_nulls(int expect, Oid userid, bool noforce, const char *claims,
-							  const char *sub, const char *role, const char *sql,
-							  int nargs, Oid *argtypes, Datum *args,
-							  const char *nulls, bool keep, ExecResult *res);
-static void sub_begin(SubXact *s);
-static void sub_end(SubXact *s, bool commit);
 static void set_local(const char *name, const char *value);
 static void set_saved(const char *name, const char *value);
 static void throw_cancel(int sqlerrcode);
 static void probe_emit_log(ErrorData *edata);
 static bool inserting_runs_only_own_code(AmRlsRun *run, AmRlsTable *t, Oid relid);
-static char *uuid_str(Datum u);
-static void read_definer_functions(AmRlsRun *run);
-static void add_memberships(AmRlsRun *run, AmRlsTable *t, Datum *users);
-static char *synth_insert_at(Oid relid, int nforced, int16 *forced, ProbeTable *pt,
-							 Datum user, int depth, StringInfo reason,
-							 int16 fixed_attnum, const char *fixed_value);
-static void try_definer_functions(AmRlsRun *run, ProbeTable *pt, Datum *users,
-								  const char *row_json);
 
 /* emit_log_hook in place before am_rls_probe() installed its own */
 static emit_log_hook_type prev_emit_log_hook = NULL;
@@ -241,7 +173,7 @@ am_rls_probe(AmRlsRun *run)
 	/* bounds the wait for the sequence locks too */
 	set_saved("lock_timeout", "5s");
 
-	read_definer_functions(run);
+	am_probe_read_definer_functions(run);
 
 	held_before = am_rls_advisory_held();
 
@@ -284,64 +216,6 @@ am_rls_probe(AmRlsRun *run)
 	emit_log_hook = save_hook;
 
 	AtEOXact_GUC(false, nest);
-}
-
-/*
- * read_definer_functions
- *		The SECURITY DEFINER functions of the checked schemas that take one
- *		argument and that authenticated may execute: the probes call each
- *		as user B with the key of user A's row (try_definer_functions()).
- *		Functions of a superuser's extension are left out, as everywhere.
- */
-static void
-read_definer_functions(AmRlsRun *run)
-{
-	Oid			argtypes[2] = {NAMEARRAYOID, OIDOID};
-	Datum		values[2];
-	MemoryContext oldcxt;
-	uint64		i;
-
-	run->definer_fns = NIL;
-	if (!OidIsValid(run->authenticated))
-		return;
-	values[0] = run->schemas;
-	values[1] = ObjectIdGetDatum(run->authenticated);
-	if (SPI_execute_with_args("SELECT p.oid, pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,"
-							  "         pg_catalog.oidvectortypes(p.proargtypes)),"
-							  "       pg_catalog.format('%I.%I', n.nspname, p.proname),"
-							  "       p.proargtypes[0], p.prorettype, p.proretset"
-							  "  FROM pg_catalog.pg_proc p"
-							  "  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
-							  " WHERE p.prosecdef AND p.prokind = 'f' AND p.pronargs = 1"
-							  "   AND n.nspname = ANY ($1)"
-							  "   AND pg_catalog.has_function_privilege($2, p.oid, 'EXECUTE')"
-							  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
-							  "                     JOIN pg_catalog.pg_extension x ON x.oid = e.refobjid"
-							  "                    WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
-							  "                      AND e.objid = p.oid AND e.deptype = 'e'"
-							  "                      AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles su"
-							  "                                   WHERE su.rolsuper"
-							  "                                     AND su.oid IN (x.extowner, p.proowner)))"
-							  " ORDER BY 2",
-							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the SECURITY DEFINER functions to probe");
-	oldcxt = MemoryContextSwitchTo(run->cxt);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		AmRlsDefinerFn *f = palloc0(sizeof(AmRlsDefinerFn));
-
-		f->oid = DatumGetObjectId(SPI_getbinval(tup, td, 1, &isnull));
-		f->name = SPI_getvalue(tup, td, 2);
-		f->call = SPI_getvalue(tup, td, 3);
-		f->argtype = DatumGetObjectId(SPI_getbinval(tup, td, 4, &isnull));
-		f->rettype = DatumGetObjectId(SPI_getbinval(tup, td, 5, &isnull));
-		f->retset = DatumGetBool(SPI_getbinval(tup, td, 6, &isnull));
-		run->definer_fns = lappend(run->definer_fns, f);
-	}
-	MemoryContextSwitchTo(oldcxt);
 }
 
 /*
@@ -516,7 +390,7 @@ create_auth_users(AmRlsRun *run, AmRlsTable *t, Datum *users)
 	}
 	for (i = 0; i < 2; i++)
 	{
-		exec_caught(SPI_OK_INSERT, as, true, NULL, NULL, NULL,
+		am_probe_exec(SPI_OK_INSERT, as, true, NULL, NULL, NULL,
 					"INSERT INTO auth.users (id) VALUES ($1)",
 					1, &uuidtype, &users[i], true, &res);
 		if (!res.ok)
@@ -707,7 +581,7 @@ create_rows(AmRlsRun *run, AmRlsTable *t, Datum *users, ProbeTable *pt)
 		for (u = 0; u < 2; u++)
 		{
 			resetStringInfo(&reason);
-			if (create_row(parents[i].relid, parents[i].owner,
+			if (am_probe_create_row(parents[i].relid, parents[i].owner,
 						   parents[i].nforced, parents[i].forced, users[u],
 						   NULL, &reason))
 				continue;
@@ -727,7 +601,7 @@ create_rows(AmRlsRun *run, AmRlsTable *t, Datum *users, ProbeTable *pt)
 	for (u = 0; u < 2; u++)
 	{
 		resetStringInfo(&reason);
-		if (create_row(t->relid, t->relowner, t->nowner, t->owner_attnums,
+		if (am_probe_create_row(t->relid, t->relowner, t->nowner, t->owner_attnums,
 					   users[u], pt, &reason))
 			continue;
 		am_rls_add_finding(run, "warning", "not_probed", t->qualname,
@@ -756,7 +630,7 @@ read_row_of_a(ProbeTable *pt, Datum user_a, char **row_json, char **set_value)
 	sql = psprintf("SELECT pg_catalog.row_to_json(probe_t)::text FROM %s probe_t "
 				   "WHERE probe_t.%s::text = $1::text LIMIT 1",
 				   t->qualname, t->owner_col);
-	exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL, sql, 1,
+	am_probe_exec(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL, sql, 1,
 				types, &user_a, false, &res);
 	*row_json = res.ok ? res.value : NULL;
 	*set_value = NULL;
@@ -765,7 +639,7 @@ read_row_of_a(ProbeTable *pt, Datum user_a, char **row_json, char **set_value)
 	sql = psprintf("SELECT probe_t.%s::text FROM %s probe_t "
 				   "WHERE probe_t.%s::text = $1::text LIMIT 1",
 				   pt->set_col, t->qualname, t->owner_col);
-	exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL, sql, 1,
+	am_probe_exec(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL, sql, 1,
 				types, &user_a, false, &res);
 	*set_value = res.ok ? res.value : NULL;
 }
@@ -847,7 +721,7 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 	users[1] = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
 	if (!create_auth_users(run, t, users) || !create_rows(run, t, users, &pt))
 		return;
-	add_memberships(run, t, users);
+	am_probe_add_memberships(run, t, users);
 	read_row_of_a(&pt, users[0], &row_json, &set_value);
 
 	foreach(lc, actors)
@@ -856,669 +730,7 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 		try_as_actor(run, (Actor *) lfirst(lc), &pt, users, row_json, set_value);
 	}
 	if (row_json != NULL)
-		try_definer_functions(run, &pt, users, row_json);
-}
-
-/*
- * add_memberships
- *		For a table whose rows belong to teams (a scope column: a foreign key
- *		to a table a membership table also references), make each synthetic
- *		user a member of the team of their own row, as the membership
- *		table's owner: B then is a member of a team, only not of A's.  A
- *		policy that lets any member read every team's rows (a membership
- *		test that does not look at the row, a helper that ignores its
- *		argument) is then caught by the tries.  What cannot be made is left
- *		out; the tries run all the same.
- */
-static void
-add_memberships(AmRlsRun *run, AmRlsTable *t, Datum *users)
-{
-	Oid			argtypes[2] = {OIDOID, INT2OID};
-	Datum		args[2];
-	Oid			uuidtype = UUIDOID;
-	Oid			mrel;
-	Oid			mowner;
-	int16		mteam;
-	int16		muser;
-	bool		isnull;
-	int			u;
-
-	if (t->scope_attnum == 0)
-		return;
-	args[0] = ObjectIdGetDatum(t->relid);
-	args[1] = Int16GetDatum(t->scope_attnum);
-	if (SPI_execute_with_args("SELECT m.conrelid, mc.relowner, m.conkey[1],"
-							  "       (SELECT a.attnum FROM pg_catalog.pg_attribute a"
-							  "         WHERE a.attrelid = m.conrelid AND a.attnum > 0 AND NOT a.attisdropped"
-							  "           AND (a.attname = 'user_id' OR EXISTS ("
-							  "                SELECT 1 FROM pg_catalog.pg_constraint uk"
-							  "                  JOIN pg_catalog.pg_class ur ON ur.oid = uk.confrelid"
-							  "                 WHERE uk.conrelid = m.conrelid AND uk.contype = 'f'"
-							  "                   AND uk.conkey = ARRAY[a.attnum] AND ur.relname = 'users'))"
-							  "         ORDER BY a.attname <> 'user_id', a.attnum LIMIT 1)"
-							  "  FROM pg_catalog.pg_constraint k"
-							  "  JOIN pg_catalog.pg_constraint m"
-							  "    ON m.contype = 'f' AND m.confrelid = k.confrelid"
-							  "   AND m.conrelid NOT IN (k.conrelid, k.confrelid)"
-							  "   AND pg_catalog.array_length(m.conkey, 1) = 1"
-							  "  JOIN pg_catalog.pg_class mc ON mc.oid = m.conrelid"
-							  " WHERE k.conrelid = $1 AND k.contype = 'f' AND k.conkey = ARRAY[$2]"
-							  " ORDER BY 4 IS NULL, m.conrelid LIMIT 1",
-							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the membership table of %s", t->qualname);
-	if (SPI_processed != 1)
-		return;
-	mrel = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	mowner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	mteam = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
-	muser = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
-	if (isnull || !am_can_set_role(GetUserId(), mowner))
-		return;
-
-	for (u = 0; u < 2; u++)
-	{
-		ExecResult	res;
-		StringInfoData why;
-		char	   *team;
-		char	   *sql;
-
-		exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL,
-					psprintf("SELECT probe_t.%s::pg_catalog.text FROM %s probe_t "
-							 "WHERE probe_t.%s::pg_catalog.text = $1::pg_catalog.text LIMIT 1",
-							 quote_identifier(get_attname(t->relid, t->scope_attnum, false)),
-							 t->qualname, t->owner_col),
-					1, &uuidtype, &users[u], false, &res);
-		if (!res.ok || res.value == NULL)
-			continue;
-		team = res.value;
-		initStringInfo(&why);
-		sql = synth_insert_at(mrel, 1, &muser, NULL, users[u], 1, &why, mteam, team);
-		if (sql == NULL)
-			continue;
-		exec_caught(SPI_OK_INSERT, mowner, true, NULL, NULL, NULL, sql, 1, &uuidtype,
-					&users[u], true, &res);
-	}
-}
-
-/*
- * try_definer_functions
- *		Call every SECURITY DEFINER function that takes the type of the
- *		table's single-column primary key (read_definer_functions()) as
- *		authenticated with user B's claims, passing the key of user A's row,
- *		each call in a subtransaction rolled back.  A function that returns
- *		the table's rows and returns A's, or after which A's row is gone or
- *		changed (read back as the table's owner), is an isolation_breach:
- *		its body does not check who calls it, and PL/pgSQL bodies are not
- *		read structurally.  An error (a refusal, a RAISE) is not.
- */
-static void
-try_definer_functions(AmRlsRun *run, ProbeTable *pt, Datum *users, const char *row_json)
-{
-	AmRlsTable *t = pt->t;
-	Oid			argtypes[2] = {UUIDOID, OIDOID};
-	Datum		args[2];
-	Oid			keytype;
-	char	   *keycol;
-	char	   *key_a;
-	char	   *claims;
-	char	   *sub;
-	ExecResult	res;
-	ListCell   *lc;
-	bool		isnull;
-
-	if (run->definer_fns == NIL || !OidIsValid(run->authenticated))
-		return;
-
-	/* the single-column primary key, and A's value of it */
-	args[0] = ObjectIdGetDatum(t->relid);
-	if (SPI_execute_with_args("SELECT a.atttypid, pg_catalog.quote_ident(a.attname)"
-							  "  FROM pg_catalog.pg_index i"
-							  "  JOIN pg_catalog.pg_attribute a"
-							  "    ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
-							  " WHERE i.indrelid = $1 AND i.indisprimary AND i.indnkeyatts = 1",
-							  1, &argtypes[1], args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the primary key of %s", t->qualname);
-	if (SPI_processed != 1)
-		return;
-	keytype = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	keycol = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
-	exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL,
-				psprintf("SELECT probe_t.%s::pg_catalog.text FROM %s probe_t "
-						 "WHERE probe_t.%s::pg_catalog.text = $1::pg_catalog.text LIMIT 1",
-						 keycol, t->qualname, t->owner_col),
-				1, argtypes, &users[0], false, &res);
-	if (!res.ok || res.value == NULL)
-		return;
-	key_a = res.value;
-
-	sub = uuid_str(users[1]);
-	claims = psprintf("{\"sub\":\"%s\",\"role\":\"authenticated\",\"aud\":\"authenticated\"}",
-					  sub);
-	foreach(lc, run->definer_fns)
-	{
-		AmRlsDefinerFn *f = (AmRlsDefinerFn *) lfirst(lc);
-		Oid			texttype = TEXTOID;
-		Datum		key = CStringGetTextDatum(key_a);
-		char	   *call = psprintf("%s($1::pg_catalog.text::%s)", f->call,
-									format_type_be(f->argtype));
-		bool		returns_rows = f->rettype == get_rel_type_id(t->relid);
-		SubXact		s;
-		ExecResult	after;
-		bool		reached = false;
-		const char *how = NULL;
-
-		if (f->argtype != keytype)
-			continue;
-		CHECK_FOR_INTERRUPTS();
-		sub_begin(&s);
-		if (returns_rows)
-			exec_caught(SPI_OK_SELECT, run->authenticated, false, claims, sub, "authenticated",
-						psprintf("SELECT pg_catalog.count(*) FROM %s probe_r "
-								 "WHERE probe_r.%s::pg_catalog.text = %s",
-								 call, t->owner_col, quote_literal_cstr(uuid_str(users[0]))),
-						1, &texttype, &key, true, &res);
-		else
-			exec_caught(SPI_OK_SELECT, run->authenticated, false, claims, sub, "authenticated",
-						f->retset ? psprintf("SELECT pg_catalog.count(*) FROM %s probe_r", call) :
-						psprintf("SELECT %s IS NULL", call),
-						1, &texttype, &key, true, &res);
-		if (res.ok && returns_rows && res.value != NULL && strcmp(res.value, "0") != 0)
-		{
-			reached = true;
-			how = "read";
-		}
-		else if (res.ok)
-		{
-			/* what is left of A's row, read as the table's owner */
-			exec_caught(SPI_OK_SELECT, t->relowner, true, NULL, NULL, NULL,
-						psprintf("SELECT pg_catalog.row_to_json(probe_t)::pg_catalog.text FROM %s probe_t "
-								 "WHERE probe_t.%s::pg_catalog.text = $1::pg_catalog.text",
-								 t->qualname, keycol),
-						1, &texttype, &key, false, &after);
-			if (after.ok && after.value == NULL)
-			{
-				reached = true;
-				how = "delete";
-			}
-			else if (after.ok && strcmp(after.value, row_json) != 0)
-			{
-				reached = true;
-				how = "change";
-			}
-		}
-		sub_end(&s, false);
-		if (reached)
-			am_rls_add_finding(run, "error", "isolation_breach", f->name,
-							   psprintf("Filter by the caller in %s (AND %s = (select auth.uid())), or make it SECURITY INVOKER so that the policies of %s apply.",
-										f->name, t->owner_col, t->qualname),
-							   "role authenticated acting as one user could %s another user's row of table \"%s\" by calling SECURITY DEFINER function %s with that row's key",
-							   how, t->qualname, f->name);
-	}
-}
-
-/*
- * synth_expr
- *		An expression for a NOT NULL column without default, from its type's
- *		category (and, for text, its name: an email, a URL), or NULL when
- *		there is nothing sensible to offer.  Integers
- *		are random, so that a key column gets distinct values for A and B.
- */
-static const char *
-synth_expr(Oid basetype, char category, const char *name)
-{
-	switch (basetype)
-	{
-		case UUIDOID:
-			return "pg_catalog.gen_random_uuid()";
-		case BYTEAOID:
-			return "pg_catalog.decode(pg_catalog.repeat('00', 32), 'hex')";
-		case BOOLOID:
-			return "false";
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-			/* distinct for A and B, in case the column is a key */
-			return "pg_catalog.floor(pg_catalog.random() * 30000) + 1";
-		case JSONOID:
-		case JSONBOID:
-			return "'{}'";
-		default:
-			break;
-	}
-	switch (category)
-	{
-		case TYPCATEGORY_NUMERIC:
-			return "1";
-		case TYPCATEGORY_STRING:
-			/* what a CHECK on such a column usually asks for */
-			if (strstr(name, "email") != NULL)
-				return "'probe-' || pg_catalog.left(pg_catalog.md5(pg_catalog.random()::pg_catalog.text), 8) || '@example.com'";
-			if (strstr(name, "url") != NULL || strstr(name, "website") != NULL)
-				return "'https://example.com/' || pg_catalog.left(pg_catalog.md5(pg_catalog.random()::pg_catalog.text), 8)";
-			/* distinct for A and B too (a unique code, a slug) */
-			return "pg_catalog.left(pg_catalog.md5(pg_catalog.random()::pg_catalog.text), 8)";
-		case TYPCATEGORY_DATETIME:
-			return "pg_catalog.now()";
-		case TYPCATEGORY_TIMESPAN:
-			return "'1 day'";
-		case TYPCATEGORY_ARRAY:
-			return "'{}'";
-		case TYPCATEGORY_NETWORK:
-			return "'127.0.0.1'";
-		case TYPCATEGORY_BITSTRING:
-			return "'0'";
-		default:
-			return NULL;
-	}
-}
-
-/* One column of a table, as synth_insert() reads it. */
-typedef struct SynthColumn
-{
-	int16		attnum;
-	char	   *name;			/* quoted */
-	char	   *type;			/* format_type() */
-	bool		skip;			/* generated, or GENERATED ALWAYS identity */
-	bool		forced;			/* gets the user's id */
-	bool		hasdef;
-	bool		notnull;
-	Oid			base;			/* the type, through domains */
-	char		category;
-	bool		settable;		/* no key, not referenced, not a foreign key */
-	Oid			parent;			/* the table a single-column foreign key references */
-	char	   *parent_col;		/* ... and its column, quoted */
-} SynthColumn;
-
-/* how deep synth_insert() follows NOT NULL foreign keys to parent tables */
-#define SYNTH_MAX_DEPTH 3
-
-
-/*
- * parent_row
- *		Create a row of table parent (synthesised, as its owner, for user:
- *		its own user columns get the user's id) and return the value of its
- *		column col, to which a NOT NULL foreign key of the child points; NULL
- *		(with the reason in *reason) when it cannot.  The row goes with the
- *		probe's subtransaction.
- */
-static char *
-parent_row(Oid parent, const char *col, Datum user, int depth, StringInfo reason)
-{
-	Oid			argtypes[1] = {OIDOID};
-	Datum		args[1];
-	Oid			uuidtype = UUIDOID;
-	Oid			owner;
-	char	   *name;
-	int16	   *forced;
-	int			nforced = 0;
-	char	   *sql;
-	ExecResult	res;
-	bool		isnull;
-	uint64		i;
-
-	if (depth > SYNTH_MAX_DEPTH)
-	{
-		appendStringInfoString(reason, "; foreign keys nest too deep to synthesise parent rows");
-		return NULL;
-	}
-	args[0] = ObjectIdGetDatum(parent);
-	if (SPI_execute_with_args("SELECT c.relowner, pg_catalog.format('%I.%I', n.nspname, c.relname),"
-							  "       ARRAY(SELECT a.attnum FROM pg_catalog.pg_attribute a"
-							  "              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
-							  "                AND (a.attname = 'user_id' OR EXISTS ("
-							  "                  SELECT 1 FROM pg_catalog.pg_constraint k"
-							  "                    JOIN pg_catalog.pg_class r ON r.oid = k.confrelid"
-							  "                   WHERE k.conrelid = c.oid AND k.contype = 'f'"
-							  "                     AND k.conkey = ARRAY[a.attnum] AND r.relname = 'users'))"
-							  "              ORDER BY 1)::pg_catalog.int2[]"
-							  "  FROM pg_catalog.pg_class c"
-							  "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-							  " WHERE c.oid = $1",
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not read parent table %u", parent);
-	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	name = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
-	{
-		Datum	   *elems;
-		bool	   *enulls;
-
-		deconstruct_array(DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[0],
-															   SPI_tuptable->tupdesc, 3,
-															   &isnull)),
-						  INT2OID, sizeof(int16), true, TYPALIGN_SHORT,
-						  &elems, &enulls, &nforced);
-		forced = palloc(sizeof(int16) * (nforced + 1));
-		for (i = 0; i < (uint64) nforced; i++)
-			forced[i] = DatumGetInt16(elems[i]);
-	}
-	if (!am_can_set_role(GetUserId(), owner))
-	{
-		appendStringInfo(reason, "; a row of parent table \"%s\" is created as its owner \"%s\", whom role \"%s\" cannot act as",
-						 name, GetUserNameFromId(owner, false),
-						 GetUserNameFromId(GetUserId(), false));
-		return NULL;
-	}
-	sql = synth_insert_at(parent, nforced, forced, NULL, user, depth, reason, 0, NULL);
-	if (sql == NULL)
-		return NULL;
-	sql = psprintf("%s RETURNING %s::pg_catalog.text", sql, col);
-	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL, sql, 1, &uuidtype,
-				&user, true, &res);
-	if (res.ok && res.value != NULL)
-		return res.value;
-	if (res.ok)
-		appendStringInfo(reason, "; no row of parent table \"%s\" was inserted", name);
-	else
-		appendStringInfo(reason, "; a row of parent table \"%s\" could not be synthesised: the insert as its owner failed with SQLSTATE %s",
-						 name, res.sqlstate);
-	return NULL;
-}
-
-/*
- * read_synth_columns
- *		The columns of relid with what synth_insert() needs; *qualname gets
- *		the table's name.
- */
-static SynthColumn *
-read_synth_columns(Oid relid, int nforced, int16 *forced, int *ncols, char **qualname)
-{
-	Oid			argtypes[2] = {OIDOID, INT2ARRAYOID};
-	Datum		args[2];
-	Datum	   *fd;
-	SynthColumn *cols;
-	uint64		i;
-	int			j;
-
-	fd = palloc(sizeof(Datum) * (nforced + 1));
-	for (j = 0; j < nforced; j++)
-		fd[j] = Int16GetDatum(forced[j]);
-	args[0] = ObjectIdGetDatum(relid);
-	args[1] = PointerGetDatum(construct_array(fd, nforced, INT2OID, sizeof(int16),
-											  true, TYPALIGN_SHORT));
-
-	if (SPI_execute_with_args(
-							  "SELECT pg_catalog.quote_ident(a.attname),"
-							  "       pg_catalog.format_type(a.atttypid, a.atttypmod),"
-							  "       a.attgenerated <> '' OR a.attidentity = 'a',"
-							  "       a.attnum = ANY ($2),"
-							  "       a.atthasdef OR a.attidentity <> '',"
-							  "       a.attnotnull OR t.typnotnull,"
-							  "       coalesce(bt.oid, t.oid),"
-							  "       coalesce(bt.typcategory, t.typcategory)::text,"
-							  "       pg_catalog.format('%I.%I', n.nspname, c.relname),"
-							  "       NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i"
-							  "                    WHERE i.indrelid = $1 AND i.indisunique"
-							  "                      AND a.attnum = ANY (i.indkey))"
-							  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k"
-							  "                    WHERE k.contype = 'f'"
-							  "                      AND ((k.confrelid = $1 AND a.attnum = ANY (k.confkey))"
-							  "                        OR (k.conrelid = $1 AND a.attnum = ANY (k.conkey)))),"
-							  "       fk.confrelid,"
-							  "       pg_catalog.quote_ident(fa.attname), a.attnum"
-							  "  FROM pg_catalog.pg_attribute a"
-							  "  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
-							  "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-							  "  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
-							  "  LEFT JOIN pg_catalog.pg_type bt"
-							  "    ON t.typtype = 'd' AND bt.oid = t.typbasetype"
-							  "  LEFT JOIN LATERAL (SELECT k.confrelid, k.confkey[1] AS confkey"
-							  "                       FROM pg_catalog.pg_constraint k"
-							  "                      WHERE k.conrelid = $1 AND k.contype = 'f'"
-							  "                        AND k.conkey = ARRAY[a.attnum]"
-							  "                      ORDER BY k.oid LIMIT 1) fk ON true"
-							  "  LEFT JOIN pg_catalog.pg_attribute fa"
-							  "    ON fa.attrelid = fk.confrelid AND fa.attnum = fk.confkey"
-							  " WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped"
-							  " ORDER BY a.attnum",
-							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed reading the columns of relation %u",
-			 relid);
-
-	*ncols = (int) SPI_processed;
-	*qualname = SPI_processed > 0 ?
-		pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9)) : "?";
-	cols = palloc0(sizeof(SynthColumn) * (SPI_processed + 1));
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		SynthColumn *sc = &cols[i];
-
-		sc->name = pstrdup(SPI_getvalue(tup, td, 1));
-		sc->type = pstrdup(SPI_getvalue(tup, td, 2));
-		sc->skip = DatumGetBool(SPI_getbinval(tup, td, 3, &isnull));
-		sc->forced = DatumGetBool(SPI_getbinval(tup, td, 4, &isnull));
-		sc->hasdef = DatumGetBool(SPI_getbinval(tup, td, 5, &isnull));
-		sc->notnull = DatumGetBool(SPI_getbinval(tup, td, 6, &isnull));
-		sc->base = DatumGetObjectId(SPI_getbinval(tup, td, 7, &isnull));
-		sc->category = SPI_getvalue(tup, td, 8)[0];
-		sc->settable = DatumGetBool(SPI_getbinval(tup, td, 10, &isnull));
-		sc->parent = DatumGetObjectId(SPI_getbinval(tup, td, 11, &isnull));
-		if (isnull)
-			sc->parent = InvalidOid;
-		sc->parent_col = OidIsValid(sc->parent) ? pstrdup(SPI_getvalue(tup, td, 12)) : NULL;
-		sc->attnum = DatumGetInt16(SPI_getbinval(tup, td, 13, &isnull));
-	}
-	return cols;
-}
-
-/*
- * synth_insert
- *		An INSERT of one row into relid synthesised from its column types:
- *		the forced columns get $1 (the user's id), columns with a default and
- *		nullable ones are left out, NOT NULL ones get a value of their type,
- *		and a NOT NULL foreign key the value of a parent row made for it
- *		(parent_row(), up to SYNTH_MAX_DEPTH tables deep).  When pt is given,
- *		fills in the columns the INSERT and UPDATE tries use: the UPDATE sets
- *		a column that no unique index holds, no foreign key points to or
- *		from, and that is not generated (setting a key would fail on the
- *		second row, not on the policies).  NULL, with the reason in *reason,
- *		when a parent row cannot be made.
- */
-static char *
-synth_insert(Oid relid, int nforced, int16 *forced, ProbeTable *pt, Datum user,
-			 StringInfo reason)
-{
-	return synth_insert_at(relid, nforced, forced, pt, user, 0, reason, 0, NULL);
-}
-
-static char *
-synth_insert_at(Oid relid, int nforced, int16 *forced, ProbeTable *pt,
-				Datum user, int depth, StringInfo reason,
-				int16 fixed_attnum, const char *fixed_value)
-{
-	SynthColumn *cols;
-	int			ncols;
-	StringInfoData names;
-	StringInfoData vals;
-	StringInfoData insertable;
-	char	   *qualname;
-	SynthColumn *set_col = NULL;
-	SynthColumn *owner_col = NULL;
-	int			i;
-
-	cols = read_synth_columns(relid, nforced, forced, &ncols, &qualname);
-	initStringInfo(&names);
-	initStringInfo(&vals);
-	initStringInfo(&insertable);
-	for (i = 0; i < ncols; i++)
-	{
-		SynthColumn *sc = &cols[i];
-		const char *expr = NULL;
-
-		if (sc->skip)
-			continue;
-		appendStringInfo(&insertable, "%s%s", insertable.len ? ", " : "", sc->name);
-		if (fixed_value != NULL && sc->attnum == fixed_attnum)
-		{
-			appendStringInfo(&names, "%s%s", names.len ? ", " : "", sc->name);
-			appendStringInfo(&vals, "%s(%s)::%s", vals.len ? ", " : "",
-							 quote_literal_cstr(fixed_value), sc->type);
-			continue;
-		}
-		if (sc->forced)
-		{
-			/* the UPDATE try sets a non-owner column where there is one */
-			if (owner_col == NULL)
-				owner_col = sc;
-			expr = (sc->base == UUIDOID) ? "$1" : "$1::pg_catalog.text";
-		}
-		else if (set_col == NULL && sc->settable)
-			set_col = sc;
-		if (expr == NULL && (sc->hasdef || !sc->notnull))
-			continue;
-		if (expr == NULL && OidIsValid(sc->parent))
-		{
-			char	   *value = parent_row(sc->parent, sc->parent_col, user, depth + 1, reason);
-
-			if (value == NULL)
-				return NULL;
-			expr = quote_literal_cstr(value);
-		}
-		if (expr == NULL && sc->category == TYPCATEGORY_ENUM)
-			expr = psprintf("pg_catalog.enum_first(NULL::%s)", sc->type);
-		if (expr == NULL)
-			expr = synth_expr(sc->base, sc->category, sc->name);
-		if (expr == NULL)
-			expr = "NULL";
-		appendStringInfo(&names, "%s%s", names.len ? ", " : "", sc->name);
-		appendStringInfo(&vals, "%s(%s)::%s", vals.len ? ", " : "", expr, sc->type);
-	}
-	if (pt != NULL)
-	{
-		SynthColumn *c = set_col ? set_col : owner_col;
-
-		pt->insert_cols = insertable.len ? insertable.data : NULL;
-		pt->set_col = c ? c->name : NULL;
-		pt->set_type = c ? c->type : NULL;
-	}
-
-	if (names.len > 0)
-		return psprintf("INSERT INTO %s (%s) VALUES (%s)", qualname, names.data, vals.data);
-	return psprintf("INSERT INTO %s DEFAULT VALUES", qualname);
-}
-
-/*
- * insert_by_fixture
- *		Give user a row of relid with the table's probe fixture, as the
- *		table's owner.  On failure returns false with the reason appended to
- *		*reason.
- */
-static bool
-insert_by_fixture(Oid relid, Oid owner, Datum user, StringInfo reason)
-{
-	Oid			argtypes[1] = {OIDOID};
-	Datum		args[1];
-	Oid			uuidtype = UUIDOID;
-	ExecResult	res;
-	char	   *fixture;
-	Oid			registrar;
-	bool		isnull;
-
-	args[0] = ObjectIdGetDatum(relid);
-	if (am_spi_owner("SELECT f.insert_sql, r.oid FROM aura_migrate.probe_fixture f "
-					 "LEFT JOIN pg_catalog.pg_roles r ON r.rolname = f.registered_by "
-					 "WHERE pg_catalog.to_regclass(f.table_name) = $1",
-					 1, argtypes, args, NULL, 1) != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed reading aura_migrate.probe_fixture");
-	if (SPI_processed != 1)
-	{
-		appendStringInfoString(reason, "; no probe fixture is registered");
-		return false;
-	}
-	fixture = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	registrar = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-											   SPI_tuptable->tupdesc, 2, &isnull));
-	if (isnull)
-		registrar = InvalidOid;
-
-	/*
-	 * A fixture runs as the table's owner: it is used only when the role
-	 * that registered it could act as that owner itself, and so could the
-	 * extension's owner, who can rewrite any row of the table.
-	 */
-	if (!OidIsValid(registrar) || !has_privs_of_role(registrar, owner) ||
-		!has_privs_of_role(am_extension_owner(), owner))
-	{
-		appendStringInfoString(reason, "; the probe fixture was not used: it would run as the table's owner, whom the role that registered it (or the extension's owner) cannot act as");
-		return false;
-	}
-	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL, fixture, 1,
-				&uuidtype, &user, true, &res);
-	if (res.ok && res.processed > 0)
-		return true;
-	if (res.ok)
-		appendStringInfoString(reason, "; probe fixture: no row inserted");
-	else
-		appendStringInfo(reason, "; probe fixture: insert as the table owner failed with SQLSTATE %s",
-						 res.sqlstate);
-	return false;
-}
-
-/*
- * row_exists
- *		Whether relid already has a row whose column attnum is user: made by
- *		a trigger on auth.users (Supabase's "handle_new_user" creates the
- *		profile), or on a parent table.  Read as the table's owner.
- */
-static bool
-row_exists(Oid relid, Oid owner, int16 attnum, Datum user)
-{
-	Oid			uuidtype = UUIDOID;
-	ExecResult	res;
-	char	   *col = get_attname(relid, attnum, true);
-	char	   *sql;
-
-	if (col == NULL)
-		return false;
-	sql = psprintf("SELECT pg_catalog.count(*) FROM %s probe_t WHERE probe_t.%s::pg_catalog.text = $1::pg_catalog.text",
-				   quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-											  get_rel_name(relid)),
-				   quote_identifier(col));
-	exec_caught(SPI_OK_SELECT, owner, true, NULL, NULL, NULL, sql, 1, &uuidtype, &user,
-				false, &res);
-	return res.ok && res.value != NULL && strcmp(res.value, "0") != 0;
-}
-
-/*
- * create_row
- *		Give user (a uuid) a row of table relid, as the table's owner with
- *		FORCE ROW LEVEL SECURITY not applied: first synthesised from the
- *		column types (synth_insert()), then with the table's probe fixture.
- *		On failure returns false with the reasons in *reason.  When pt is
- *		given, fills in the columns the INSERT and UPDATE tries use.
- */
-static bool
-create_row(Oid relid, Oid owner, int nforced, int16 *forced,
-		   Datum user, ProbeTable *pt, StringInfo reason)
-{
-	Oid			uuidtype = UUIDOID;
-	ExecResult	res;
-
-	StringInfoData why;
-	char	   *sql;
-
-	initStringInfo(&why);
-	sql = synth_insert(relid, nforced, forced, pt, user, &why);
-	if (nforced > 0 && row_exists(relid, owner, forced[0], user))
-		return true;			/* a trigger on auth.users made it (handle_new_user) */
-	if (sql == NULL)
-	{
-		appendStringInfo(reason, "synthesised row: not made%s", why.data);
-		return insert_by_fixture(relid, owner, user, reason);
-	}
-	exec_caught(SPI_OK_INSERT, owner, true, NULL, NULL, NULL, sql, 1, &uuidtype,
-				&user, true, &res);
-	if (res.ok && res.processed > 0)
-		return true;
-	if (res.ok)
-		appendStringInfoString(reason, "synthesised row: no row inserted");
-	else
-		appendStringInfo(reason, "synthesised row: insert as the table owner failed with SQLSTATE %s",
-						 res.sqlstate);
-	return insert_by_fixture(relid, owner, user, reason);
+		am_probe_try_definer_functions(run, &pt, users, row_json);
 }
 
 /*
@@ -1547,7 +759,7 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 
 	if (a->is_user)
 	{
-		sub = uuid_str(user_b);
+		sub = am_probe_uuid_str(user_b);
 		claims = psprintf("{\"sub\":\"%s\",\"role\":\"%s\",\"aud\":\"authenticated\"}",
 						  sub, a->role);
 	}
@@ -1559,21 +771,21 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 	for (i = 0; i < nargs; i++)
 		nulls[i] = argnulls[i] ? 'n' : ' ';
 
-	sub_begin(&s);
+	am_probe_sub_begin(&s);
 	if (prelude != NULL)
 	{
 		ExecResult	pre;
 
-		exec_caught(SPI_OK_DELETE, t->relowner, true, NULL, NULL, NULL, prelude, 1,
+		am_probe_exec(SPI_OK_DELETE, t->relowner, true, NULL, NULL, NULL, prelude, 1,
 					argtypes,
 					&prelude_user, true, &pre);
 	}
-	exec_caught_nulls(strcmp(cmd, "SELECT") == 0 ? SPI_OK_SELECT :
+	am_probe_exec_nulls(strcmp(cmd, "SELECT") == 0 ? SPI_OK_SELECT :
 					  strcmp(cmd, "INSERT") == 0 ? SPI_OK_INSERT :
 					  strcmp(cmd, "UPDATE") == 0 ? SPI_OK_UPDATE : SPI_OK_DELETE,
 					  a->roleid, false, claims, sub, a->role, sql, nargs,
 					  argtypes, args, nulls, false, &res);
-	sub_end(&s, false);
+	am_probe_sub_end(&s, false);
 
 	if (res.ok)
 	{
@@ -1608,27 +820,27 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 }
 
 /*
- * exec_caught
+ * am_probe_exec
  *		Run one statement in a subtransaction of its own as userid, with the
  *		JWT settings given (if claims is not NULL), and catch any error into
  *		*res.  expect is the SPI_OK_* code the statement must return
  *		(SPI_OK_INSERT also accepts SPI_OK_INSERT_RETURNING, for fixtures).
  *		keep releases the subtransaction on success (its rows stay for the
  *		enclosing probe); otherwise it is rolled back.  See
- *		exec_caught_nulls().
+ *		am_probe_exec_nulls().
  */
-static void
-exec_caught(int expect, Oid userid, bool noforce, const char *claims, const char *sub,
+void
+am_probe_exec(int expect, Oid userid, bool noforce, const char *claims, const char *sub,
 			const char *role, const char *sql, int nargs, Oid *argtypes,
 			Datum *args, bool keep, ExecResult *res)
 {
-	exec_caught_nulls(expect, userid, noforce, claims, sub, role, sql, nargs,
+	am_probe_exec_nulls(expect, userid, noforce, claims, sub, role, sql, nargs,
 					  argtypes, args, NULL, keep, res);
 }
 
 /*
- * exec_caught_nulls
- *		exec_caught() with SPI-style nulls for the arguments.
+ * am_probe_exec_nulls
+ *		am_probe_exec() with SPI-style nulls for the arguments.
  *
  * The statement runs as userid under SECURITY_RESTRICTED_OPERATION (the
  * amcheck pattern: no SET ROLE, no temporary objects, no cursors left
@@ -1640,8 +852,8 @@ exec_caught(int expect, Oid userid, bool noforce, const char *claims, const char
  * Only the SQLSTATE of an error is kept (never its text, which the probed
  * code controls).  A cancel is re-thrown with a message of our own.
  */
-static void
-exec_caught_nulls(int expect, Oid userid, bool noforce, const char *claims, const char *sub,
+void
+am_probe_exec_nulls(int expect, Oid userid, bool noforce, const char *claims, const char *sub,
 				  const char *role, const char *sql, int nargs, Oid *argtypes,
 				  Datum *args, const char *nulls, bool keep, ExecResult *res)
 {
@@ -1753,12 +965,12 @@ throw_cancel(int sqlerrcode)
 }
 
 /*
- * sub_begin, sub_end
- *		A subtransaction around several exec_caught() calls, the plpython
+ * am_probe_sub_begin, am_probe_sub_end
+ *		A subtransaction around several am_probe_exec() calls, the plpython
  *		way: the memory context and resource owner are restored after.
  */
-static void
-sub_begin(SubXact *s)
+void
+am_probe_sub_begin(SubXact *s)
 {
 	s->cxt = CurrentMemoryContext;
 	s->owner = CurrentResourceOwner;
@@ -1766,8 +978,8 @@ sub_begin(SubXact *s)
 	MemoryContextSwitchTo(s->cxt);
 }
 
-static void
-sub_end(SubXact *s, bool commit)
+void
+am_probe_sub_end(SubXact *s, bool commit)
 {
 	if (commit)
 		ReleaseCurrentSubTransaction();
@@ -1802,11 +1014,11 @@ set_saved(const char *name, const char *value)
 }
 
 /*
- * uuid_str
+ * am_probe_uuid_str
  *		A uuid datum as text.
  */
-static char *
-uuid_str(Datum u)
+char *
+am_probe_uuid_str(Datum u)
 {
 	return DatumGetCString(DirectFunctionCall1(uuid_out, u));
 }
