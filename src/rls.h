@@ -62,15 +62,24 @@ typedef struct AmRlsRun
 	struct AmRlsAuthFuncs *fns; /* auth.uid() and friends */
 	Datum		schemas;		/* the checked schemas (name[]) */
 	List	   *definer_fns;	/* AmRlsDefinerFn *: what the probes call */
+	List	   *allowed_definers;	/* Oids of the functions allow_definer lists */
 } AmRlsRun;
 
-/* A SECURITY DEFINER function of one argument authenticated may call. */
+/*
+ * A SECURITY DEFINER function authenticated may call, of one to
+ * AM_PROBE_MAX_ARGS input arguments.
+ */
+#define AM_PROBE_MAX_ARGS 4
 typedef struct AmRlsDefinerFn
 {
 	Oid			oid;
 	char	   *name;			/* schema.name(argument types), quoted */
 	char	   *call;			/* schema.name, quoted */
-	Oid			argtype;
+	int			nargs;			/* input arguments */
+	Oid			argtypes[AM_PROBE_MAX_ARGS];
+	char	   *argnames[AM_PROBE_MAX_ARGS];	/* "" when unnamed */
+	int			ndefaults;		/* trailing arguments with a default */
+	List	   *outnames;		/* quoted names of its output columns */
 	Oid			rettype;
 	bool		retset;
 } AmRlsDefinerFn;

@@ -579,6 +579,16 @@ am_rls_check_functions(AmRlsRun *run, Datum schemas, Datum allow, bool allow_nul
 										fn, OidIsValid(run->anon) ? ", anon" : ""),
 							   "SECURITY DEFINER function %s can be executed by %s and runs with its owner's rights",
 							   fn, public_exec ? "PUBLIC" : "anon");
+		if (am_rls_spi_bool(tup, 5))
+		{
+			bool		isnull;
+			MemoryContext old = MemoryContextSwitchTo(run->cxt);
+
+			run->allowed_definers =
+				lappend_oid(run->allowed_definers,
+							DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 6, &isnull)));
+			MemoryContextSwitchTo(old);
+		}
 		if ((public_exec || anon_exec || am_rls_spi_bool(tup, 8)) && am_rls_spi_bool(tup, 7))
 		{
 			bool		isnull;

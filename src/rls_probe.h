@@ -89,6 +89,8 @@ extern char *am_probe_synth_insert_at(Oid relid, int nforced, int16 *forced,
 									  ProbeTable *pt, Datum user, int depth,
 									  StringInfo reason, int16 fixed_attnum,
 									  const char *fixed_value);
+extern const char *am_probe_synth_expr(Oid basetype, char category,
+									   const char *name);
 
 /* rls_probe_fn.c: memberships and SECURITY DEFINER functions */
 extern void am_probe_read_definer_functions(AmRlsRun *run);

@@ -34,14 +34,14 @@ static char *synth_insert(Oid relid, int nforced, int16 *forced, ProbeTable *pt,
 						  Datum user, StringInfo reason);
 
 /*
- * synth_expr
+ * am_probe_synth_expr
  *		An expression for a NOT NULL column without default, from its type's
  *		category (and, for text, its name: an email, a URL), or NULL when
  *		there is nothing sensible to offer.  Integers
  *		are random, so that a key column gets distinct values for A and B.
  */
-static const char *
-synth_expr(Oid basetype, char category, const char *name)
+const char *
+am_probe_synth_expr(Oid basetype, char category, const char *name)
 {
 	switch (basetype)
 	{
@@ -357,7 +357,7 @@ am_probe_synth_insert_at(Oid relid, int nforced, int16 *forced, ProbeTable *pt,
 		if (expr == NULL && sc->category == TYPCATEGORY_ENUM)
 			expr = psprintf("pg_catalog.enum_first(NULL::%s)", sc->type);
 		if (expr == NULL)
-			expr = synth_expr(sc->base, sc->category, sc->name);
+			expr = am_probe_synth_expr(sc->base, sc->category, sc->name);
 		if (expr == NULL)
 			expr = "NULL";
 		appendStringInfo(&names, "%s%s", names.len ? ", " : "", sc->name);
