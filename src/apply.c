@@ -7,9 +7,10 @@
  * caller finds the work done; both check every selected migration before
  * applying any (syntax, dependencies, requirements, checksums of what was
  * applied before) and apply nothing if one check fails.  Each migration
- * runs in its own subtransaction, statement by statement through SPI, and
- * is recorded in aura_migrate.history and aura_migrate.log in that same
- * subtransaction.
+ * runs statement by statement through SPI and is recorded in
+ * aura_migrate.history and aura_migrate.log in the same subtransaction:
+ * one per migration for migrate(), one per block of AM_BLOCK_SIZE
+ * migrations for apply(), which is all or nothing anyway.
  *
  * apply() works inside the caller's transaction: everything it applied
  * commits or rolls back with it.  migrate() is a procedure that commits
@@ -65,6 +66,12 @@
 #include "requires.h"
 #include "rls_gate.h"
 #include "sqlsplit.h"
+
+/*
+ * How many migrations apply() runs in one subtransaction: a lock timeout
+ * retries the block it happened in (see attempt_block()).
+ */
+#define AM_BLOCK_SIZE 64
 
 PG_FUNCTION_INFO_V1(aura_migrate_apply);
 
@@ -165,131 +172,232 @@ run_statement(AmStatement *st)
 }
 
 /*
- * attempt_migration
- *		One attempt at a migration, in a subtransaction of its own: its
- *		statements, its post-checks, its history and log rows.  Settings
- *		the migration changes (its own SET, and the lock_timeout given to
- *		it) last only as long as it does.
- *
- * Returns true on success; on failure the subtransaction is rolled back
- * and the error is in out->edata.
+ * run_migration
+ *		Apply one migration in the current subtransaction: its statements,
+ *		its post-checks, its history and log rows.  Settings the migration
+ *		changes (its own SET, and the lock_timeout given to it) last only
+ *		as long as it does.  Raises on error, with att filled in as far as
+ *		it got (the statements parsed, the one running, whether the checks
+ *		were); the caller's rollback undoes the rest.
  */
-static bool
-attempt_migration(AmRun *run, AmMigration *m, MemoryContext mcxt, AmAttempt *out)
+static void
+run_migration(AmRun *run, AmMigration *m, AmAttempt *att)
+{
+	AmRunErrorContext ec;
+	AmExecutorSave exec_save;
+	AmSequenceState seq_before;
+	AmParsed   *parsed;
+	instr_time	start,
+				elapsed;
+	int			nest;
+	int			lock_ms = am_run_lock_timeout_ms();
+	int			i;
+
+	INSTR_TIME_SET_CURRENT(start);
+	att->edata = NULL;
+	att->parsed = NULL;
+	att->stmtno = 0;
+	att->check_failed = false;
+	att->duration_ms = 0;
+
+	am_run_push_error_context(&ec, m);
+
+	nest = NewGUCNestLevel();
+	if (lock_ms > 0)
+		(void) set_config_option("lock_timeout", psprintf("%dms", lock_ms),
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	am_run_enter(run, m);
+
+	parsed = am_parse_sql(run->down ? m->down_sql : m->up_sql);
+	att->parsed = parsed;
+	if (parsed->failed)
+		elog(ERROR, "migration %s no longer parses", m->version);
+
+	am_guard_sequences(&seq_before);
+	am_executor_enter(m, &exec_save);
+	for (i = 0; i < parsed->nstmts; i++)
+	{
+		AmStatement *st = &parsed->stmts[i];
+
+		att->stmtno = i + 1;
+		am_run_error_context_at(&ec, i + 1, st->line);
+		pgstat_report_activity(STATE_RUNNING,
+							   psprintf("aura_migrate: %s migration %s (%s), statement %d of %d (%s, line %d)",
+										run->down ? "rolling back" : "applying",
+										m->version, m->name, i + 1, parsed->nstmts,
+										am_statement_tag(st), st->line));
+		run_statement(st);
+	}
+	am_executor_leave(&exec_save);
+	att->stmtno = 0;
+	am_run_error_context_at(&ec, 0, 0);
+	am_guard_check_sequences(&seq_before);
+
+	/* what it created exists, is valid, and is protected */
+	if (!run->down)
+	{
+		att->check_failed = true;
+		am_post_check(m->version, run->run_id);
+		am_rls_gate_check(run, m);
+		att->check_failed = false;
+	}
+
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	att->duration_ms = INSTR_TIME_GET_MILLISEC(elapsed);
+	am_record_done(run, m, parsed->nstmts, att->duration_ms);
+
+	am_run_leave();
+	AtEOXact_GUC(false, nest);
+	am_run_pop_error_context(&ec);
+}
+
+/*
+ * attempt_block
+ *		One attempt at migrations ms[0 .. n-1], in one subtransaction.
+ *		Returns -1 when all were applied (each one's duration in its
+ *		duration_ms); otherwise the subtransaction is rolled back and the
+ *		index of the migration that failed is returned, with its error in
+ *		att.  mcxt holds the migration being applied (reset for each).
+ *
+ * A subtransaction per migration would let a failure keep the ones
+ * before it, but apply() is all or nothing (the failure is raised, and
+ * takes the caller's transaction with it), and each subtransaction end
+ * walks what the transaction has created so far (its pending relation
+ * files, and its relation cache entries once more than a few relations
+ * changed): the cost per migration would grow with the number applied.
+ */
+static int
+attempt_block(AmRun *run, AmMigration *ms, int n, MemoryContext mcxt, AmAttempt *att)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
-	AmParsed   *volatile parsed = NULL;
-	volatile int stmtno = 0;
-	volatile bool failed = false;
-	volatile bool checking = false;
-	ErrorData  *volatile edata = NULL;
-	instr_time	start,
-				elapsed;
-	volatile double duration_ms = 0;
-
-	INSTR_TIME_SET_CURRENT(start);
+	volatile int cur = 0;
+	volatile double started = 0;
+	volatile int failed = -1;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(mcxt);
 
 	PG_TRY();
 	{
-		AmRunErrorContext ec;
-		AmExecutorSave exec_save;
-		AmSequenceState seq_before;
-		int			nest;
-		int			lock_ms = am_run_lock_timeout_ms();
-		int			i;
-
-		am_run_push_error_context(&ec, m);
-
-		nest = NewGUCNestLevel();
-		if (lock_ms > 0)
-			(void) set_config_option("lock_timeout", psprintf("%dms", lock_ms),
-									 PGC_USERSET, PGC_S_SESSION,
-									 GUC_ACTION_SAVE, true, 0, false);
-		am_run_enter(run, m);
-
-		parsed = am_parse_sql(run->down ? m->down_sql : m->up_sql);
-		if (parsed->failed)
-			elog(ERROR, "migration %s no longer parses", m->version);
-
-		am_guard_sequences(&seq_before);
-		am_executor_enter(m, &exec_save);
-		for (i = 0; i < parsed->nstmts; i++)
+		for (cur = 0; cur < n; cur++)
 		{
-			AmStatement *st = &parsed->stmts[i];
+			instr_time	now;
 
-			stmtno = i + 1;
-			am_run_error_context_at(&ec, stmtno, st->line);
-			pgstat_report_activity(STATE_RUNNING,
-								   psprintf("aura_migrate: %s migration %s (%s), statement %d of %d (%s, line %d)",
-											run->down ? "rolling back" : "applying",
-											m->version, m->name, i + 1, parsed->nstmts,
-											am_statement_tag(st), st->line));
-			run_statement(st);
+			MemoryContextReset(mcxt);
+			INSTR_TIME_SET_CURRENT(now);
+			started = INSTR_TIME_GET_MILLISEC(now);
+			run_migration(run, &ms[cur], att);
+			ms[cur].duration_ms = att->duration_ms;
 		}
-		am_executor_leave(&exec_save);
-		stmtno = 0;
-		am_run_error_context_at(&ec, 0, 0);
-		am_guard_check_sequences(&seq_before);
-
-		/* what it created exists, is valid, and is protected */
-		if (!run->down)
-		{
-			checking = true;
-			am_post_check(m->version, run->run_id);
-			am_rls_gate_check(run, m);
-			checking = false;
-		}
-
-		INSTR_TIME_SET_CURRENT(elapsed);
-		INSTR_TIME_SUBTRACT(elapsed, start);
-		duration_ms = INSTR_TIME_GET_MILLISEC(elapsed);
-		am_record_done(run, m, parsed->nstmts, duration_ms);
-
-		am_run_leave();
-		AtEOXact_GUC(false, nest);
-		am_run_pop_error_context(&ec);
-
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
 	}
 	PG_CATCH();
 	{
+		instr_time	now;
+
 		am_run_leave();
 		MemoryContextSwitchTo(mcxt);
-		edata = CopyErrorData();
+		att->edata = CopyErrorData();
 		FlushErrorState();
 
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
-		failed = true;
+
+		INSTR_TIME_SET_CURRENT(now);
+		att->duration_ms = INSTR_TIME_GET_MILLISEC(now) - started;
+		failed = cur;
 	}
 	PG_END_TRY();
 
-	out->edata = edata;
-	out->parsed = parsed;
-	out->stmtno = stmtno;
-	out->check_failed = failed && checking;
-	if (failed)
+	return failed;
+}
+
+/*
+ * wait_to_retry
+ *		Migration m could not take a lock in time: record the retry, say
+ *		so, and back off (aura_migrate.lock_retry_delay, doubling with each
+ *		attempt).
+ */
+static void
+wait_to_retry(AmRun *run, AmMigration *m, AmAttempt *att, int attempt)
+{
+	long		delay = (long) am_lock_retry_delay_ms << Min(attempt, 10);
+	AmLogEntry	e;
+
+	memset(&e, 0, sizeof(e));
+	e.run_id = run->run_id;
+	e.version = m->version;
+	e.event = "retried";
+	e.duration_ms = att->duration_ms;
+	e.sqlstate = unpack_sql_state(att->edata->sqlerrcode);
+	e.message = am_effective_environment() == AM_ENV_DEVELOPMENT ? att->edata->message :
+		am_redact_error(att->edata->sqlerrcode, att->edata->message);
+	e.checksum = m->checksum;
+	e.statement_no = att->stmtno;
+	e.line = (att->parsed && att->stmtno > 0) ? att->parsed->stmts[att->stmtno - 1].line : 0;
+	e.environment = run->environment;
+	e.username = run->username;
+	am_log_insert(&e);
+
+	ereport(NOTICE,
+			(errmsg("migration %s could not take a lock at statement %d; retrying in %ld ms (attempt %d of %d)",
+					m->version, att->stmtno, delay, attempt + 2, am_lock_retries + 1),
+			 errdetail("%s", am_effective_environment() == AM_ENV_DEVELOPMENT ? att->edata->message :
+					   am_redact_error(att->edata->sqlerrcode, att->edata->message))));
+	while (delay > 0)
 	{
-		INSTR_TIME_SET_CURRENT(elapsed);
-		INSTR_TIME_SUBTRACT(elapsed, start);
-		out->duration_ms = INSTR_TIME_GET_MILLISEC(elapsed);
+		long		step = Min(delay, 100);
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 step, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		delay -= step;
 	}
-	else
-		out->duration_ms = duration_ms;
-	return !failed;
+}
+
+/*
+ * apply_block
+ *		Apply migrations ms[0 .. n-1] in one subtransaction, retrying them
+ *		all with backoff while one times out waiting for a lock
+ *		(aura_migrate.lock_retries): the attempt that failed left nothing,
+ *		so nothing is applied twice.  On any other failure, or when the
+ *		retries are used up, the failure is recorded durably and raised.
+ */
+static void
+apply_block(AmRun *run, AmMigration *ms, int n)
+{
+	MemoryContext mcxt;
+	AmAttempt	att;
+	int			attempt;
+
+	mcxt = AllocSetContextCreate(run->cxt, "aura_migrate migration",
+								 ALLOCSET_DEFAULT_SIZES);
+	for (attempt = 0;; attempt++)
+	{
+		int			failed = attempt_block(run, ms, n, mcxt, &att);
+
+		if (failed < 0)
+			break;
+		if (att.edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE ||
+			attempt >= am_lock_retries)
+			am_report_failure(run, &ms[failed], &att);
+		wait_to_retry(run, &ms[failed], &att, attempt);
+		MemoryContextReset(mcxt);
+	}
+	MemoryContextDelete(mcxt);
 }
 
 /*
  * am_apply_one
- *		Apply one migration, retrying with backoff while it times out
- *		waiting for a lock (aura_migrate.lock_retries).
+ *		Apply one migration in a subtransaction of its own (migrate(), which
+ *		commits after each), retrying while it times out waiting for a lock.
  *
  * Returns its duration in milliseconds.  On failure the failure is
  * recorded durably and an error raised.
@@ -297,90 +405,38 @@ attempt_migration(AmRun *run, AmMigration *m, MemoryContext mcxt, AmAttempt *out
 double
 am_apply_one(AmRun *run, AmMigration *m)
 {
-	MemoryContext mcxt;
-	AmAttempt	att;
-	int			attempt;
-	double		ms;
-
-	mcxt = AllocSetContextCreate(run->cxt, "aura_migrate migration",
-								 ALLOCSET_DEFAULT_SIZES);
-	for (attempt = 0;; attempt++)
-	{
-		long		delay;
-
-		if (attempt_migration(run, m, mcxt, &att))
-			break;
-		if (att.edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE ||
-			attempt >= am_lock_retries)
-			am_report_failure(run, m, &att);
-
-		/* a lock was not granted in time: back off and try again */
-		delay = (long) am_lock_retry_delay_ms << Min(attempt, 10);
-		{
-			AmLogEntry	e;
-
-			memset(&e, 0, sizeof(e));
-			e.run_id = run->run_id;
-			e.version = m->version;
-			e.event = "retried";
-			e.duration_ms = att.duration_ms;
-			e.sqlstate = unpack_sql_state(att.edata->sqlerrcode);
-			e.message = am_effective_environment() == AM_ENV_DEVELOPMENT ? att.edata->message :
-				am_redact_error(att.edata->sqlerrcode, att.edata->message);
-			e.checksum = m->checksum;
-			e.statement_no = att.stmtno;
-			e.line = (att.parsed && att.stmtno > 0) ? att.parsed->stmts[att.stmtno - 1].line : 0;
-			e.environment = run->environment;
-			e.username = run->username;
-			am_log_insert(&e);
-		}
-		ereport(NOTICE,
-				(errmsg("migration %s could not take a lock at statement %d; retrying in %ld ms (attempt %d of %d)",
-						m->version, att.stmtno, delay, attempt + 2, am_lock_retries + 1),
-				 errdetail("%s", am_effective_environment() == AM_ENV_DEVELOPMENT ? att.edata->message :
-						   am_redact_error(att.edata->sqlerrcode, att.edata->message))));
-		MemoryContextReset(mcxt);
-		while (delay > 0)
-		{
-			long		step = Min(delay, 100);
-
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 step, PG_WAIT_EXTENSION);
-			ResetLatch(MyLatch);
-			CHECK_FOR_INTERRUPTS();
-			delay -= step;
-		}
-	}
-
-	ms = att.duration_ms;
-	MemoryContextDelete(mcxt);
-	return ms;
+	apply_block(run, m, 1);
+	return m->duration_ms;
 }
 
 /*
  * am_run_all
  *		Apply (or, for a run going down, take back) every loaded migration
- *		in order, adding a row (version, name, status, duration_ms,
- *		statements) for each to the result of apply(), rollback() or reset().
+ *		in order, AM_BLOCK_SIZE to a subtransaction (attempt_block()), then
+ *		add a row (version, name, status, duration_ms, statements) for each
+ *		to the result of apply(), rollback() or reset().
  */
 void
 am_run_all(AmRun *run, ReturnSetInfo *rsinfo)
 {
+	int			first;
 	int			i;
+
+	for (first = 0; first < run->npending; first += AM_BLOCK_SIZE)
+		apply_block(run, &run->pending[first],
+					Min(AM_BLOCK_SIZE, run->npending - first));
 
 	for (i = 0; i < run->npending; i++)
 	{
 		AmMigration *m = &run->pending[i];
 		Datum		values[5];
 		bool		nulls[5] = {false, false, false, false, false};
-		double		ms = am_apply_one(run, m);
 
 		values[0] = CStringGetTextDatum(m->version);
 		values[1] = CStringGetTextDatum(m->name);
-		m->duration_ms = ms;
 		values[2] = CStringGetTextDatum(run->down ? "rolled_back" :
 										run->dry_run ? "dry_run" : "applied");
-		values[3] = Float8GetDatum(ms);
+		values[3] = Float8GetDatum(m->duration_ms);
 		values[4] = Int32GetDatum(m->statements);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

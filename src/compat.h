@@ -68,6 +68,15 @@
 	pg_database_aclcheck((dboid), (roleid), (mode))
 #endif
 
+/* privilege checks on a schema */
+#if PG_VERSION_NUM >= 160000
+#define AM_NAMESPACE_ACLCHECK(nspoid, roleid, mode) \
+	object_aclcheck(NamespaceRelationId, (nspoid), (roleid), (mode))
+#else
+#define AM_NAMESPACE_ACLCHECK(nspoid, roleid, mode) \
+	pg_namespace_aclcheck((nspoid), (roleid), (mode))
+#endif
+
 /*
  * The executor's permission check hook.  From 16 on it receives the list of
  * RTEPermissionInfo beside the range table, and the permissions a relation

@@ -16,6 +16,7 @@
 #include "executor/spi.h"
 
 extern Oid	am_extension_owner(void);
+extern Oid	am_owner_of_extension(Oid extoid);
 extern void am_require_current_version(void);
 extern int	am_spi_owner(const char *sql, int nargs, Oid *argtypes,
 						 Datum *values, const char *nulls, long count);

@@ -27,6 +27,8 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/dependency.h"
 #include "catalog/pg_db_role_setting.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -238,70 +240,106 @@ am_check_environment(int *newval, void **extra, GucSource source)
  * and those Supabase and the engine manage themselves.  $1 and $2 are the
  * Oids of anon and authenticated (0 when missing).
  */
-static const char *const api_schemas_sql =
-	"SELECT n.nspname FROM pg_catalog.pg_namespace n"
-	" WHERE n.nspname = 'public'"
-	"    OR (($1 <> 0 AND pg_catalog.has_schema_privilege($1, n.oid, 'USAGE'))"
-	"     OR ($2 <> 0 AND pg_catalog.has_schema_privilege($2, n.oid, 'USAGE')))"
-	"   AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'"
-	/* Supabase's own schemas, when Supabase's roles (or a superuser) own them */
-	"   AND NOT (n.nspname = ANY ('{auth,storage,realtime,_realtime,extensions,graphql,"
-	"graphql_public,vault,pgsodium,pgsodium_masks,supabase_functions,supabase_migrations,"
-	"net,cron,pgbouncer,_analytics,pgmq}'::pg_catalog.name[])"
-	"        AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles o WHERE o.oid = n.nspowner"
-	"                     AND (o.rolsuper OR o.rolname LIKE 'supabase\\_%')))"
-	"   AND n.nspname <> 'aura_migrate'"
-	/* an extension's schema, when a superuser owns the extension or the schema */
-	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
-	"                     JOIN pg_catalog.pg_extension x ON x.oid = d.refobjid"
-	"                    WHERE d.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass"
-	"                      AND d.objid = n.oid AND d.deptype = 'e'"
-	"                      AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass"
-	"                      AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles su"
-	"                                   WHERE su.rolsuper AND su.oid IN (x.extowner, n.nspowner)))"
-	" ORDER BY 1";
+/* Supabase's own schemas: not checked when Supabase's roles (or a superuser) own them */
+static const char *const supabase_schemas[] = {
+	"auth", "storage", "realtime", "_realtime", "extensions", "graphql",
+	"graphql_public", "vault", "pgsodium", "pgsodium_masks", "supabase_functions",
+	"supabase_migrations", "net", "cron", "pgbouncer", "_analytics", "pgmq", NULL
+};
+
+/*
+ * api_schema
+ *		Whether schema nsp (named name, owned by owner) is one the API
+ *		serves: public, or one anon or authenticated (when they exist) has
+ *		USAGE on, other than the system's, aura_migrate, Supabase's own
+ *		(owned by a superuser or a supabase_* role) and an extension's
+ *		schema when a superuser owns the extension or the schema.
+ */
+static bool
+api_schema(Oid nsp, const char *name, Oid owner, Oid anon, Oid authenticated)
+{
+	Oid			ext;
+	int			i;
+
+	if (strcmp(name, "public") == 0)
+		return true;
+	if (!((OidIsValid(anon) &&
+		   AM_NAMESPACE_ACLCHECK(nsp, anon, ACL_USAGE) == ACLCHECK_OK) ||
+		  (OidIsValid(authenticated) &&
+		   AM_NAMESPACE_ACLCHECK(nsp, authenticated, ACL_USAGE) == ACLCHECK_OK)))
+		return false;
+	if (strncmp(name, "pg_", 3) == 0 || strcmp(name, "information_schema") == 0 ||
+		strcmp(name, "aura_migrate") == 0)
+		return false;
+	for (i = 0; supabase_schemas[i] != NULL; i++)
+	{
+		if (strcmp(name, supabase_schemas[i]) == 0)
+		{
+			char	   *rolname = GetUserNameFromId(owner, true);
+
+			if (superuser_arg(owner) ||
+				(rolname != NULL && strncmp(rolname, "supabase_", 9) == 0))
+				return false;
+			break;
+		}
+	}
+	ext = getExtensionOfObject(NamespaceRelationId, nsp);
+	if (OidIsValid(ext) &&
+		(superuser_arg(am_owner_of_extension(ext)) || superuser_arg(owner)))
+		return false;
+	return true;
+}
+
+/* qsort comparator of name Datums */
+static int
+name_datum_cmp(const void *a, const void *b)
+{
+	return strcmp(NameStr(*DatumGetName(*(const Datum *) a)),
+				  NameStr(*DatumGetName(*(const Datum *) b)));
+}
 
 /*
  * api_schemas
- *		api_schemas_sql's schemas as name Datums in the caller's memory
- *		context; *n gets their number.
+ *		The schemas api_schema() accepts, by name, as name Datums in the
+ *		caller's memory context; *n gets their number.  Read from the
+ *		catalogs directly, without SPI: the post-migration checks ask for
+ *		them after every migration.
  */
 static Datum *
 api_schemas(int *n)
 {
-	MemoryContext callercxt = CurrentMemoryContext;
-	Oid			argtypes[2] = {OIDOID, OIDOID};
-	Datum		values[2];
+	Oid			anon = get_role_oid("anon", true);
+	Oid			authenticated = get_role_oid("authenticated", true);
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
 	Datum	   *elems;
-	uint64		i;
-	int			nest;
+	int			cap = 16;
 
-	values[0] = ObjectIdGetDatum(get_role_oid("anon", true));
-	values[1] = ObjectIdGetDatum(get_role_oid("authenticated", true));
-
-	/* the query's operators are pg_catalog's, never the caller's */
-	nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(api_schemas_sql, 2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the schemas the API roles can use");
-	elems = MemoryContextAlloc(callercxt, sizeof(Datum) * Max(SPI_processed, 1));
-	for (i = 0; i < SPI_processed; i++)
+	*n = 0;
+	elems = palloc(sizeof(Datum) * cap);
+	rel = table_open(NamespaceRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		bool		isnull;
-		Name		src = DatumGetName(SPI_getbinval(SPI_tuptable->vals[i],
-													 SPI_tuptable->tupdesc, 1, &isnull));
-		Name		copy = MemoryContextAlloc(callercxt, NAMEDATALEN);
+		Form_pg_namespace nsp = (Form_pg_namespace) GETSTRUCT(tup);
+		Name		copy;
 
-		memcpy(copy, src, NAMEDATALEN);
-		elems[i] = NameGetDatum(copy);
+		if (!api_schema(nsp->oid, NameStr(nsp->nspname), nsp->nspowner,
+						anon, authenticated))
+			continue;
+		if (*n == cap)
+		{
+			cap *= 2;
+			elems = repalloc(elems, sizeof(Datum) * cap);
+		}
+		copy = palloc(NAMEDATALEN);
+		memcpy(copy, &nsp->nspname, NAMEDATALEN);
+		elems[(*n)++] = NameGetDatum(copy);
 	}
-	*n = (int) SPI_processed;
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "SPI_finish failed");
-	AtEOXact_GUC(false, nest);
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	qsort(elems, *n, sizeof(Datum), name_datum_cmp);
 	return elems;
 }
 
