@@ -238,7 +238,7 @@ run_migration(AmRun *run, AmMigration *m, AmAttempt *att)
 	if (!run->down)
 	{
 		att->check_failed = true;
-		am_post_check(m->version, run->run_id);
+		am_post_check(m->version, run->run_id, m->changes);
 		am_rls_gate_check(run, m);
 		att->check_failed = false;
 	}

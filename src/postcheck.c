@@ -23,17 +23,23 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/syscache.h"
 
 #include "owner.h"
 #include "postcheck.h"
+#include "run.h"
 #include "settings.h"
 
 /*
@@ -226,77 +232,188 @@ check_plpgsql_functions(const char *version, int64 run_id)
 }
 
 /*
+ * dropped_later
+ *		Whether changes records object (classid, objid) as dropped: the
+ *		migration made it and took it away again.
+ */
+static bool
+dropped_later(List *changes, Oid classid, Oid objid)
+{
+	ListCell   *lc;
+
+	foreach(lc, changes)
+	{
+		AmChange   *d = (AmChange *) lfirst(lc);
+
+		if (d->action == 'd' && d->classid == classid && d->objid == objid)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * rls_allowed
+ *		Whether migration version acknowledged table_without_rls on table
+ *		identity at registration (an allowed lint finding).
+ */
+static bool
+rls_allowed(const char *version, const char *identity)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = CStringGetTextDatum(version);
+	values[1] = CStringGetTextDatum(identity);
+	if (am_spi_owner("SELECT 1 FROM aura_migrate.migration m, pg_catalog.unnest(m.findings) f "
+					 "WHERE m.version = $1 AND f.code = 'table_without_rls' AND f.allowed "
+					 "AND f.object = $2",
+					 2, argtypes, values, NULL, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the findings of migration %s", version);
+	return SPI_processed > 0;
+}
+
+/*
+ * schema_checked
+ *		Whether schema nsp is in checked, a name[] of the checked schemas.
+ */
+static bool
+schema_checked(Oid nsp, ArrayType *checked)
+{
+	char	   *name = get_namespace_name(nsp);
+	Datum	   *elems;
+	int			n;
+	int			i;
+
+	if (name == NULL)
+		return false;
+	deconstruct_array(checked, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
+					  &elems, NULL, &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(NameStr(*DatumGetName(elems[i])), name) == 0)
+			return true;
+	return false;
+}
+
+/*
  * am_post_check
- *		Check what one migration created, within its subtransaction.
- *		Called connected to SPI.  Raises an error on the first failure.
+ *		Check what one migration created, within its subtransaction: changes
+ *		is what the DDL recorder wrote for it (am_run_note_change()), in
+ *		order.  Every object it created (and did not drop) still exists, an
+ *		index it created is valid, and, outside development, a table it
+ *		created in a checked schema has row level security unless the
+ *		migration acknowledged table_without_rls.  Read through the catalog
+ *		caches: this runs after every migration, and a query's cached plan
+ *		would be made while the tables it reads are small.  Called connected
+ *		to SPI.  Raises an error on the first failure.
  */
 void
-am_post_check(const char *version, int64 run_id)
+am_post_check(const char *version, int64 run_id, List *changes)
 {
-	Oid			argtypes[3] = {TEXTOID, INT8OID, NAMEARRAYOID};
-	Datum		values[3];
 	bool		strict_rls = (am_effective_environment() != AM_ENV_DEVELOPMENT);
-	uint64		i;
+	ArrayType  *checked = NULL;
+	ListCell   *lc;
 
 	if (!am_record_ddl)
 		return;
 
+	foreach(lc, changes)
+	{
+		AmChange   *c = (AmChange *) lfirst(lc);
+		ObjectAddress addr;
+		HeapTuple	tup;
+
+		if (c->action != 'c' || c->objsubid != 0 ||
+			dropped_later(changes, c->classid, c->objid))
+			continue;
+		addr.classId = c->classid;
+		addr.objectId = c->objid;
+		addr.objectSubId = 0;
+		if (getObjectDescription(&addr, true) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("post-migration check failed: %s %s no longer exists",
+							c->object_type, c->identity),
+					 errdetail("Migration %s created it and it is gone when the migration ends.", version)));
+		if (c->classid != RelationRelationId)
+			continue;
+
+		tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(c->objid));
+		if (HeapTupleIsValid(tup))
+		{
+			bool		valid = ((Form_pg_index) GETSTRUCT(tup))->indisvalid;
+
+			ReleaseSysCache(tup);
+			if (!valid)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("post-migration check failed: index %s is invalid", c->identity),
+						 errdetail("Migration %s created it; an invalid index is never used and still slows writes.", version),
+						 errhint("Drop it and create it again.")));
+		}
+
+		if (!strict_rls)
+			continue;
+		tup = SearchSysCache1(RELOID, ObjectIdGetDatum(c->objid));
+		if (HeapTupleIsValid(tup))
+		{
+			Form_pg_class rel = (Form_pg_class) GETSTRUCT(tup);
+			bool		unprotected = (rel->relkind == RELKIND_RELATION ||
+									   rel->relkind == RELKIND_PARTITIONED_TABLE) &&
+				rel->relpersistence != RELPERSISTENCE_TEMP && !rel->relrowsecurity;
+			Oid			nsp = rel->relnamespace;
+
+			ReleaseSysCache(tup);
+			if (!unprotected)
+				continue;
+			if (checked == NULL)
+				checked = DatumGetArrayTypeP(am_checked_schemas_array());
+			if (schema_checked(nsp, checked) && !rls_allowed(version, c->identity))
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("post-migration check failed: table %s has no row level security", c->identity),
+						 errdetail("Migration %s created it in a checked schema (aura_migrate.checked_schemas).", version),
+						 errhint("Add ALTER TABLE %s ENABLE ROW LEVEL SECURITY to the migration.", c->identity)));
+		}
+	}
+
+	check_plpgsql_functions(version, run_id);
+}
+
+/*
+ * am_post_check_recorded
+ *		am_post_check() on the changes read back from
+ *		aura_migrate.object_change: for a no-transaction migration, whose
+ *		statements ran in a background worker.
+ */
+void
+am_post_check_recorded(const char *version, int64 run_id)
+{
+	Oid			argtypes[2] = {TEXTOID, INT8OID};
+	Datum		values[2];
+	List	   *changes = NIL;
+	uint64		i;
+
 	values[0] = CStringGetTextDatum(version);
 	values[1] = Int64GetDatum(run_id);
-	values[2] = am_checked_schemas_array();
-
-	if (am_spi_owner("WITH ch AS (SELECT * FROM aura_migrate.object_change "
-					 "            WHERE version = $1 AND run_id = $2) "
-					 "SELECT c.object_type, c.object_identity, "
-					 "  pg_catalog.pg_describe_object(c.classid, c.objid, 0) IS NOT NULL, "
-					 "  coalesce((SELECT NOT i.indisvalid FROM pg_catalog.pg_index i "
-					 "            WHERE c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-					 "              AND i.indexrelid = c.objid), false), "
-					 "  coalesce((SELECT NOT r.relrowsecurity FROM pg_catalog.pg_class r "
-					 "            WHERE c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-					 "              AND r.oid = c.objid AND r.relkind IN ('r', 'p') "
-					 "              AND r.relpersistence <> 't' "
-					 "              AND EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n "
-					 "                  WHERE n.oid = r.relnamespace AND n.nspname = ANY ($3)) "
-					 "              AND NOT EXISTS (SELECT 1 FROM aura_migrate.migration m, "
-					 "                  pg_catalog.unnest(m.findings) f WHERE m.version = $1 "
-					 "                  AND f.code = 'table_without_rls' AND f.allowed "
-					 "                  AND f.object = c.object_identity)), "
-					 "           false) "
-					 "FROM ch c "
-					 "WHERE c.action = 'created' AND c.objsubid = 0 "
-					 "AND NOT EXISTS (SELECT 1 FROM ch d WHERE d.action = 'dropped' "
-					 "                AND d.classid = c.classid AND d.objid = c.objid) "
-					 "ORDER BY c.id",
-					 3, argtypes, values, NULL, 0) != SPI_OK_SELECT)
+	if (am_spi_owner("SELECT action, classid, objid, objsubid, object_type, object_identity "
+					 "FROM aura_migrate.object_change WHERE version = $1 AND run_id = $2 "
+					 "ORDER BY id",
+					 2, argtypes, values, NULL, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read what migration %s changed", version);
-
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
-		char	   *type = SPI_getvalue(tup, td, 1);
-		char	   *identity = SPI_getvalue(tup, td, 2);
+		AmChange   *c = palloc(sizeof(AmChange));
 
-		if (!DatumGetBool(SPI_getbinval(tup, td, 3, &isnull)))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("post-migration check failed: %s %s no longer exists", type, identity),
-					 errdetail("Migration %s created it and it is gone when the migration ends.", version)));
-		if (DatumGetBool(SPI_getbinval(tup, td, 4, &isnull)))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("post-migration check failed: index %s is invalid", identity),
-					 errdetail("Migration %s created it; an invalid index is never used and still slows writes.", version),
-					 errhint("Drop it and create it again.")));
-		if (strict_rls && DatumGetBool(SPI_getbinval(tup, td, 5, &isnull)))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("post-migration check failed: table %s has no row level security", identity),
-					 errdetail("Migration %s created it in a checked schema (aura_migrate.checked_schemas).", version),
-					 errhint("Add ALTER TABLE %s ENABLE ROW LEVEL SECURITY to the migration.", identity)));
+		c->action = SPI_getvalue(tup, td, 1)[0];
+		c->classid = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
+		c->objid = DatumGetObjectId(SPI_getbinval(tup, td, 3, &isnull));
+		c->objsubid = DatumGetInt32(SPI_getbinval(tup, td, 4, &isnull));
+		c->object_type = SPI_getvalue(tup, td, 5);
+		c->identity = SPI_getvalue(tup, td, 6);
+		changes = lappend(changes, c);
 	}
-
-	check_plpgsql_functions(version, run_id);
+	am_post_check(version, run_id, changes);
 }

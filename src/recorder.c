@@ -46,7 +46,8 @@ static const char *const record_created_sql =
 "FROM pg_catalog.pg_event_trigger_ddl_commands() c "
 "WHERE NOT c.in_extension AND c.object_identity IS NOT NULL "
 "AND c.schema_name IS DISTINCT FROM 'aura_migrate' "
-"AND coalesce(c.schema_name, '') NOT LIKE 'pg\\_temp%'";
+"AND coalesce(c.schema_name, '') NOT LIKE 'pg\\_temp%' "
+"RETURNING action, classid, objid, objsubid, object_type, object_identity";
 
 static const char *const record_dropped_sql =
 "INSERT INTO aura_migrate.object_change (version, run_id, action, command_tag, "
@@ -56,7 +57,8 @@ static const char *const record_dropped_sql =
 "FROM pg_catalog.pg_event_trigger_dropped_objects() d "
 "WHERE (d.original OR d.normal) AND NOT d.is_temporary "
 "AND d.schema_name IS DISTINCT FROM 'aura_migrate' "
-"AND d.object_identity IS NOT NULL";
+"AND d.object_identity IS NOT NULL "
+"RETURNING action, classid, objid, objsubid, object_type, object_identity";
 
 /*
  * aura_migrate_record_ddl
@@ -113,8 +115,25 @@ aura_migrate_record_ddl(PG_FUNCTION_ARGS)
 	ret = am_spi_owner(dropping ? record_dropped_sql : record_created_sql,
 					   dropping ? 4 : 3, argtypes, values, nulls, 0);
 	am_guard_resume(guard_was);
-	if (ret != SPI_OK_INSERT)
+	if (ret != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not record DDL in aura_migrate.object_change");
+	if (version != NULL)
+	{
+		uint64		i;
+
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		isnull;
+
+			am_run_note_change(SPI_getvalue(tup, td, 1),
+							   DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull)),
+							   DatumGetObjectId(SPI_getbinval(tup, td, 3, &isnull)),
+							   DatumGetInt32(SPI_getbinval(tup, td, 4, &isnull)),
+							   SPI_getvalue(tup, td, 5), SPI_getvalue(tup, td, 6));
+		}
+	}
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");
 

@@ -75,6 +75,7 @@ am_run_enter(AmRun *run, AmMigration *m)
 {
 	current_run = run;
 	current_migration = m;
+	m->changes = NIL;			/* an attempt before left nothing */
 }
 
 void
@@ -82,6 +83,35 @@ am_run_leave(void)
 {
 	current_run = NULL;
 	current_migration = NULL;
+}
+
+/*
+ * am_run_note_change
+ *		The DDL recorder wrote a change of the migration being applied:
+ *		keep it with the migration (in the run's memory) for the
+ *		post-migration checks, which then need no query.  Outside a
+ *		migration, nothing.
+ */
+void
+am_run_note_change(const char *action, Oid classid, Oid objid, int32 objsubid,
+				   const char *object_type, const char *identity)
+{
+	MemoryContext oldcxt;
+	AmChange   *c;
+
+	/* a no-transaction migration's worker has no run memory: it reads back */
+	if (current_run == NULL || current_migration == NULL || current_run->cxt == NULL)
+		return;
+	oldcxt = MemoryContextSwitchTo(current_run->cxt);
+	c = palloc(sizeof(AmChange));
+	c->action = action[0];
+	c->classid = classid;
+	c->objid = objid;
+	c->objsubid = objsubid;
+	c->object_type = pstrdup(object_type ? object_type : "");
+	c->identity = pstrdup(identity ? identity : "");
+	current_migration->changes = lappend(current_migration->changes, c);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /*

@@ -41,7 +41,23 @@ typedef struct AmMigration
 	bool		synthesized;	/* reset(): the engine wrote its down SQL */
 	Oid			run_as;			/* authority.c: InvalidOid = the caller */
 	double		duration_ms;	/* set once applied */
+	List	   *changes;		/* AmChange *: what it did, as recorded */
 } AmMigration;
+
+/*
+ * One object a migration created, altered or dropped, as the DDL recorder
+ * wrote it to aura_migrate.object_change: kept in memory too, for the
+ * post-migration checks.
+ */
+typedef struct AmChange
+{
+	char		action;			/* 'c' created, 'a' altered, 'd' dropped */
+	Oid			classid;
+	Oid			objid;
+	int32		objsubid;
+	char	   *object_type;
+	char	   *identity;
+} AmChange;
 
 /* One call of apply(), migrate(), rollback() or reset(). */
 typedef struct AmRun
@@ -86,6 +102,9 @@ extern int64 am_next_run_id(void);
 extern bool am_prepare_run(AmRun *run, const char *target);
 
 extern void am_run_enter(AmRun *run, AmMigration *m);
+extern void am_run_note_change(const char *action, Oid classid, Oid objid,
+							   int32 objsubid, const char *object_type,
+							   const char *identity);
 extern void am_run_leave(void);
 extern const char *am_run_current_version(void);
 extern int64 am_run_current_run_id(void);

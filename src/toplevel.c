@@ -444,7 +444,7 @@ finish_migration(AmRun *run, AmMigration *m, int nstmts, double duration_ms)
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
 	{
-		am_post_check(m->version, run->run_id);
+		am_post_check_recorded(m->version, run->run_id);
 		am_rls_gate_check(run, m);
 		am_record_done(run, m, nstmts, duration_ms);
 		ReleaseCurrentSubTransaction();
