@@ -14,7 +14,10 @@ import statistics
 import sys
 
 FLOOR = "b"            # the letter every contender is compared with
-TARGET_N = 1000        # the targets apply at this N
+TARGET_NS = (1000, 3000)   # the ratio targets apply at each of these N
+NOOP_N = 3000          # the no-op target applies with this many applied
+GROWTH = (100, 3000)   # per-migration cost at GROWTH[1] against GROWTH[0]
+GROWTH_LIMIT = 1.15
 # (letter, metric) -> (limit, description); time ratios against the floor
 RATIO_TARGETS = {
     "c": (0.95, "c/b: apply() against the psql floor"),
@@ -148,20 +151,38 @@ def main(argv):
 
     # ---- targets summary
     verdicts = []
-    if TARGET_N in data:
-        d = data[TARGET_N]
+    for tn in TARGET_NS:
+        if tn not in data:
+            continue
+        d = data[tn]
         for l, (limit, desc) in RATIO_TARGETS.items():
             ratios = per_run_ratios(d["time"], l, FLOOR)
             m = median(ratios)
-            verdicts.append((desc, fmt(m, 3) if m is not None else "not measured",
+            verdicts.append(("%s, N = %s" % (desc, format(tn, ",")),
+                             fmt(m, 3) if m is not None else "not measured",
                              "<= %.2f" % limit,
                              "PASS" if m is not None and m <= limit else "MISS"))
-        noop = median(list(d["noop_apply_srv_txn"].get("c", {}).values()))
-        verdicts.append(("no-op `apply()` server-side, per call (own transaction)",
+    noop_n = NOOP_N if NOOP_N in data else (max(data) if data else None)
+    if noop_n is not None:
+        noop = median(list(data[noop_n]["noop_apply_srv_txn"].get("c", {}).values()))
+        verdicts.append(("no-op `apply()` server-side, per call (own transaction), %s applied" % format(noop_n, ","),
                          (fmt(noop, 3) + " ms") if noop is not None else "not measured",
                          "< %.0f ms" % NOOP_TARGET_MS,
                          "PASS" if noop is not None and noop < NOOP_TARGET_MS else "MISS"))
-    w("## Targets (N = %s)" % format(TARGET_N, ","))
+    lo, hi = GROWTH
+    growth = {}
+    if lo in data and hi in data:
+        for l, label in AURA + [(FLOOR, "the floor")]:
+            a = median(list(data[lo]["time"].get(l, {}).values()))
+            b = median(list(data[hi]["time"].get(l, {}).values()))
+            if a and b:
+                growth[l] = (b / hi) / (a / lo)
+        for l, label in AURA:
+            if l in growth:
+                verdicts.append(("per-migration cost of %s at N = %s against N = %s" % (label, format(hi, ","), format(lo, ",")),
+                                 fmt(growth[l], 3), "<= %.2f" % GROWTH_LIMIT,
+                                 "PASS" if growth[l] <= GROWTH_LIMIT else "MISS"))
+    w("## Targets (N = %s)" % ", ".join(format(n, ",") for n in TARGET_NS))
     w("")
     if verdicts:
         w("| target | measured (median) | limit | result |")
@@ -175,8 +196,13 @@ def main(argv):
               "targets." % "; ".join(misses))
         else:
             w("All targets met in this run.")
+        if FLOOR in growth:
+            w("")
+            w("For reference, the floor's own per-migration cost at N = %s is %s times that at N = %s "
+              "(PostgreSQL's work per table grows too)." % (format(hi, ","), fmt(growth[FLOOR], 3), format(lo, ",")))
     else:
-        w("N = %d was not part of this run; no target was judged." % TARGET_N)
+        w("None of N = %s was part of this run; no target was judged." %
+          ", ".join(format(n, ",") for n in TARGET_NS))
     w("")
     peer_targets(w, data, contenders, peers, unavailable)
 
@@ -198,7 +224,7 @@ def main(argv):
             med = median(vals)
             ratio = median(per_run_ratios(times, l, FLOOR))
             target = ""
-            if n == TARGET_N and l in RATIO_TARGETS:
+            if n in TARGET_NS and l in RATIO_TARGETS:
                 limit = RATIO_TARGETS[l][0]
                 target = " (target <= %.2f: **%s**)" % (limit, "PASS" if ratio is not None and ratio <= limit else "MISS")
             w("| %s | `%s` | %s | %s | %s | %s | %s%s | %s |" % (
@@ -221,7 +247,7 @@ def main(argv):
             for l in sorted(d[metric]):
                 vals = list(d[metric][l].values())
                 extra = ""
-                if metric == "noop_apply_srv_txn" and n == TARGET_N:
+                if metric == "noop_apply_srv_txn" and n == NOOP_N:
                     extra = " (target < %.0f ms: **%s**)" % (NOOP_TARGET_MS, "PASS" if median(vals) < NOOP_TARGET_MS else "MISS")
                 w("| %s | %s%s | %d |" % (label, fmt(median(vals), 3), extra, len(vals)))
         w("")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/run.sh [N...]: time applying N generated migrations (default: 100
-# and 1000) with every contender in bench/contenders/, on one fresh
+# bench/run.sh [N...]: time applying N generated migrations (default: 100,
+# 1000 and 3000) with every contender in bench/contenders/, on one fresh
 # throwaway cluster, alternating the contenders, each on a fresh database;
 # write the medians and the ratios to bench/results.md.
 #
@@ -19,7 +19,7 @@ BENCH=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH/.." && pwd)
 PGVER=${PGVER:-$(sed -n 's/^PGVER=\${PGVER:-\([0-9]*\)}$/\1/p' "$(dirname "$0")/../scripts/lib.sh")}
 PGBIN=${PGBIN:-/usr/lib/postgresql/$PGVER/bin}
-NS=${*:-100 1000}
+NS=${*:-100 1000 3000}
 RUNS=${RUNS:-5}
 BENCH_NOOP_REPS=${NOOP_REPS:-10}
 OUT=${OUT:-$BENCH/results.md}
