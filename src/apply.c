@@ -58,6 +58,7 @@
 #include "guard.h"
 #include "apply.h"
 #include "postcheck.h"
+#include "recorder.h"
 #include "run.h"
 #include "authority.h"
 #include "eventlog.h"
@@ -233,6 +234,7 @@ run_migration(AmRun *run, AmMigration *m, AmAttempt *att)
 	att->stmtno = 0;
 	am_run_error_context_at(&ec, 0, 0);
 	am_guard_check_sequences(&seq_before);
+	am_recorder_flush(run->run_id, m);
 
 	/* what it created exists, is valid, and is protected */
 	if (!run->down)

@@ -297,7 +297,7 @@ schema_checked(Oid nsp, ArrayType *checked)
 /*
  * am_post_check
  *		Check what one migration created, within its subtransaction: changes
- *		is what the DDL recorder wrote for it (am_run_note_change()), in
+ *		is what the DDL recorder wrote for it (kept by the recorder with the migration), in
  *		order.  Every object it created (and did not drop) still exists, an
  *		index it created is valid, and, outside development, a table it
  *		created in a checked schema has row level security unless the

@@ -86,32 +86,46 @@ am_run_leave(void)
 }
 
 /*
- * am_run_note_change
- *		The DDL recorder wrote a change of the migration being applied:
- *		keep it with the migration (in the run's memory) for the
- *		post-migration checks, which then need no query.  Outside a
- *		migration, nothing.
+ * am_run_keeps_changes, am_run_strdup
+ *		Whether the migration being applied keeps its changes in this
+ *		backend's memory (see am_run_new_change()); a copy of a string in
+ *		the run's memory.
  */
-void
-am_run_note_change(const char *action, Oid classid, Oid objid, int32 objsubid,
-				   const char *object_type, const char *identity)
+bool
+am_run_keeps_changes(void)
+{
+	return current_run != NULL && current_migration != NULL && current_run->cxt != NULL;
+}
+
+char *
+am_run_strdup(const char *s)
+{
+	Assert(current_run != NULL && current_run->cxt != NULL);
+	return MemoryContextStrdup(current_run->cxt, s ? s : "");
+}
+
+/*
+ * am_run_new_change
+ *		A new change of the migration being applied, zeroed, appended to
+ *		its list in the run's memory, for the DDL recorder to fill in and
+ *		am_recorder_flush() to write; NULL when no migration is being
+ *		applied in this backend's memory (outside migrations, and in the
+ *		worker of a no-transaction migration), where the recorder writes
+ *		each row at once.
+ */
+AmChange *
+am_run_new_change(void)
 {
 	MemoryContext oldcxt;
 	AmChange   *c;
 
-	/* a no-transaction migration's worker has no run memory: it reads back */
 	if (current_run == NULL || current_migration == NULL || current_run->cxt == NULL)
-		return;
+		return NULL;
 	oldcxt = MemoryContextSwitchTo(current_run->cxt);
-	c = palloc(sizeof(AmChange));
-	c->action = action[0];
-	c->classid = classid;
-	c->objid = objid;
-	c->objsubid = objsubid;
-	c->object_type = pstrdup(object_type ? object_type : "");
-	c->identity = pstrdup(identity ? identity : "");
+	c = palloc0(sizeof(AmChange));
 	current_migration->changes = lappend(current_migration->changes, c);
 	MemoryContextSwitchTo(oldcxt);
+	return c;
 }
 
 /*

@@ -13,6 +13,7 @@
 #ifndef AURA_MIGRATE_RUN_H
 #define AURA_MIGRATE_RUN_H
 
+#include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "nodes/pg_list.h"
 #include "utils/elog.h"
@@ -57,6 +58,11 @@ typedef struct AmChange
 	int32		objsubid;
 	char	   *object_type;
 	char	   *identity;
+	/* kept when the row is still to be written (am_recorder_flush()) */
+	char	   *command_tag;
+	char	   *schema_name;	/* NULL when none */
+	TimestampTz changed_at;
+	char	   *changed_by;
 } AmChange;
 
 /* One call of apply(), migrate(), rollback() or reset(). */
@@ -102,9 +108,9 @@ extern int64 am_next_run_id(void);
 extern bool am_prepare_run(AmRun *run, const char *target);
 
 extern void am_run_enter(AmRun *run, AmMigration *m);
-extern void am_run_note_change(const char *action, Oid classid, Oid objid,
-							   int32 objsubid, const char *object_type,
-							   const char *identity);
+extern AmChange *am_run_new_change(void);
+extern bool am_run_keeps_changes(void);
+extern char *am_run_strdup(const char *s);
 extern void am_run_leave(void);
 extern const char *am_run_current_version(void);
 extern int64 am_run_current_run_id(void);
