@@ -53,6 +53,23 @@ GRANT SELECT ON gate.notes TO anon;
 $$, replace => true);
 SELECT version, status FROM aura_migrate.apply();
 
+-- apply() checks the gate once per block of migrations (each check reads
+-- every table): a leak followed by a harmless migration still fails the
+-- migration that adds it, by name, and nothing is applied
+SELECT aura_migrate.register('20261201005', 'leak_again', $$
+CREATE POLICY notes_leak ON gate.notes FOR SELECT TO anon USING (user_id IS NOT NULL);
+$$);
+SELECT aura_migrate.register('20261201006', 'harmless', 'COMMENT ON TABLE gate.notes IS ''notes'';');
+SELECT * FROM aura_migrate.apply();
+SELECT version FROM aura_migrate.history WHERE version >= '20261201005' ORDER BY version;
+SELECT version, event FROM aura_migrate.log WHERE version >= '20261201005' ORDER BY id;
+-- what the call commits is what is judged: a leak that a later migration of
+-- the same apply() closes never reaches the database
+SELECT aura_migrate.register('20261201006', 'close_leak', 'DROP POLICY notes_leak ON gate.notes;',
+	replace => true, rename => true);
+SELECT version, status FROM aura_migrate.apply();
+SELECT count(*) AS leak_policies FROM pg_policy WHERE polname = 'notes_leak';
+
 -- in development the run reports what it added, and applies
 RESET aura_migrate.environment;
 SELECT aura_migrate.register('20261201004', 'dev_leak', $$

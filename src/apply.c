@@ -182,7 +182,7 @@ run_statement(AmStatement *st)
  *		were); the caller's rollback undoes the rest.
  */
 static void
-run_migration(AmRun *run, AmMigration *m, AmAttempt *att)
+run_migration(AmRun *run, AmMigration *m, AmAttempt *att, bool gate_each)
 {
 	AmRunErrorContext ec;
 	AmExecutorSave exec_save;
@@ -241,7 +241,8 @@ run_migration(AmRun *run, AmMigration *m, AmAttempt *att)
 	{
 		att->check_failed = true;
 		am_post_check(m->version, run->run_id, m->changes);
-		am_rls_gate_check(run, m);
+		if (gate_each)
+			am_rls_gate_check(run, m);
 		att->check_failed = false;
 	}
 
@@ -271,7 +272,8 @@ run_migration(AmRun *run, AmMigration *m, AmAttempt *att)
  * changed): the cost per migration would grow with the number applied.
  */
 static int
-attempt_block(AmRun *run, AmMigration *ms, int n, MemoryContext mcxt, AmAttempt *att)
+attempt_block(AmRun *run, AmMigration *ms, int n, bool gate_each,
+			  MemoryContext mcxt, AmAttempt *att)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -291,10 +293,19 @@ attempt_block(AmRun *run, AmMigration *ms, int n, MemoryContext mcxt, AmAttempt 
 			MemoryContextReset(mcxt);
 			INSTR_TIME_SET_CURRENT(now);
 			started = INSTR_TIME_GET_MILLISEC(now);
-			run_migration(run, &ms[cur], att);
+			run_migration(run, &ms[cur], att, gate_each);
 			ms[cur].duration_ms = att->duration_ms;
 		}
-		ReleaseCurrentSubTransaction();
+		/* an error of the block's gate check is the last migration's */
+		cur = n - 1;
+		att->check_failed = true;
+		if (gate_each || am_rls_gate_check_block(run))
+			ReleaseCurrentSubTransaction();
+		else
+		{
+			RollbackAndReleaseCurrentSubTransaction();
+			failed = -2;
+		}
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
 	}
@@ -378,13 +389,22 @@ apply_block(AmRun *run, AmMigration *ms, int n)
 	MemoryContext mcxt;
 	AmAttempt	att;
 	int			attempt;
+	bool		gate_each = (n == 1) || !am_rls_gate_active(run);
 
 	mcxt = AllocSetContextCreate(run->cxt, "aura_migrate migration",
 								 ALLOCSET_DEFAULT_SIZES);
 	for (attempt = 0;; attempt++)
 	{
-		int			failed = attempt_block(run, ms, n, mcxt, &att);
+		int			failed = attempt_block(run, ms, n, gate_each, mcxt, &att);
 
+		if (failed == -2)
+		{
+			/* the gate found a new error: again, checking each migration */
+			gate_each = true;
+			attempt--;
+			MemoryContextReset(mcxt);
+			continue;
+		}
 		if (failed < 0)
 			break;
 		if (att.edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE ||

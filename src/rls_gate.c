@@ -6,8 +6,9 @@
  * Before a run's first migration the structural checks of check_rls() are
  * taken over the checked schemas (aura_migrate.checked_schemas): that is the
  * baseline.  Outside development, after each migration (inside its
- * subtransaction, with the other post-migration checks) they are taken
- * again, and an error finding the baseline did not have fails the
+ * subtransaction, with the other post-migration checks; for apply(), once
+ * per block of migrations first, see am_rls_gate_check_block()) they are
+ * taken again, and an error finding the baseline did not have fails the
  * migration, unless the migration acknowledges it with a comment
  * "-- aura:allow <code>" (table_without_rls also covers rls_disabled); what
  * a migration was allowed to add joins the baseline for the ones after it.
@@ -27,8 +28,10 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/varlena.h"
@@ -51,6 +54,51 @@ finding_key(AmRlsFinding *f)
 {
 	return psprintf("%s|%s|%s|%s", f->severity, f->code, f->object ? f->object : "",
 					f->message ? f->message : "");
+}
+
+/* hash and match of baseline keys: C strings, by pointer */
+static uint32
+key_hash(const void *key, Size keysize)
+{
+	const char *s = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) s, (int) strlen(s));
+}
+
+static int
+key_match(const void *key1, const void *key2, Size keysize)
+{
+	return strcmp(*(const char *const *) key1, *(const char *const *) key2);
+}
+
+/*
+ * baseline_add
+ *		Add a finding's key to the run's baseline, a hash table in run->cxt
+ *		(a finding is looked up there for every finding of every check, so
+ *		a list would make each check quadratic in the number of findings).
+ */
+static void
+baseline_add(AmRun *run, AmRlsFinding *f)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(run->cxt);
+	char	   *key = finding_key(f);
+	bool		found;
+
+	if (run->rls_baseline == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(char *);
+		ctl.entrysize = sizeof(char *);
+		ctl.hash = key_hash;
+		ctl.match = key_match;
+		ctl.hcxt = run->cxt;
+		run->rls_baseline = hash_create("aura_migrate rls baseline", 256, &ctl,
+										HASH_ELEM | HASH_FUNCTION | HASH_COMPARE |
+										HASH_CONTEXT);
+	}
+	(void) hash_search(run->rls_baseline, &key, HASH_ENTER, &found);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /*
@@ -126,9 +174,8 @@ am_rls_gate_begin(AmRun *run)
 {
 	AmRlsRun	rr;
 	ListCell   *lc;
-	MemoryContext oldcxt;
 
-	run->rls_baseline = NIL;
+	run->rls_baseline = NULL;
 	run->rls_baseline_taken = false;
 	if (!am_rls_gate)
 		return;
@@ -138,9 +185,7 @@ am_rls_gate_begin(AmRun *run)
 
 		if (strcmp(f->severity, "info") == 0)
 			continue;
-		oldcxt = MemoryContextSwitchTo(run->cxt);
-		run->rls_baseline = lappend(run->rls_baseline, finding_key(f));
-		MemoryContextSwitchTo(oldcxt);
+		baseline_add(run, f);
 	}
 	MemoryContextDelete(rr.cxt);
 	run->rls_baseline_taken = true;
@@ -154,12 +199,12 @@ static bool
 is_new(AmRun *run, AmRlsFinding *f)
 {
 	char	   *key = finding_key(f);
-	ListCell   *lc;
+	bool		found = false;
 
-	foreach(lc, run->rls_baseline)
-		if (strcmp((char *) lfirst(lc), key) == 0)
-			return false;
-	return true;
+	if (run->rls_baseline != NULL)
+		(void) hash_search(run->rls_baseline, &key, HASH_FIND, &found);
+	pfree(key);
+	return !found;
 }
 
 /*
@@ -197,12 +242,8 @@ am_rls_gate_check(AmRun *run, AmMigration *m)
 	if (first == NULL)
 	{
 		/* what this migration was allowed to add does not block the next */
-		MemoryContext oldcxt = MemoryContextSwitchTo(run->cxt);
-
 		foreach(lc, accepted)
-			run->rls_baseline = lappend(run->rls_baseline,
-										finding_key((AmRlsFinding *) lfirst(lc)));
-		MemoryContextSwitchTo(oldcxt);
+			baseline_add(run, (AmRlsFinding *) lfirst(lc));
 	}
 	else
 		ereport(ERROR,
@@ -214,6 +255,59 @@ am_rls_gate_check(AmRun *run, AmMigration *m)
 				 errhint("%s  Or acknowledge it with a comment \"-- aura:allow %s\" in the migration.",
 						 first->hint ? first->hint : "", first->code)));
 	MemoryContextDelete(rr.cxt);
+}
+
+/*
+ * am_rls_gate_active
+ *		Whether the gate checks the migrations of this run: outside
+ *		development, going up, with a baseline taken.
+ */
+bool
+am_rls_gate_active(AmRun *run)
+{
+	return run->rls_baseline_taken && !run->down &&
+		am_effective_environment() != AM_ENV_DEVELOPMENT;
+}
+
+/*
+ * am_rls_gate_check_block
+ *		The gate over a block of migrations apply() ran in one
+ *		subtransaction (apply.c), checked once after the last: true when
+ *		none of them left an error finding the baseline did not have (the
+ *		warnings they added join the baseline); false when one did, and the
+ *		caller runs the block again checking after each migration, to fail
+ *		the one that adds it, exactly as am_rls_gate_check() says.  One
+ *		check per block instead of per migration: each check reads every
+ *		table of the checked schemas.
+ */
+bool
+am_rls_gate_check_block(AmRun *run)
+{
+	AmRlsRun	rr;
+	ListCell   *lc;
+	List	   *accepted = NIL;
+	bool		ok = true;
+
+	if (!am_rls_gate_active(run))
+		return true;
+	foreach(lc, collect(&rr))
+	{
+		AmRlsFinding *f = (AmRlsFinding *) lfirst(lc);
+
+		if (strcmp(f->severity, "info") == 0 || !is_new(run, f))
+			continue;
+		if (strcmp(f->severity, "error") == 0)
+		{
+			ok = false;
+			break;
+		}
+		accepted = lappend(accepted, f);
+	}
+	if (ok)
+		foreach(lc, accepted)
+			baseline_add(run, (AmRlsFinding *) lfirst(lc));
+	MemoryContextDelete(rr.cxt);
+	return ok;
 }
 
 /*

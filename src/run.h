@@ -73,7 +73,7 @@ typedef struct AmRun
 	bool		down;			/* rollback(), reset(): running down SQL */
 	bool		dry_run;		/* apply(dry_run => true): all rolled back */
 	bool		out_of_order;	/* out_of_order => true: older versions may run */
-	List	   *rls_baseline;	/* rls_gate.c: findings before the run */
+	struct HTAB *rls_baseline;	/* rls_gate.c: findings before the run */
 	bool		rls_baseline_taken;
 	int64		run_id;
 	const char *environment;
