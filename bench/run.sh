@@ -81,7 +81,7 @@ trap cleanup EXIT
 say "creating a throwaway PostgreSQL $PGVER cluster in $WORK/data"
 as_pg "$PGBIN/initdb" -D "$WORK/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/data/server.log" -w \
-	-o "-c listen_addresses='' -c unix_socket_directories='$WORK/sock' -p $PORT" start >/dev/null
+	-o "-c listen_addresses='' -c unix_socket_directories='$WORK/sock' -p $PORT -c max_locks_per_transaction=256" start >/dev/null
 
 export PGHOST="$WORK/sock" PGPORT="$PORT" PGUSER=postgres PGDATABASE=postgres
 PSQL="$PGBIN/psql -X -q -v ON_ERROR_STOP=1"
