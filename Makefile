@@ -63,7 +63,8 @@ PROBE_FIXTURES = $(sort $(wildcard db/probes/*.sql)) $(sort $(wildcard db/rules/
 
 DATA = ext/aura_migrate--0.1.sql ext/aura_migrate--0.1--0.2.sql \
 	ext/aura_migrate--0.2.sql ext/aura_migrate--0.2--0.3.sql \
-	ext/aura_migrate--0.3.sql ext/aura_migrate--0.3--0.4.sql
+	ext/aura_migrate--0.3.sql ext/aura_migrate--0.3--0.4.sql \
+	ext/aura_migrate--0.4.sql ext/aura_migrate--0.4--0.5.sql
 DATA_built = aura_migrate--$(EXTVERSION).sql $(AURA_SCHEMA_SCRIPTS)
 
 REGRESS_ENGINE = setup registry register_bad apply failure migrate status safety rollback postcheck run_settings notransaction settings adopt

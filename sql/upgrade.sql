@@ -208,3 +208,19 @@ DROP SCHEMA IF EXISTS aura_migrate CASCADE;
 DROP ROLE up_checker;
 CREATE EXTENSION aura_migrate;
 RESET client_min_messages;
+
+-- 0.4 to 0.5: the drift check's covering indexes
+SET client_min_messages = warning;
+DROP EXTENSION aura_migrate CASCADE;
+DROP SCHEMA IF EXISTS aura_migrate CASCADE;
+CREATE EXTENSION aura_migrate VERSION '0.4';
+RESET client_min_messages;
+ALTER EXTENSION aura_migrate UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'aura_migrate';
+SELECT indexrelid::regclass FROM pg_index
+ WHERE indexrelid::regclass::text LIKE 'aura_migrate.%checksum_idx' ORDER BY 1;
+SET client_min_messages = warning;
+DROP EXTENSION aura_migrate CASCADE;
+DROP SCHEMA IF EXISTS aura_migrate CASCADE;
+CREATE EXTENSION aura_migrate;
+RESET client_min_messages;

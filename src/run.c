@@ -319,6 +319,25 @@ prepare_run(AmRun *run, const char *target)
 	nulls[0] = target ? ' ' : 'n';
 	values[1] = CStringGetTextDatum(run->environment);
 
+	/*
+	 * Anything pending at all?  Versions only, which the primary keys of
+	 * both tables answer (an anti-join of two index-only scans); reading
+	 * every registered migration's SQL to find none pending made the no-op
+	 * run cost grow with what is applied.
+	 */
+	if (am_spi_owner("SELECT 1 FROM aura_migrate.migration m "
+					 "WHERE NOT EXISTS (SELECT 1 FROM aura_migrate.history h "
+					 "                  WHERE h.version = m.version) LIMIT 1",
+					 0, NULL, NULL, NULL, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the pending migrations");
+	if (SPI_processed == 0)
+	{
+		run->npending = 0;
+		run->pending = MemoryContextAllocZero(run->cxt, sizeof(AmMigration));
+		precheck(run);
+		return true;
+	}
+
 	/* the pending set, in version order */
 	if (am_spi_owner("SELECT m.version, m.name, m.up_sql, m.checksum, m.statements, "
 					 "m.no_transaction, m.requires IS NOT NULL, m.requires_hint, "

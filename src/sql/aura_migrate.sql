@@ -103,6 +103,12 @@ CREATE SEQUENCE aura_migrate.run_seq;
 COMMENT ON SEQUENCE aura_migrate.run_seq IS
 'Identifies one call of apply(), migrate() or rollback() in the log.';
 
+-- version and checksum together: the drift check of every run (is an applied
+-- migration's registered SQL still what was applied?) joins the two tables
+-- on them, and these let it read the indexes alone, not every migration's SQL
+CREATE INDEX migration_version_checksum_idx ON aura_migrate.migration (version) INCLUDE (checksum);
+CREATE INDEX history_version_checksum_idx ON aura_migrate.history (version) INCLUDE (checksum);
+
 CREATE TABLE aura_migrate.log (
 	id				bigserial PRIMARY KEY,
 	run_id			bigint,
