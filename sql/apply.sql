@@ -105,8 +105,23 @@ SELECT to_regclass('ap_before_prod') IS NULL AS nothing_applied;
 SELECT version, state FROM aura_migrate.status() WHERE version >= '20260301009';
 SELECT version, status FROM aura_migrate.apply();
 
+-- a run that finds nothing to do remembers the registry's generation, and
+-- the next one with the same generation reads nothing else; any change to
+-- the registry (a registration, an edit by hand) advances it
+SELECT count(*) AS nothing_to_do FROM aura_migrate.apply();
+SELECT count(*) AS still_nothing FROM aura_migrate.apply();
+SELECT aura_migrate.register('20260301011', 'after_noop', 'CREATE TABLE ap_after_noop (id int); -- aura:allow table_without_rls');
+SELECT version, status FROM aura_migrate.apply();
+SELECT count(*) AS nothing_again FROM aura_migrate.apply();
+BEGIN;
+UPDATE aura_migrate.migration SET up_sql = 'CREATE TABLE ap_edited (id int); -- aura:allow table_without_rls'
+ WHERE version = '20260301011';
+SELECT * FROM aura_migrate.apply();
+ROLLBACK;
+SELECT count(*) AS nothing_after_rollback FROM aura_migrate.apply();
+
 -- clean up
-DROP TABLE ap_account, ap_note, ap_thing, ap_later, ap_before_prod;
+DROP TABLE ap_account, ap_note, ap_thing, ap_later, ap_before_prod, ap_after_noop;
 DELETE FROM aura_migrate.migration;
 DELETE FROM aura_migrate.history;
 DELETE FROM aura_migrate.log;

@@ -25,7 +25,10 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -34,6 +37,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "authority.h"
@@ -49,6 +53,16 @@ static AmRun *current_run = NULL;
 static AmMigration *current_migration = NULL;
 
 static void precheck(AmRun *run);
+
+/*
+ * Where the last run of this backend that found nothing to do (nothing
+ * pending, no drift) found the registry's generation: the sequence and its
+ * value.  A run that finds the same needs to read nothing else.
+ */
+static Oid	noop_seq = InvalidOid;
+static int64 noop_generation = 0;
+
+PG_FUNCTION_INFO_V1(aura_migrate_registry_changed);
 
 /*
  * run_context_reset
@@ -299,6 +313,57 @@ check_target(AmRun *run, const char *target)
 }
 
 /*
+ * read_generation
+ *		The registry's generation: sequence aura_migrate.registry_generation
+ *		(*seq; InvalidOid before 0.5's objects exist) and its value, read as
+ *		the extension's owner after the registry lock was taken.
+ */
+static void
+read_generation(Oid *seq, int64 *generation)
+{
+	Oid			nsp = get_namespace_oid("aura_migrate", true);
+	bool		isnull;
+
+	*seq = OidIsValid(nsp) ? get_relname_relid("registry_generation", nsp) : InvalidOid;
+	*generation = 0;
+	if (!OidIsValid(*seq))
+		return;
+	if (am_spi_owner("SELECT last_value FROM aura_migrate.registry_generation",
+					 0, NULL, NULL, NULL, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the registry's generation");
+	*generation = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											  SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * aura_migrate_registry_changed
+ *		SQL: aura_migrate._registry_changed() RETURNS trigger
+ *
+ * Statement trigger on aura_migrate.migration and aura_migrate.history:
+ * advances the registry's generation (a sequence: not undone by a
+ * rollback, which only costs a run a read it could have skipped), under
+ * the registry lock, which the engine's own changes hold already and which
+ * makes a change by hand wait for a run in progress.
+ */
+Datum
+aura_migrate_registry_changed(PG_FUNCTION_ARGS)
+{
+	Oid			nsp;
+	Oid			seq;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("aura_migrate._registry_changed() must be called as a trigger")));
+	am_lock_registry();
+	nsp = get_namespace_oid("aura_migrate", true);
+	seq = OidIsValid(nsp) ? get_relname_relid("registry_generation", nsp) : InvalidOid;
+	if (OidIsValid(seq))
+		(void) DirectFunctionCall1(nextval_oid, ObjectIdGetDatum(seq));
+	return PointerGetDatum(NULL);
+}
+
+/*
  * prepare_run
  *		Load the pending migrations up to target and check them all; see
  *		am_prepare_run.
@@ -306,6 +371,8 @@ check_target(AmRun *run, const char *target)
 static bool
 prepare_run(AmRun *run, const char *target)
 {
+	Oid			seq = InvalidOid;
+	int64		generation = 0;
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
@@ -318,6 +385,18 @@ prepare_run(AmRun *run, const char *target)
 	values[0] = target ? CStringGetTextDatum(target) : (Datum) 0;
 	nulls[0] = target ? ' ' : 'n';
 	values[1] = CStringGetTextDatum(run->environment);
+
+	/* nothing changed since this backend last found nothing to do? */
+	if (target == NULL)
+	{
+		read_generation(&seq, &generation);
+		if (OidIsValid(seq) && seq == noop_seq && generation == noop_generation)
+		{
+			run->npending = 0;
+			run->pending = MemoryContextAllocZero(run->cxt, sizeof(AmMigration));
+			return true;
+		}
+	}
 
 	/*
 	 * Anything pending at all?  Versions only, which the primary keys of
@@ -335,6 +414,12 @@ prepare_run(AmRun *run, const char *target)
 		run->npending = 0;
 		run->pending = MemoryContextAllocZero(run->cxt, sizeof(AmMigration));
 		precheck(run);
+		/* no drift either (it raises): remember where the registry was */
+		if (target == NULL)
+		{
+			noop_seq = seq;
+			noop_generation = generation;
+		}
 		return true;
 	}
 

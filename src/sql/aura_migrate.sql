@@ -361,6 +361,26 @@ CREATE EVENT TRIGGER aura_migrate_ddl_end ON ddl_command_end
 CREATE EVENT TRIGGER aura_migrate_sql_drop ON sql_drop
 	EXECUTE FUNCTION aura_migrate._record_ddl();
 
+-- the registry's generation: advanced by every statement that changes
+-- migration or history, so that a run can tell that nothing changed since
+-- it last found nothing to do (run.c) without reading the registry
+CREATE SEQUENCE aura_migrate.registry_generation;
+COMMENT ON SEQUENCE aura_migrate.registry_generation IS
+'Internal: advanced by every statement that changes aura_migrate.migration or aura_migrate.history; a run that finds it where the last run with nothing to do left it skips reading the registry.';
+CREATE FUNCTION aura_migrate._registry_changed()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'aura_migrate_registry_changed'
+LANGUAGE C;
+COMMENT ON FUNCTION aura_migrate._registry_changed() IS
+'Internal: the trigger function that advances aura_migrate.registry_generation.';
+REVOKE ALL ON FUNCTION aura_migrate._registry_changed() FROM PUBLIC;
+CREATE TRIGGER registry_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON aura_migrate.migration
+	FOR EACH STATEMENT EXECUTE FUNCTION aura_migrate._registry_changed();
+CREATE TRIGGER registry_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON aura_migrate.history
+	FOR EACH STATEMENT EXECUTE FUNCTION aura_migrate._registry_changed();
+
 -- whether a lint finding of an applied migration no longer holds: what it
 -- says of how a statement runs (locks, rewrites, transaction control) is
 -- past once the migration ran; what it says of the schema is checked live
