@@ -107,7 +107,9 @@ SELECT version, status FROM aura_migrate.apply();
 
 -- a run that finds nothing to do remembers the registry's generation, and
 -- the next one with the same generation reads nothing else; any change to
--- the registry (a registration, an edit by hand) advances it
+-- the registry (a registration, an edit by hand) advances it.  (The
+-- production-only migration would keep every run reading: out of the way.)
+DELETE FROM aura_migrate.migration WHERE version = '20260301010';
 SELECT count(*) AS nothing_to_do FROM aura_migrate.apply();
 SELECT count(*) AS still_nothing FROM aura_migrate.apply();
 SELECT aura_migrate.register('20260301011', 'after_noop', 'CREATE TABLE ap_after_noop (id int); -- aura:allow table_without_rls');
@@ -119,9 +121,17 @@ UPDATE aura_migrate.migration SET up_sql = 'CREATE TABLE ap_edited (id int); -- 
 SELECT * FROM aura_migrate.apply();
 ROLLBACK;
 SELECT count(*) AS nothing_after_rollback FROM aura_migrate.apply();
+-- a rollback takes back what a transaction applied, not the generation: a
+-- run that found nothing to do inside it is forgotten
+SELECT aura_migrate.register('20260301012', 'rolled_back', 'CREATE TABLE ap_rolled (id int); -- aura:allow table_without_rls');
+BEGIN;
+SELECT version, status FROM aura_migrate.apply();
+SELECT count(*) AS nothing_inside FROM aura_migrate.apply();
+ROLLBACK;
+SELECT version, status FROM aura_migrate.apply();
 
 -- clean up
-DROP TABLE ap_account, ap_note, ap_thing, ap_later, ap_before_prod, ap_after_noop;
+DROP TABLE ap_account, ap_note, ap_thing, ap_later, ap_before_prod, ap_after_noop, ap_rolled;
 DELETE FROM aura_migrate.migration;
 DELETE FROM aura_migrate.history;
 DELETE FROM aura_migrate.log;

@@ -21,6 +21,7 @@
 
 #include "compat.h"
 #include "guard.h"
+#include "run.h"
 #include "settings.h"
 
 AM_MODULE_MAGIC;
@@ -36,4 +37,5 @@ _PG_init(void)
 {
 	am_settings_init();
 	am_guard_init();
+	am_run_init();
 }

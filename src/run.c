@@ -62,6 +62,39 @@ static void precheck(AmRun *run);
 static Oid	noop_seq = InvalidOid;
 static int64 noop_generation = 0;
 
+/*
+ * noop_forget_xact, noop_forget_subxact
+ *		A rollback can take back registry changes made before the run that
+ *		found nothing to do (it applied them, or they were registered in
+ *		the same transaction), while the generation, a sequence, stays: on
+ *		any abort the remembered generation is forgotten.
+ */
+static void
+noop_forget_xact(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		noop_seq = InvalidOid;
+}
+
+static void
+noop_forget_subxact(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		noop_seq = InvalidOid;
+}
+
+/*
+ * am_run_init
+ *		Called from _PG_init.
+ */
+void
+am_run_init(void)
+{
+	RegisterXactCallback(noop_forget_xact, NULL);
+	RegisterSubXactCallback(noop_forget_subxact, NULL);
+}
+
 PG_FUNCTION_INFO_V1(aura_migrate_registry_changed);
 
 /*

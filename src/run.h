@@ -101,6 +101,7 @@ typedef struct AmRunErrorContext
 	int			line;
 } AmRunErrorContext;
 
+extern void am_run_init(void);
 extern void am_lock_registry(void);
 extern void am_require_read_committed(const char *what);
 extern void am_start_run(AmRun *run, MemoryContext parent, bool nonatomic);
