@@ -251,3 +251,58 @@ CREATE TABLE lint_exposed.t (id int PRIMARY KEY);
 CREATE TABLE lint_hidden.t (id int PRIMARY KEY);
 $$) WHERE code = 'table_without_rls';
 DROP SCHEMA lint_exposed, lint_hidden;
+
+-- a long text is read in parts of about 64 kB, each parsed on its own so
+-- that memory stays bounded (issue 14).  The filler puts the next statement
+-- just before the first cut: the cut must not fall inside its BEGIN ATOMIC
+-- body (a CASE ... END nests in it), a string or a dollar-quoted body.
+-- What follows the filler lints exactly as it does on its own, 6,553 lines
+-- further down.
+CREATE TABLE lint_parts (name text PRIMARY KEY, sql text NOT NULL);
+INSERT INTO lint_parts VALUES ('filler', repeat(E'SELECT 1;\n', 6553)), ('tail', $tail$
+CREATE FUNCTION public.lint_parts_f(i int) RETURNS int LANGUAGE sql
+BEGIN ATOMIC
+	SELECT 1;
+	SELECT CASE WHEN i > 0 THEN 2 ELSE 3 END;
+END;
+COMMENT ON FUNCTION public.lint_parts_f(int) IS 'a; b';
+CREATE FUNCTION public.lint_parts_g() RETURNS int LANGUAGE plpgsql SECURITY DEFINER AS $f$
+BEGIN
+	RETURN 1;
+END
+$f$;
+CREATE TABLE public.lint_parts_t (id int PRIMARY KEY, user_id uuid REFERENCES auth.users (id));
+-- aura:allow policy_always_true
+CREATE POLICY p ON public.lint_parts_t FOR UPDATE USING (true);
+CREATE POLICY q ON public.lint_parts_t FOR SELECT USING (user_id = auth.uid());
+SELEC 1;
+$tail$);
+SELECT length(sql) AS filler_bytes FROM lint_parts WHERE name = 'filler';
+-- read in two parts (DEBUG1 says how): the cut is after the function, not
+-- in its body
+SET client_min_messages = debug1;
+SELECT count(*) FROM aura_migrate.lint(
+	(SELECT f.sql || substr(t.sql, 1, strpos(t.sql, 'CREATE FUNCTION public.lint_parts_g') - 1) FROM lint_parts f, lint_parts t
+	  WHERE f.name = 'filler' AND t.name = 'tail'), '{public}');
+RESET client_min_messages;
+-- the tail without its last line (a syntax error) after the filler
+SELECT severity, code, object, line, col, allowed FROM aura_migrate.lint(
+	(SELECT f.sql || replace(t.sql, E'SELEC 1;\n', '') FROM lint_parts f, lint_parts t
+	  WHERE f.name = 'filler' AND t.name = 'tail'), '{public}');
+SELECT (SELECT array_agg(row(severity, code, object, line - 6553, col, allowed)::text ORDER BY line, col, code)
+		  FROM aura_migrate.lint(f.sql || replace(t.sql, E'SELEC 1;\n', ''), '{public}'))
+	 = (SELECT array_agg(row(severity, code, object, line, col, allowed)::text ORDER BY line, col, code)
+		  FROM aura_migrate.lint(replace(t.sql, E'SELEC 1;\n', ''), '{public}')) AS same_as_alone
+  FROM lint_parts f, lint_parts t WHERE f.name = 'filler' AND t.name = 'tail';
+-- a syntax error in a later part is described as in a text read whole
+SET client_min_messages = debug1;
+SELECT severity, code, line, col FROM aura_migrate.lint(
+	(SELECT f.sql || t.sql FROM lint_parts f, lint_parts t
+	  WHERE f.name = 'filler' AND t.name = 'tail'), '{public}');
+RESET client_min_messages;
+-- a BEGIN ... COMMIT around the whole text is one wrapper, not transaction
+-- control; a SET search_path in the first part holds in the parts after it
+SELECT severity, code, object, line FROM aura_migrate.lint(
+	E'BEGIN;\nSET search_path = lint_far;\n' || (SELECT sql FROM lint_parts WHERE name = 'filler') ||
+	E'CREATE TABLE far (id int PRIMARY KEY);\nCOMMIT;\n', '{lint_far}');
+DROP TABLE lint_parts;

@@ -65,8 +65,20 @@ PG_FUNCTION_INFO_V1(aura_migrate_lint);
 /* What lint() knows about the migration as it reads it. */
 typedef struct LintState
 {
+	MemoryContext cxt;			/* what outlives a statement: findings, the
+								 * statements' positions, foreign keys, created
+								 * tables; a statement is read in a scratch
+								 * context reset after its part */
 	const char *sql;
-	AmParsed   *parsed;
+	AmStatement *stmts;			/* every statement read so far; raw and text
+								 * only while its part is being read */
+	int			nstmts;
+	int			maxstmts;
+	int			base;			/* offset of the part being read: raw node
+								 * locations are relative to it */
+	int			no_transaction; /* -1 not yet known, else whether the text
+								 * has the aura:no-transaction marker */
+	List	   *created_tables; /* CreatedTable *, judged at the end */
 	List	   *schemas;		/* checked schemas (char *) */
 	List	   *zk_roles;		/* zero-knowledge roles (char *) */
 	List	   *encrypted;		/* AmEncryptedRule *: encrypted_table */
@@ -79,6 +91,16 @@ typedef struct LintState
 	HTAB	   *not_valid;		/* "schema.name.constraint" added NOT VALID */
 	int			cur;			/* index of the statement being read */
 } LintState;
+
+/* A table the migration creates, to judge once it is all read. */
+typedef struct CreatedTable
+{
+	int			stmtidx;
+	char	   *key;			/* "schema.name" */
+	char	   *quoted;
+	bool		checked;		/* in a checked schema */
+	bool		needs_pkey;		/* not a partition, not temporary */
+} CreatedTable;
 
 /* Walking a policy expression. */
 typedef struct PolicyWalk
@@ -137,7 +159,7 @@ quoted(RangeVar *rv)
  *		RESET or SET ... TO DEFAULT: back to public.
  */
 static void
-follow_search_path(VariableSetStmt *vs)
+follow_search_path(LintState *ls, VariableSetStmt *vs)
 {
 	ListCell   *lc;
 
@@ -155,7 +177,7 @@ follow_search_path(VariableSetStmt *vs)
 		if (IsA(arg, A_Const) && IsA(&((A_Const *) arg)->val, String) &&
 			strcmp(strVal(&((A_Const *) arg)->val), "$user") != 0)
 		{
-			default_schema = pstrdup(strVal(&((A_Const *) arg)->val));
+			default_schema = MemoryContextStrdup(ls->cxt, strVal(&((A_Const *) arg)->val));
 			return;
 		}
 	}
@@ -224,9 +246,9 @@ checked_schema(LintState *ls, RangeVar *rv)
 static bool
 statement_allows(LintState *ls, int stmtidx, const char *code)
 {
-	AmStatement *st = &ls->parsed->stmts[stmtidx];
+	AmStatement *st = &ls->stmts[stmtidx];
 	int			from = stmtidx > 0 ?
-		ls->parsed->stmts[stmtidx - 1].offset + ls->parsed->stmts[stmtidx - 1].length : 0;
+		ls->stmts[stmtidx - 1].offset + ls->stmts[stmtidx - 1].length : 0;
 	int			to = st->offset + st->length;
 	const char *sql = ls->sql;
 	size_t		clen = strlen(code);
@@ -274,16 +296,17 @@ static void
 add_finding(LintState *ls, const char *severity, const char *code,
 			char *object, char *message, char *hint, int location)
 {
-	AmFinding  *f = palloc0(sizeof(AmFinding));
-	AmStatement *st = &ls->parsed->stmts[ls->cur];
-	int			off = location >= 0 ? location : st->offset;
+	AmFinding  *f = MemoryContextAllocZero(ls->cxt, sizeof(AmFinding));
+	AmStatement *st = &ls->stmts[ls->cur];
+	int			off = location >= 0 ? ls->base + location : st->offset;
 	int			linestart = off;
+	MemoryContext oldcxt;
 
 	f->severity = severity;
 	f->code = code;
-	f->object = object;
-	f->message = message;
-	f->hint = hint;
+	f->object = object ? MemoryContextStrdup(ls->cxt, object) : NULL;
+	f->message = message ? MemoryContextStrdup(ls->cxt, message) : NULL;
+	f->hint = hint ? MemoryContextStrdup(ls->cxt, hint) : NULL;
 	/* the statement's line is known: count only within the statement */
 	f->line = st->line;
 	if (off > st->offset)
@@ -298,7 +321,9 @@ add_finding(LintState *ls, const char *severity, const char *code,
 		linestart--;
 	f->col = pg_mbstrlen_with_len(ls->sql + linestart, off - linestart) + 1;
 	f->allowed = statement_allows(ls, ls->cur, code);
+	oldcxt = MemoryContextSwitchTo(ls->cxt);
 	ls->findings = lappend(ls->findings, f);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /*
@@ -624,17 +649,20 @@ typedef struct FkRef
 } FkRef;
 
 static List *
-fk_ref(List *fks, RangeVar *rel, const char *column, int stmtidx)
+fk_ref(LintState *ls, List *fks, RangeVar *rel, const char *column)
 {
+	MemoryContext oldcxt = MemoryContextSwitchTo(ls->cxt);
 	FkRef	   *f = palloc(sizeof(FkRef));
 
-	f->stmtidx = stmtidx;
+	f->stmtidx = ls->cur;
 	/* the schema an unqualified name has here, not after a later SET */
 	f->rel = copyObject(rel);
 	if (f->rel->schemaname == NULL)
 		f->rel->schemaname = pstrdup(default_schema);
 	f->column = pstrdup(column);
-	return lappend(fks, f);
+	fks = lappend(fks, f);
+	MemoryContextSwitchTo(oldcxt);
+	return fks;
 }
 
 /*
@@ -644,7 +672,7 @@ fk_ref(List *fks, RangeVar *rel, const char *column, int stmtidx)
  *		names: "Cycle Notes" or "v1.notes" are never parsed again.
  */
 static List *
-foreign_keys_of(List *fks, RangeVar *rel, Node *elt, int stmtidx)
+foreign_keys_of(LintState *ls, List *fks, RangeVar *rel, Node *elt)
 {
 	ListCell   *lc;
 
@@ -655,12 +683,12 @@ foreign_keys_of(List *fks, RangeVar *rel, Node *elt, int stmtidx)
 			Constraint *c = lfirst_node(Constraint, lc);
 
 			if (c->contype == CONSTR_FOREIGN)
-				fks = fk_ref(fks, rel, ((ColumnDef *) elt)->colname, stmtidx);
+				fks = fk_ref(ls, fks, rel, ((ColumnDef *) elt)->colname);
 		}
 	}
 	else if (IsA(elt, Constraint) && ((Constraint *) elt)->contype == CONSTR_FOREIGN &&
 			 ((Constraint *) elt)->fk_attrs != NIL)
-		fks = fk_ref(fks, rel, strVal(linitial(((Constraint *) elt)->fk_attrs)), stmtidx);
+		fks = fk_ref(ls, fks, rel, strVal(linitial(((Constraint *) elt)->fk_attrs)));
 	return fks;
 }
 
@@ -761,7 +789,7 @@ lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
 					ColumnDef  *cd = (ColumnDef *) cmd->def;
 
 					lint_plaintext(ls, as->relation, cd->colname, cd->typeName, NIL);
-					fks = foreign_keys_of(fks, as->relation, (Node *) cd, ls->cur);
+					fks = foreign_keys_of(ls, fks, as->relation, (Node *) cd);
 					if (is_new)
 						break;
 					if (column_has(cd, CONSTR_NOTNULL) && !column_has(cd, CONSTR_DEFAULT) &&
@@ -813,7 +841,7 @@ lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
 						nameset_add(ls->with_pkey, key);
 					if ((c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE) && c->keys)
 						nameset_add(ls->indexed, psprintf("%s.%s", key, strVal(linitial(c->keys))));
-					fks = foreign_keys_of(fks, as->relation, (Node *) c, ls->cur);
+					fks = foreign_keys_of(ls, fks, as->relation, (Node *) c);
 					if (!is_new)
 						lint_live_constraint(ls, as->relation, c);
 					break;
@@ -889,6 +917,27 @@ syntax_finding(AmParsed *parsed)
 	f->line = parsed->err_line;
 	f->col = parsed->err_column;
 	return list_make1(f);
+}
+
+/*
+ * remember_created_table
+ *		Keep what lint_created_tables() needs of a CREATE TABLE, named as
+ *		the search_path at this statement resolves it.
+ */
+static void
+remember_created_table(LintState *ls, CreateStmt *cs)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(ls->cxt);
+	CreatedTable *ct = palloc(sizeof(CreatedTable));
+
+	ct->stmtidx = ls->cur;
+	ct->key = qualified(cs->relation);
+	ct->quoted = quoted(cs->relation);
+	ct->checked = checked_schema(ls, cs->relation);
+	ct->needs_pkey = cs->partbound == NULL &&
+		cs->relation->relpersistence != RELPERSISTENCE_TEMP;
+	ls->created_tables = lappend(ls->created_tables, ct);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /*
@@ -982,7 +1031,7 @@ lint_rename(LintState *ls, RenameStmt *rs)
  *		The info finding for a BEGIN ... COMMIT wrapper that was dropped.
  */
 static AmFinding *
-wrapper_finding(AmParsed *parsed)
+wrapper_finding(int line)
 {
 	AmFinding  *f = palloc0(sizeof(AmFinding));
 
@@ -990,7 +1039,7 @@ wrapper_finding(AmParsed *parsed)
 	f->code = "transaction_wrapper";
 	f->message = pstrdup("the BEGIN ... COMMIT around the migration is dropped: the engine runs each migration in a transaction of its own");
 	f->hint = pstrdup("Nothing to do; remove the two lines when convenient.");
-	f->line = parsed->wrapper_line;
+	f->line = line;
 	f->col = 1;
 	return f;
 }
@@ -1003,7 +1052,9 @@ wrapper_finding(AmParsed *parsed)
 static List *
 lint_statement(LintState *ls, Node *n, List *fks)
 {
-	if (am_stmt_needs_top_level(n) && !am_sql_has_marker(ls->sql, "aura:no-transaction"))
+	if (am_stmt_needs_top_level(n) && ls->no_transaction < 0)
+		ls->no_transaction = am_sql_has_marker(ls->sql, "aura:no-transaction");
+	if (am_stmt_needs_top_level(n) && !ls->no_transaction)
 		add_finding(ls, "error", "needs_no_transaction", NULL,
 					psprintf("%s cannot run inside a transaction block", CreateCommandName(n)),
 					pstrdup("Mark the migration \"-- aura:no-transaction\" and apply it with CALL aura_migrate.migrate()."),
@@ -1017,7 +1068,7 @@ lint_statement(LintState *ls, Node *n, List *fks)
 						-1);
 			break;
 		case T_VariableSetStmt:
-			follow_search_path((VariableSetStmt *) n);
+			follow_search_path(ls, (VariableSetStmt *) n);
 			break;
 		case T_CreateStmt:
 			{
@@ -1025,8 +1076,9 @@ lint_statement(LintState *ls, Node *n, List *fks)
 				ListCell   *lc;
 
 				lint_create_table(ls, cs);
+				remember_created_table(ls, cs);
 				foreach(lc, cs->tableElts)
-					fks = foreign_keys_of(fks, cs->relation, lfirst(lc), ls->cur);
+					fks = foreign_keys_of(ls, fks, cs->relation, lfirst(lc));
 				break;
 			}
 		case T_AlterTableStmt:
@@ -1122,31 +1174,21 @@ lint_statement(LintState *ls, Node *n, List *fks)
 static void
 lint_created_tables(LintState *ls)
 {
-	int			i;
+	ListCell   *lc;
 
-	default_schema = "public";	/* followed again, statement by statement */
-	for (i = 0; i < ls->parsed->nstmts; i++)
+	foreach(lc, ls->created_tables)
 	{
-		Node	   *n = ls->parsed->stmts[i].raw->stmt;
-		CreateStmt *cs;
-		char	   *key;
+		CreatedTable *ct = lfirst(lc);
 
-		if (IsA(n, VariableSetStmt))
-			follow_search_path((VariableSetStmt *) n);
-		if (!IsA(n, CreateStmt))
-			continue;
-		cs = (CreateStmt *) n;
-		key = qualified(cs->relation);
-		ls->cur = i;
-		if (checked_schema(ls, cs->relation) && !nameset_has(ls->rls_enabled, key))
-			add_finding(ls, "error", "table_without_rls", quoted(cs->relation),
+		ls->cur = ct->stmtidx;
+		if (ct->checked && !nameset_has(ls->rls_enabled, ct->key))
+			add_finding(ls, "error", "table_without_rls", pstrdup(ct->quoted),
 						pstrdup("table is created without row level security"),
 						psprintf("Add ALTER TABLE %s ENABLE ROW LEVEL SECURITY to the same migration, and policies for the roles that need it.",
-								 quoted(cs->relation)),
+								 ct->quoted),
 						-1);
-		if (cs->partbound == NULL && !nameset_has(ls->with_pkey, key) &&
-			cs->relation->relpersistence != RELPERSISTENCE_TEMP)
-			add_finding(ls, "warning", "table_without_primary_key", quoted(cs->relation),
+		if (ct->needs_pkey && !nameset_has(ls->with_pkey, ct->key))
+			add_finding(ls, "warning", "table_without_primary_key", pstrdup(ct->quoted),
 						pstrdup("table has no primary key"),
 						pstrdup("Give every table a primary key (a uuid DEFAULT gen_random_uuid(), say): replication, sync and updates by key need one."),
 						-1);
@@ -1222,39 +1264,180 @@ lint_foreign_keys(LintState *ls, List *fks)
 }
 
 /*
+ * The parts lint() reads a long text in: parse trees are kept for one part
+ * at a time, so memory stays bounded whatever the text's length.
+ */
+#define LINT_PART_BYTES (64 * 1024)
+
+/*
+ * lint_part
+ *		Read the statements of one parsed part: statements [skip_first,
+ *		nstmts - skip_last) of it.  They are added to ls->stmts with their
+ *		positions; their trees are read here and not kept.
+ */
+static List *
+lint_part(LintState *ls, AmParsed *part, int skip_first, int skip_last, List *fks)
+{
+	int			i;
+
+	ls->base = part->base;
+	for (i = skip_first; i < part->nstmts - skip_last; i++)
+	{
+		AmStatement *st;
+
+		if (ls->nstmts == ls->maxstmts)
+		{
+			ls->maxstmts = Max(ls->maxstmts * 2, 64);
+			ls->stmts = ls->stmts ?
+				repalloc(ls->stmts, sizeof(AmStatement) * ls->maxstmts) :
+				MemoryContextAlloc(ls->cxt, sizeof(AmStatement) * ls->maxstmts);
+		}
+		st = &ls->stmts[ls->nstmts];
+		*st = part->stmts[i];
+		ls->cur = ls->nstmts++;
+		fks = lint_statement(ls, st->raw->stmt, fks);
+		/* the tree and the text go with the part */
+		st->raw = NULL;
+		st->text = NULL;
+	}
+	return fks;
+}
+
+/*
+ * lint_in_parts
+ *		Lint a long text part by part (am_sql_cut_points() cuts it), each
+ *		part parsed in a context reset after it is read.  A BEGIN ... COMMIT
+ *		wrapper around the whole text is dropped as am_parse_sql() drops it.
+ *		Returns false, having read nothing that counts, when a part does not
+ *		parse on its own: the caller lints the text whole, which also
+ *		describes a syntax error.
+ */
+static bool
+lint_in_parts(LintState *ls, List *cuts, List **fks)
+{
+	MemoryContext partcxt;
+	MemoryContext oldcxt = CurrentMemoryContext;
+	AmParsed   *part;
+	int			nparts = list_length(cuts);
+	int			from;
+	int			line;
+	bool		wrapped = false;
+	bool		ends_commit;
+	int			i;
+
+	partcxt = AllocSetContextCreate(CurrentMemoryContext, "aura_migrate lint part",
+									ALLOCSET_DEFAULT_SIZES);
+
+	/* does the text end with a plain COMMIT?  (the last part, read first) */
+	MemoryContextSwitchTo(partcxt);
+	part = am_parse_sql_part(ls->sql, list_nth_int(cuts, nparts - 2),
+							 list_nth_int(cuts, nparts - 1), 1);
+	MemoryContextSwitchTo(oldcxt);
+	if (part->failed || part->nstmts == 0)
+	{
+		MemoryContextDelete(partcxt);
+		ereport(DEBUG1,
+				(errmsg_internal("lint() reads the text whole: part %d of %d does not parse on its own",
+								 nparts, nparts)));
+		return false;
+	}
+	ends_commit = am_is_plain_commit(part->stmts[part->nstmts - 1].raw->stmt);
+	MemoryContextReset(partcxt);
+
+	from = 0;
+	line = 1;
+	for (i = 0; i < nparts; i++)
+	{
+		int			to = list_nth_int(cuts, i);
+		int			skip_first = 0;
+		int			skip_last = 0;
+
+		MemoryContextSwitchTo(partcxt);
+		part = am_parse_sql_part(ls->sql, from, to, line);
+		MemoryContextSwitchTo(oldcxt);
+		if (part->failed || (i == 0 && part->nstmts == 0))
+		{
+			MemoryContextDelete(partcxt);
+			ereport(DEBUG1,
+					(errmsg_internal("lint() reads the text whole: part %d of %d does not parse on its own",
+									 i + 1, nparts)));
+			return false;
+		}
+		if (i == 0 && ends_commit && am_is_plain_begin(part->stmts[0].raw->stmt))
+		{
+			wrapped = true;
+			skip_first = 1;
+			ls->findings = lappend(ls->findings, wrapper_finding(part->stmts[0].line));
+		}
+		if (i == nparts - 1 && wrapped)
+			skip_last = 1;
+		/* the statements' own allocations are scratch, reset with the part */
+		MemoryContextSwitchTo(partcxt);
+		*fks = lint_part(ls, part, skip_first, skip_last, *fks);
+		MemoryContextSwitchTo(oldcxt);
+		for (; from < to; from++)
+			if (ls->sql[from] == '\n')
+				line++;
+		MemoryContextReset(partcxt);
+	}
+	MemoryContextDelete(partcxt);
+	ereport(DEBUG1,
+			(errmsg_internal("lint() read %d bytes in %d parts", from, nparts)));
+	return true;
+}
+
+/*
+ * lint_begin
+ *		A fresh LintState for sql.
+ */
+static void
+lint_begin(LintState *ls, const char *sql, List *schemas)
+{
+	memset(ls, 0, sizeof(*ls));
+	ls->cxt = CurrentMemoryContext;
+	default_schema = "public";
+	ls->sql = sql;
+	ls->schemas = schemas;
+	ls->no_transaction = -1;
+	ls->zk_roles = am_zero_knowledge_roles();
+	ls->encrypted = am_encrypted_rules();
+	ls->created = nameset_create("aura_migrate lint created");
+	ls->rls_enabled = nameset_create("aura_migrate lint rls");
+	ls->with_pkey = nameset_create("aura_migrate lint pkey");
+	ls->indexed = nameset_create("aura_migrate lint indexed");
+	ls->not_valid = nameset_create("aura_migrate lint not valid");
+}
+
+/*
  * am_lint_sql
  *		Lint one migration.  Returns a List of AmFinding, allocated in
  *		CurrentMemoryContext, in line order.  schemas are the checked
  *		schemas.
+ *
+ * A text longer than a part is read part by part; when a part does not
+ * parse on its own, or the text is short, it is parsed whole.
  */
 List *
 am_lint_sql(const char *sql, List *schemas)
 {
 	LintState	ls;
 	List	   *fks = NIL;
-	int			i;
+	List	   *cuts;
+	AmParsed   *parsed;
 
-	memset(&ls, 0, sizeof(ls));
-	default_schema = "public";
-	ls.sql = sql;
-	ls.schemas = schemas;
-	ls.zk_roles = am_zero_knowledge_roles();
-	ls.encrypted = am_encrypted_rules();
-	ls.created = nameset_create("aura_migrate lint created");
-	ls.rls_enabled = nameset_create("aura_migrate lint rls");
-	ls.with_pkey = nameset_create("aura_migrate lint pkey");
-	ls.indexed = nameset_create("aura_migrate lint indexed");
-	ls.not_valid = nameset_create("aura_migrate lint not valid");
-	ls.parsed = am_parse_sql(sql);
-	if (ls.parsed->failed)
-		return syntax_finding(ls.parsed);
-	if (ls.parsed->wrapped)
-		ls.findings = lappend(ls.findings, wrapper_finding(ls.parsed));
-
-	for (i = 0; i < ls.parsed->nstmts; i++)
+	lint_begin(&ls, sql, schemas);
+	cuts = strlen(sql) > LINT_PART_BYTES ? am_sql_cut_points(sql, LINT_PART_BYTES) : NIL;
+	if (list_length(cuts) < 2 || !lint_in_parts(&ls, cuts, &fks))
 	{
-		ls.cur = i;
-		fks = lint_statement(&ls, ls.parsed->stmts[i].raw->stmt, fks);
+		/* whole: what was read in parts, if anything, is forgotten */
+		lint_begin(&ls, sql, schemas);
+		fks = NIL;
+		parsed = am_parse_sql(sql);
+		if (parsed->failed)
+			return syntax_finding(parsed);
+		if (parsed->wrapped)
+			ls.findings = lappend(ls.findings, wrapper_finding(parsed->wrapper_line));
+		fks = lint_part(&ls, parsed, 0, 0, fks);
 	}
 	lint_created_tables(&ls);
 	lint_foreign_keys(&ls, fks);

@@ -23,6 +23,7 @@
 
 #include "mb/pg_wchar.h"
 #include "parser/parser.h"
+#include "parser/scanner.h"
 #include "tcop/utility.h"
 #include "utils/guc.h"
 
@@ -35,40 +36,53 @@ static bool find_meta_command(const char *sql, int upto_line,
 							  int *line, char **word);
 
 /*
- * am_parse_sql
- *		Parse a migration into statements.
- *
- * Returns an AmParsed allocated in CurrentMemoryContext, together with the
- * parse trees; callers parse in a short-lived context of their own.  A
- * syntax error does not raise: it is described in the result (message,
- * line and column in the migration) so that register() can refuse with a
- * precise error and lint() can report it as a finding.  Errors other than
- * syntax errors (out of memory, stack depth) are re-thrown.
- *
- * The scanner's handling of backslashes depends on two settings; they are
- * pinned for the parse so a migration means the same thing everywhere.
+ * pin_scanner_settings
+ *		The scanner's handling of backslashes depends on two settings; they
+ *		are pinned while a migration is scanned or parsed so that it means the
+ *		same thing everywhere.  Returns the GUC nest level to pass to
+ *		AtEOXact_GUC().
  */
-AmParsed *
-am_parse_sql(const char *sql)
+static int
+pin_scanner_settings(void)
 {
-	AmParsed   *result = palloc0(sizeof(AmParsed));
-	MemoryContext oldcxt = CurrentMemoryContext;
-	List	   *volatile raw = NIL;
-	int			nest;
-	int			total = strlen(sql);
-	ListCell   *lc;
-	int			i;
-	int			line_at;
-	int			line;
-	ErrorContextCallback *save_context;
+	int			nest = NewGUCNestLevel();
 
-	nest = NewGUCNestLevel();
 	(void) set_config_option("standard_conforming_strings", "on",
 							 PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	(void) set_config_option("escape_string_warning", "off",
 							 PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+	return nest;
+}
+
+/*
+ * parse_range
+ *		Parse the bytes [from, to) of sql, whose first line is first_line.
+ *
+ * Statement offsets and lines are those in the whole of sql; node
+ * locations in the parse trees are relative to from (result->base).  When
+ * whole is false (a part of a longer text) a syntax error is only flagged:
+ * the caller parses the whole text to describe it.
+ */
+static AmParsed *
+parse_range(const char *sql, int from, int to, int first_line, bool whole)
+{
+	AmParsed   *result = palloc0(sizeof(AmParsed));
+	MemoryContext oldcxt = CurrentMemoryContext;
+	const char *text;
+	List	   *volatile raw = NIL;
+	int			nest;
+	int			total = to - from;
+	ListCell   *lc;
+	int			i;
+	int			line_at;
+	int			line;
+	ErrorContextCallback *save_context;
+
+	text = (from == 0 && sql[to] == '\0') ? sql : pnstrdup(sql + from, total);
+	result->base = from;
+	nest = pin_scanner_settings();
 
 	/*
 	 * Callers' error context callbacks (SPI's, when we are called from a
@@ -79,7 +93,7 @@ am_parse_sql(const char *sql)
 	error_context_stack = NULL;
 	PG_TRY();
 	{
-		raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+		raw = raw_parser(text, RAW_PARSE_DEFAULT);
 	}
 	PG_CATCH();
 	{
@@ -96,7 +110,7 @@ am_parse_sql(const char *sql)
 		result->failed = true;
 		result->err_sqlstate = edata->sqlerrcode;
 		result->err_message = pstrdup(edata->message);
-		if (edata->cursorpos > 0)
+		if (whole && edata->cursorpos > 0)
 			am_position_to_line_col(sql, edata->cursorpos,
 									&result->err_line, &result->err_column);
 		else
@@ -120,7 +134,8 @@ am_parse_sql(const char *sql)
 		 * psql meta-commands are the commonest reason a file that works with
 		 * psql -f fails here: say so rather than "syntax error at or near".
 		 */
-		if (find_meta_command(sql,
+		if (whole &&
+			find_meta_command(sql,
 							  result->err_line > 0 ? result->err_line : INT_MAX,
 							  &mline, &word))
 		{
@@ -137,8 +152,8 @@ am_parse_sql(const char *sql)
 	result->stmts = palloc0(sizeof(AmStatement) * Max(result->nstmts, 1));
 	i = 0;
 	/* lines are counted as we go: statements come in order of position */
-	line_at = 0;
-	line = 1;
+	line_at = from;
+	line = first_line;
 	foreach(lc, raw)
 	{
 		RawStmt    *rs = lfirst_node(RawStmt, lc);
@@ -148,19 +163,161 @@ am_parse_sql(const char *sql)
 		int			first;
 
 		/* the text runs from the first token: leading comments are dropped */
-		first = skip_blank(sql, start, start + len);
+		first = skip_blank(text, start, start + len);
 		st->raw = rs;
-		st->offset = first;
+		st->offset = from + first;
 		st->length = start + len - first;
-		st->text = pnstrdup(sql + first, st->length);
-		for (; line_at < first; line_at++)
+		st->text = pnstrdup(text + first, st->length);
+		for (; line_at < st->offset; line_at++)
 			if (sql[line_at] == '\n')
 				line++;
 		st->line = line;
 	}
-
-	unwrap_transaction(result);
 	return result;
+}
+
+/*
+ * am_parse_sql
+ *		Parse a migration into statements.
+ *
+ * Returns an AmParsed allocated in CurrentMemoryContext, together with the
+ * parse trees; callers parse in a short-lived context of their own.  A
+ * syntax error does not raise: it is described in the result (message,
+ * line and column in the migration) so that register() can refuse with a
+ * precise error and lint() can report it as a finding.  Errors other than
+ * syntax errors (out of memory, stack depth) are re-thrown.
+ */
+AmParsed *
+am_parse_sql(const char *sql)
+{
+	AmParsed   *result = parse_range(sql, 0, strlen(sql), 1, true);
+
+	if (!result->failed)
+		unwrap_transaction(result);
+	return result;
+}
+
+/*
+ * am_parse_sql_part
+ *		Parse the bytes [from, to) of a longer text that am_sql_cut_points()
+ *		cut, first_line being the line at from.  Offsets and lines in the
+ *		result are in the whole text; node locations are relative to
+ *		result->base.  No transaction wrapper is dropped, and a syntax error
+ *		is flagged (failed) without a position: parse the whole text with
+ *		am_parse_sql() to describe it.
+ */
+AmParsed *
+am_parse_sql_part(const char *sql, int from, int to, int first_line)
+{
+	return parse_range(sql, from, to, first_line, false);
+}
+
+/*
+ * Every keyword the scanner meets is returned as this token by
+ * am_sql_cut_points(): it looks at keywords by name, and no token of the
+ * grammar has this number.
+ */
+#define AM_KEYWORD_TOKEN 0xFFF0
+
+/*
+ * am_sql_cut_points
+ *		Where to cut sql into parts of whole statements, each at least
+ *		part_bytes long (but the last): a List of byte offsets (int), each
+ *		just after a semicolon that ends a statement, the last one the
+ *		text's length.
+ *
+ * The text is read with PostgreSQL's own scanner, without the grammar, so
+ * a semicolon in a string, a quoted identifier, a comment or a
+ * dollar-quoted body does not count, nor does one inside a BEGIN ATOMIC
+ * ... END function body (CASE ... END nests inside it).  Returns NIL when
+ * the scanner fails (an unterminated literal, say): parse the text whole,
+ * which describes the error.
+ */
+List *
+am_sql_cut_points(const char *sql, int part_bytes)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	List	   *volatile cuts = NIL;
+	int			total = strlen(sql);
+	uint16	   *tokens;
+	int			nest;
+	ErrorContextCallback *save_context;
+	volatile bool failed = false;
+
+	tokens = palloc(sizeof(uint16) * Max(ScanKeywords.num_keywords, 1));
+	for (int k = 0; k < ScanKeywords.num_keywords; k++)
+		tokens[k] = AM_KEYWORD_TOKEN;
+
+	nest = pin_scanner_settings();
+	save_context = error_context_stack;
+	error_context_stack = NULL;
+	PG_TRY();
+	{
+		core_yy_extra_type yyext;
+		core_yyscan_t scanner;
+		core_YYSTYPE yylval;
+		YYLTYPE		yylloc;
+		int			tok;
+		int			depth = 0;	/* BEGIN ATOMIC bodies and CASEs in them */
+		bool		after_begin = false;
+		int			last_cut = 0;
+		bool		more = false;	/* a token after the last cut */
+
+		scanner = scanner_init(sql, &yyext, &ScanKeywords, tokens);
+		while ((tok = core_yylex(&yylval, &yylloc, scanner)) != 0)
+		{
+			more = true;
+			if (tok == AM_KEYWORD_TOKEN)
+			{
+				const char *kw = yylval.keyword;
+
+				if (after_begin && strcmp(kw, "atomic") == 0)
+					depth++;
+				else if (depth > 0 && strcmp(kw, "case") == 0)
+					depth++;
+				else if (depth > 0 && strcmp(kw, "end") == 0)
+					depth--;
+				after_begin = strcmp(kw, "begin") == 0;
+				continue;
+			}
+			after_begin = false;
+			if (tok == ';' && depth == 0 && yylloc + 1 - last_cut >= part_bytes)
+			{
+				last_cut = yylloc + 1;
+				cuts = lappend_int(cuts, last_cut);
+				more = false;
+			}
+		}
+		scanner_finish(scanner);
+		/* what follows the last cut without a token (blanks, comments) is
+		 * the last part's */
+		if (!more && cuts != NIL)
+			llast_int(cuts) = total;
+		else if (last_cut < total || cuts == NIL)
+			cuts = lappend_int(cuts, total);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		error_context_stack = save_context;
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION &&
+			ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			PG_RE_THROW();
+		FlushErrorState();
+		FreeErrorData(edata);
+		failed = true;
+	}
+	PG_END_TRY();
+	error_context_stack = save_context;
+	AtEOXact_GUC(false, nest);
+	pfree(tokens);
+
+	if (failed)
+		return NIL;
+	return cuts;
 }
 
 /*
@@ -180,6 +337,23 @@ is_plain_transaction_stmt(Node *n, TransactionStmtKind k1, TransactionStmtKind k
 }
 
 /*
+ * am_is_plain_begin / am_is_plain_commit
+ *		The two statements of a transaction wrapper that unwrap_transaction()
+ *		drops: BEGIN or START TRANSACTION, and COMMIT or END, without options.
+ */
+bool
+am_is_plain_begin(Node *n)
+{
+	return is_plain_transaction_stmt(n, TRANS_STMT_BEGIN, TRANS_STMT_START);
+}
+
+bool
+am_is_plain_commit(Node *n)
+{
+	return is_plain_transaction_stmt(n, TRANS_STMT_COMMIT, TRANS_STMT_COMMIT);
+}
+
+/*
  * unwrap_transaction
  *		A migration written for psql, dbmate or the Supabase CLI is often one
  *		BEGIN (or START TRANSACTION) ... COMMIT (or END) around ordinary
@@ -193,10 +367,8 @@ static void
 unwrap_transaction(AmParsed *p)
 {
 	if (p->nstmts < 2 ||
-		!is_plain_transaction_stmt(p->stmts[0].raw->stmt,
-								   TRANS_STMT_BEGIN, TRANS_STMT_START) ||
-		!is_plain_transaction_stmt(p->stmts[p->nstmts - 1].raw->stmt,
-								   TRANS_STMT_COMMIT, TRANS_STMT_COMMIT))
+		!am_is_plain_begin(p->stmts[0].raw->stmt) ||
+		!am_is_plain_commit(p->stmts[p->nstmts - 1].raw->stmt))
 		return;
 	p->wrapper_line = p->stmts[0].line;
 	memmove(&p->stmts[0], &p->stmts[1], sizeof(AmStatement) * (p->nstmts - 2));

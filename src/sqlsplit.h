@@ -30,6 +30,8 @@ typedef struct AmParsed
 {
 	int			nstmts;
 	AmStatement *stmts;
+	int			base;			/* byte offset of the parsed text in the
+								 * whole: node locations are relative to it */
 	/* set when the text could not be parsed */
 	bool		failed;
 	int			err_sqlstate;
@@ -44,6 +46,11 @@ typedef struct AmParsed
 } AmParsed;
 
 extern AmParsed *am_parse_sql(const char *sql);
+extern AmParsed *am_parse_sql_part(const char *sql, int from, int to,
+								   int first_line);
+extern List *am_sql_cut_points(const char *sql, int part_bytes);
+extern bool am_is_plain_begin(Node *n);
+extern bool am_is_plain_commit(Node *n);
 extern void am_position_to_line_col(const char *sql, int charpos,
 									int *line, int *column);
 extern int	am_line_of_offset(const char *sql, int offset);
