@@ -41,6 +41,7 @@ OBJS = \
 	src/rls_objects.o \
 	src/rls_probe.o \
 	src/rls_probe_fn.o \
+	src/rls_read.o \
 	src/rls_rows.o \
 	src/rls_undo.o \
 	src/rollback.o \

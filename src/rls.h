@@ -180,6 +180,9 @@ extern bool am_rls_filters_rows_of(AmRlsAuthFuncs *fns, AmRlsTableInfo *t,
 								   FromExpr *jointree, int varno);
 extern void am_rls_uid_columns(AmRlsAuthFuncs *fns, Node *n, Bitmapset **cols);
 
+/* rls_read.c */
+extern void am_rls_read_policies(AmRlsRun *run, List *tables);
+
 /* rls_objects.c */
 extern void am_rls_check_views(AmRlsRun *run, Datum schemas);
 extern List *am_rls_sql_body_queries(Oid fn);
