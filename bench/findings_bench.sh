@@ -6,19 +6,22 @@
 # column user_id (foreign key to auth.users), RLS enabled, an index leading with
 # user_id, SELECT/INSERT/UPDATE granted to authenticated only, and POLICIES_PER
 # (3) owner policies (SELECT, INSERT, UPDATE): 3,000 policies.  Times
-# check_rls('{rlsbench}', probes => false) (structural) RUNS times in fresh sessions
-# and RUNS times in one warm session, and check_rls('{rlsbench}', probes => true)
-# PROBE_RUNS times; checks that the probes leave no row and no role behind.
-# Target: structural under 0.5 s for 1,000 tables.
+# check_rls('{rlsbench}', probes => false) (structural) RUNS times as a whole
+# `psql -c` (process start, connection, first call of the session), RUNS times
+# server-side in fresh sessions and RUNS times in one warm session, and
+# check_rls('{rlsbench}', probes => true) PROBE_RUNS times; checks that the
+# probes leave no row and no role behind.
+# Target (issue 14): the whole `psql -c` under 0.3 s for 1,000 tables and
+# 3,000 policies.
 #
 # lint: LINT_MB megabytes (default 5; 10^6 bytes) of migration DDL from
 # bench/aura/gen_ddl.py, and a tenth of it, each timed LINT_RUNS (3) times inside the server
-# (the text read with pg_read_file first, untimed).  Target: faster than 20 MB/s.
+# (the text read with pg_read_file first, untimed).  Target (issue 14): at
+# least 20 MB/s on the 5 MB.
 #
-# Writes the "findings" section of bench/results-aura.md (OUT=file; OUT=- for none).
-# About 2 minutes on 2 cores plus lint's time (with this build's quadratic line
-# counting, about 70 s per 5 MB call: ~5 minutes more); QUICK=1 (200 tables, 1 MB)
-# about a minute.
+# Writes the "findings" section of bench/results.md, beside bench/run.sh's
+# report, which keeps it (OUT=file; OUT=- for none).  About 3 minutes on 2
+# cores; QUICK=1 (200 tables, 1 MB) about a minute.
 
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,7 +35,7 @@ LINT_MB=${LINT_MB:-$([ "$QUICK" = 1 ] && echo 1 || echo 5)}
 RUNS=${RUNS:-$([ "$QUICK" = 1 ] && echo 3 || echo 5)}
 PROBE_RUNS=${PROBE_RUNS:-$([ "$QUICK" = 1 ] && echo 1 || echo 3)}
 LINT_RUNS=${LINT_RUNS:-3}
-OUT=${OUT:-$ROOT/bench/results-aura.md}
+OUT=${OUT:-$ROOT/bench/results.md}
 
 aura_cluster_start "shared_buffers = 256MB" "max_locks_per_transaction = 256" "log_min_messages = warning"
 DB=aura_findings
@@ -100,7 +103,15 @@ median() { python3 -c "import statistics,sys; print(f'{statistics.median(float(x
 STRUCT_Q="SELECT * FROM aura_migrate.check_rls('{rlsbench}', probes => false)"
 PROBE_Q="SELECT * FROM aura_migrate.check_rls('{rlsbench}', probes => true)"
 
-echo "# check_rls structural: $RUNS fresh sessions, $RUNS warm"
+echo "# check_rls structural: $RUNS whole psql -c, $RUNS fresh sessions, $RUNS warm"
+ms_now() { date +%s%N; }
+WHOLE=(); REF=()
+for r in $(seq "$RUNS"); do
+	t0=$(ms_now); psql -X -q -v ON_ERROR_STOP=1 -c "$STRUCT_Q" >/dev/null; t1=$(ms_now)
+	WHOLE+=("$(python3 -c "print(f'{($t1 - $t0) / 1e6:.1f}')")")
+	t0=$(ms_now); psql -X -q -c "SELECT 1" >/dev/null; t1=$(ms_now)
+	REF+=("$(python3 -c "print(f'{($t1 - $t0) / 1e6:.1f}')")")
+done
 FRESH=(); WARM=()
 for r in $(seq "$RUNS"); do
 	read -r ms n < <("${P[@]}" -F ' ' -c "SELECT round(ms::numeric, 1), n FROM fb.time_it(\$q\$$STRUCT_Q\$q\$)")
@@ -110,6 +121,8 @@ done
 WARM_OUT=$(for r in $(seq $((RUNS + 1))); do echo "SELECT round(ms::numeric, 1) FROM fb.time_it(\$q\$$STRUCT_Q\$q\$);"; done | "${P[@]}")
 mapfile -t WARM < <(echo "$WARM_OUT" | tail -n "$RUNS")
 S_FRESH=$(median "${FRESH[@]}"); S_WARM=$(median "${WARM[@]}")
+S_WHOLE=$(median "${WHOLE[@]}"); S_REF=$(median "${REF[@]}")
+echo "#   whole psql -c: ${WHOLE[*]} ms (median $S_WHOLE); psql -c 'SELECT 1': ${REF[*]} ms (median $S_REF)"
 echo "#   fresh: ${FRESH[*]} ms (median $S_FRESH); warm: ${WARM[*]} ms (median $S_WARM); $S_FINDINGS findings"
 FINDINGS_SUMMARY=$("${P[@]}" -F ' ' -c "SELECT severity || ' ' || code || ': ' || count(*) FROM aura_migrate.check_rls('{rlsbench}', probes => false) GROUP BY severity, code ORDER BY 1" | paste -sd ';' | sed 's/;/; /g')
 [ -n "$FINDINGS_SUMMARY" ] || FINDINGS_SUMMARY="none"
@@ -167,12 +180,15 @@ per_table() { python3 -c "print(f'{$1 / $NTAB:.3f}')"; }
 	echo
 	echo "| measurement | result | ms per table | target | verdict |"
 	echo "|---|---|---|---|---|"
-	echo "| check_rls(probes => false), $NTAB tables, first call in a fresh session (median of $RUNS: ${FRESH[*]} ms) | **$S_FRESH ms** | $(per_table "$S_FRESH") | < 500 ms | $(verdict "$S_FRESH < 500") |"
-	echo "| check_rls(probes => false), warm session (median of $RUNS: ${WARM[*]} ms) | $S_WARM ms | $(per_table "$S_WARM") | < 500 ms | $(verdict "$S_WARM < 500") |"
+	echo "| \`psql -c\` of check_rls(probes => false), $NTAB tables and $NPOL policies, whole process: start, connection, first call of the session (median of $RUNS: ${WHOLE[*]} ms) | **$S_WHOLE ms** | $(per_table "$S_WHOLE") | < 300 ms | $(verdict "$S_WHOLE < 300") |"
+	echo "| reference: \`psql -c 'SELECT 1'\`, whole process (median of $RUNS: ${REF[*]} ms) | $S_REF ms | | | |"
+	echo "| check_rls(probes => false), first call in a fresh session, server-side (median of $RUNS: ${FRESH[*]} ms) | $S_FRESH ms | $(per_table "$S_FRESH") | | |"
+	echo "| check_rls(probes => false), warm session, server-side (median of $RUNS: ${WARM[*]} ms) | $S_WARM ms | $(per_table "$S_WARM") | | |"
 	echo "| check_rls(probes => true) (median of $PROBE_RUNS: ${PROBE[*]} ms) | $P_MED ms | $(per_table "$P_MED") | none set | |"
 	for row in "${LINT_ROWS[@]}"; do
 		IFS='|' read -r bytes lines blocks med mbs ln summary <<<"$row"
-		echo "| lint(), $bytes bytes of DDL ($lines lines, $blocks tables' worth; median of $LINT_RUNS) | $med ms = **$mbs MB/s** | | > 20 MB/s | $(verdict "$mbs > 20") |"
+		if [ "$bytes" -ge 4000000 ]; then target="at least 20 MB/s"; v=$(verdict "$mbs >= 20"); else target=""; v=""; fi
+		echo "| lint(), $bytes bytes of DDL ($lines lines, $blocks tables' worth; median of $LINT_RUNS) | $med ms = **$mbs MB/s** | | $target | $v |"
 	done
 	echo
 	echo "- structural findings on the $NTAB tables: $S_FINDINGS ($FINDINGS_SUMMARY); with probes: $P_FINDINGS ($PROBE_SUMMARY)"

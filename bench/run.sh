@@ -280,6 +280,17 @@ ELAPSED=$(($(date +%s) - START))
 } >>"$META"
 
 python3 "$BENCH/report.py" "$META" "$RAW" >"$OUT.tmp"
+# the section bench/findings_bench.sh writes into the same file is kept
+if [ -f "$OUT" ]; then
+	python3 - "$OUT" "$OUT.tmp" <<'PY'
+import re, sys
+old, new = sys.argv[1], sys.argv[2]
+m = re.search(r"<!-- aura:findings -->.*?<!-- /aura:findings -->\n?", open(old).read(), re.S)
+if m:
+    with open(new, "a") as f:
+        f.write("\n" + m.group(0))
+PY
+fi
 mv "$OUT.tmp" "$OUT"
 cp "$RAW" "${OUT%.md}.tsv"
 say "wrote $OUT and ${OUT%.md}.tsv (${ELAPSED}s)"

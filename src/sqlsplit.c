@@ -26,6 +26,7 @@
 #include "parser/scanner.h"
 #include "tcop/utility.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 
 #include "sqlsplit.h"
 
@@ -219,38 +220,32 @@ am_parse_sql_part(const char *sql, int from, int to, int first_line)
  */
 #define AM_KEYWORD_TOKEN 0xFFF0
 
+/* what scan_for_cut() found */
+typedef enum AmCutScan
+{
+	AM_CUT_FOUND,				/* a cut, at *cut */
+	AM_CUT_NONE,				/* the window ended first */
+	AM_CUT_ERROR				/* the scanner failed (perhaps at the window's end) */
+} AmCutScan;
+
 /*
- * am_sql_cut_points
- *		Where to cut sql into parts of whole statements, each at least
- *		part_bytes long (but the last): a List of byte offsets (int), each
- *		just after a semicolon that ends a statement, the last one the
- *		text's length.
- *
- * The text is read with PostgreSQL's own scanner, without the grammar, so
- * a semicolon in a string, a quoted identifier, a comment or a
- * dollar-quoted body does not count, nor does one inside a BEGIN ATOMIC
- * ... END function body (CASE ... END nests inside it).  Returns NIL when
- * the scanner fails (an unterminated literal, say): parse the text whole,
- * which describes the error.
+ * scan_for_cut
+ *		Read the len bytes at text (a window that starts where a statement
+ *		starts) with PostgreSQL's scanner, up to the first semicolon that
+ *		ends a statement at least part_bytes from the start.  *tokens says
+ *		whether any token was read (before the cut, if one was found).
+ *		Allocates in CurrentMemoryContext; the caller resets it.
  */
-List *
-am_sql_cut_points(const char *sql, int part_bytes)
+static AmCutScan
+scan_for_cut(const char *text, int len, int part_bytes, const uint16 *kwtokens,
+			 int *cut, bool *tokens)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
-	List	   *volatile cuts = NIL;
-	int			total = strlen(sql);
-	uint16	   *tokens;
-	int			nest;
-	ErrorContextCallback *save_context;
-	volatile bool failed = false;
+	volatile AmCutScan result = AM_CUT_NONE;
+	volatile bool seen = false;
+	volatile int at = 0;
+	char	   *copy = pnstrdup(text, len);
 
-	tokens = palloc(sizeof(uint16) * Max(ScanKeywords.num_keywords, 1));
-	for (int k = 0; k < ScanKeywords.num_keywords; k++)
-		tokens[k] = AM_KEYWORD_TOKEN;
-
-	nest = pin_scanner_settings();
-	save_context = error_context_stack;
-	error_context_stack = NULL;
 	PG_TRY();
 	{
 		core_yy_extra_type yyext;
@@ -260,13 +255,11 @@ am_sql_cut_points(const char *sql, int part_bytes)
 		int			tok;
 		int			depth = 0;	/* BEGIN ATOMIC bodies and CASEs in them */
 		bool		after_begin = false;
-		int			last_cut = 0;
-		bool		more = false;	/* a token after the last cut */
 
-		scanner = scanner_init(sql, &yyext, &ScanKeywords, tokens);
+		scanner = scanner_init(copy, &yyext, &ScanKeywords, kwtokens);
 		while ((tok = core_yylex(&yylval, &yylloc, scanner)) != 0)
 		{
-			more = true;
+			seen = true;
 			if (tok == AM_KEYWORD_TOKEN)
 			{
 				const char *kw = yylval.keyword;
@@ -281,42 +274,118 @@ am_sql_cut_points(const char *sql, int part_bytes)
 				continue;
 			}
 			after_begin = false;
-			if (tok == ';' && depth == 0 && yylloc + 1 - last_cut >= part_bytes)
+			if (tok == ';' && depth == 0 && yylloc + 1 >= part_bytes)
 			{
-				last_cut = yylloc + 1;
-				cuts = lappend_int(cuts, last_cut);
-				more = false;
+				at = yylloc + 1;
+				result = AM_CUT_FOUND;
+				break;
 			}
 		}
 		scanner_finish(scanner);
-		/* what follows the last cut without a token (blanks, comments) is
-		 * the last part's */
-		if (!more && cuts != NIL)
-			llast_int(cuts) = total;
-		else if (last_cut < total || cuts == NIL)
-			cuts = lappend_int(cuts, total);
 	}
 	PG_CATCH();
 	{
 		ErrorData  *edata;
 
-		error_context_stack = save_context;
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
 		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION &&
 			ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
 			PG_RE_THROW();
 		FlushErrorState();
-		FreeErrorData(edata);
-		failed = true;
+		result = AM_CUT_ERROR;
 	}
 	PG_END_TRY();
+	*cut = at;
+	*tokens = seen;
+	return result;
+}
+
+/*
+ * am_sql_cut_points
+ *		Where to cut sql into parts of whole statements, each at least
+ *		part_bytes long (but the last): a List of byte offsets (int), each
+ *		just after a semicolon that ends a statement, the last one the
+ *		text's length.
+ *
+ * The text is read with PostgreSQL's own scanner, without the grammar, so
+ * a semicolon in a string, a quoted identifier, a comment or a
+ * dollar-quoted body does not count, nor does one inside a BEGIN ATOMIC
+ * ... END function body (CASE ... END nests in it).  It is read a window
+ * at a time from the last cut, in a context reset after each window, so
+ * neither the text's copy nor the scanner's tokens grow with its length;
+ * a window with no cut in it is read again twice as long.  Returns NIL
+ * when the scanner fails (an unterminated literal, say): parse the text
+ * whole, which describes the error.
+ */
+List *
+am_sql_cut_points(const char *sql, int part_bytes)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	MemoryContext scancxt;
+	List	   *cuts = NIL;
+	int			total = strlen(sql);
+	int			from = 0;
+	uint16	   *kwtokens;
+	int			nest;
+	ErrorContextCallback *save_context;
+	bool		failed = false;
+
+	kwtokens = palloc(sizeof(uint16) * Max(ScanKeywords.num_keywords, 1));
+	for (int k = 0; k < ScanKeywords.num_keywords; k++)
+		kwtokens[k] = AM_KEYWORD_TOKEN;
+	scancxt = AllocSetContextCreate(CurrentMemoryContext, "aura_migrate scan",
+									ALLOCSET_DEFAULT_SIZES);
+
+	nest = pin_scanner_settings();
+	save_context = error_context_stack;
+	error_context_stack = NULL;
+	while (from < total && !failed)
+	{
+		int			window = Min(total - from, 4 * part_bytes);
+
+		for (;;)
+		{
+			AmCutScan	found;
+			int			cut;
+			bool		tokens;
+
+			MemoryContextSwitchTo(scancxt);
+			found = scan_for_cut(sql + from, window, part_bytes, kwtokens, &cut, &tokens);
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(scancxt);
+			if (found == AM_CUT_FOUND)
+			{
+				from += cut;
+				cuts = lappend_int(cuts, from);
+				break;
+			}
+			if (window < total - from)
+			{
+				/* perhaps cut short by the window: read more */
+				window = Min(total - from, window * 2);
+				continue;
+			}
+			if (found == AM_CUT_ERROR)
+				failed = true;
+			else if (!tokens && cuts != NIL)
+				llast_int(cuts) = total;	/* blanks and comments: the last part's */
+			else
+				cuts = lappend_int(cuts, total);
+			from = total;
+			break;
+		}
+	}
 	error_context_stack = save_context;
 	AtEOXact_GUC(false, nest);
-	pfree(tokens);
+	MemoryContextDelete(scancxt);
+	pfree(kwtokens);
 
 	if (failed)
+	{
+		list_free(cuts);
 		return NIL;
+	}
 	return cuts;
 }
 
