@@ -61,6 +61,14 @@ SELECT aura_migrate.register('20261101002', 'grant_in_do',
 	$$DO $d$ BEGIN PERFORM nextval('aura_migrate.' || 'log_id_seq'); END $d$;$$,
 	replace => true);
 SELECT * FROM aura_migrate.apply();
+-- the registry's generation may only move forward: set back to a value a
+-- session remembers, that session's next run would find nothing pending
+SELECT aura_migrate.register('20261101002', 'grant_in_do',
+	$$DO $d$ BEGIN PERFORM setval('aura_migrate.' || 'registry_generation', 1); END $d$;$$,
+	replace => true);
+SELECT last_value AS generation_before FROM aura_migrate.registry_generation \gset
+SELECT * FROM aura_migrate.apply();
+SELECT last_value >= :generation_before AS generation_not_set_back FROM aura_migrate.registry_generation;
 
 -- nothing of any of it stayed, and every failure was recorded
 SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid IN ('aura_migrate.log'::regclass, 'aura_migrate.history'::regclass) AND NOT tgisinternal AND tgname <> 'registry_changed';

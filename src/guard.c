@@ -448,16 +448,28 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 /*
  * am_guard_sequences
  *		The state of the extension's sequences that nothing but the engine
- *		may move: run_seq and log_id_seq, exactly, and object_change_id_seq,
- *		which the DDL recorder advances inside a migration, as a floor.
- *		Called connected to SPI.
+ *		may move: run_seq and log_id_seq, exactly; object_change_id_seq,
+ *		which the DDL recorder advances inside a migration, and
+ *		registry_generation, which registrations advance, as floors (a
+ *		generation set back to one a session remembers would make that
+ *		session's next run skip what is pending).  Called connected to SPI.
  */
 void
 am_guard_sequences(AmSequenceState *state)
 {
+	Oid			nsp = get_namespace_oid("aura_migrate", true);
 	bool		isnull;
 
-	if (am_spi_owner("SELECT (SELECT s.last_value FROM aura_migrate.run_seq s), "
+	state->has_generation = OidIsValid(nsp) &&
+		OidIsValid(get_relname_relid("registry_generation", nsp));
+	if (am_spi_owner(state->has_generation ?
+					 "SELECT (SELECT s.last_value FROM aura_migrate.run_seq s), "
+					 "(SELECT s.is_called FROM aura_migrate.run_seq s), "
+					 "(SELECT s.last_value FROM aura_migrate.log_id_seq s), "
+					 "(SELECT s.is_called FROM aura_migrate.log_id_seq s), "
+					 "(SELECT s.last_value FROM aura_migrate.object_change_id_seq s), "
+					 "(SELECT s.last_value FROM aura_migrate.registry_generation s)" :
+					 "SELECT (SELECT s.last_value FROM aura_migrate.run_seq s), "
 					 "(SELECT s.is_called FROM aura_migrate.run_seq s), "
 					 "(SELECT s.last_value FROM aura_migrate.log_id_seq s), "
 					 "(SELECT s.is_called FROM aura_migrate.log_id_seq s), "
@@ -469,6 +481,8 @@ am_guard_sequences(AmSequenceState *state)
 	state->log_last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 	state->log_called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
 	state->change_last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull));
+	state->generation_last = state->has_generation ?
+		DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &isnull)) : 0;
 }
 
 /*
@@ -482,13 +496,14 @@ am_guard_check_sequences(const AmSequenceState *before)
 {
 	AmSequenceState after;
 
-	Oid			argtypes[4] = {INT8OID, BOOLOID, INT8OID, BOOLOID};
-	Datum		values[4];
+	Oid			argtypes[5] = {INT8OID, BOOLOID, INT8OID, BOOLOID, INT8OID};
+	Datum		values[5];
 
 	am_guard_sequences(&after);
 	if (after.run_last == before->run_last && after.run_called == before->run_called &&
 		after.log_last == before->log_last && after.log_called == before->log_called &&
-		after.change_last >= before->change_last)
+		after.change_last >= before->change_last &&
+		after.generation_last >= before->generation_last)
 		return;
 
 	/*
@@ -499,12 +514,18 @@ am_guard_check_sequences(const AmSequenceState *before)
 	values[1] = BoolGetDatum(before->run_called);
 	values[2] = Int64GetDatum(before->log_last);
 	values[3] = BoolGetDatum(before->log_called);
+	values[4] = Int64GetDatum(before->generation_last);
 	if (am_spi_owner("SELECT pg_catalog.setval('aura_migrate.run_seq', $1, $2), "
 					 "pg_catalog.setval('aura_migrate.log_id_seq', $3, $4), "
 					 "pg_catalog.setval('aura_migrate.object_change_id_seq', "
 					 "  greatest((SELECT s.last_value FROM aura_migrate.object_change_id_seq s), "
 					 "    (SELECT pg_catalog.max(c.id) FROM aura_migrate.object_change c), 1))",
 					 4, argtypes, values, NULL, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not restore the extension's sequences");
+	if (before->has_generation && after.has_generation &&
+		am_spi_owner("SELECT pg_catalog.setval('aura_migrate.registry_generation', "
+					 "  greatest((SELECT s.last_value FROM aura_migrate.registry_generation s), $5))",
+					 5, argtypes, values, NULL, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not restore the extension's sequences");
 	guard_refuse("move one of its sequences");
 }

@@ -23,6 +23,8 @@ typedef struct AmSequenceState
 	int64		log_last;
 	bool		log_called;
 	int64		change_last;
+	bool		has_generation; /* registry_generation exists (0.5 on) */
+	int64		generation_last;
 } AmSequenceState;
 
 extern void am_guard_init(void);
