@@ -29,6 +29,7 @@ OBJS = \
 	src/eventlog.o \
 	src/guard.o \
 	src/lint.o \
+	src/lint_live.o \
 	src/owner.o \
 	src/postcheck.o \
 	src/recorder.o \
@@ -54,7 +55,7 @@ OBJS = \
 # every object depends on the headers: a struct that grows must never be
 # seen at two sizes by two objects
 HEADERS = src/apply.h src/authority.h src/checksum.h src/compat.h src/encrypted.h src/guard.h src/eventlog.h \
-	src/lint.h src/owner.h src/postcheck.h src/recorder.h src/registry.h src/requires.h src/rls.h src/rls_gate.h src/rls_probe.h src/rls_undo.h src/run.h src/settings.h src/sqlsplit.h \
+	src/lint.h src/lint_int.h src/owner.h src/postcheck.h src/recorder.h src/registry.h src/requires.h src/rls.h src/rls_gate.h src/rls_probe.h src/rls_undo.h src/run.h src/settings.h src/sqlsplit.h \
 	src/toplevel.h src/validate.h
 
 ENGINE_SQL = src/sql/aura_migrate.sql src/sql/lint.sql src/sql/check_rls.sql

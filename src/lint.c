@@ -12,7 +12,8 @@
  * finding has the same shape as check_rls()'s, with the line and column in
  * the migration.  A comment "-- aura:allow <code>" on a statement, or in
  * the comments just above it, acknowledges a finding: it is still
- * reported, as allowed.
+ * reported, as allowed.  The rules for statements on a live table are in
+ * lint_live.c.
  *
  * Copyright (c) 2026, aura_migrate developers
  *
@@ -58,39 +59,11 @@
 #include "encrypted.h"
 #include "settings.h"
 #include "lint.h"
+#include "lint_int.h"
 #include "sqlsplit.h"
 
 PG_FUNCTION_INFO_V1(aura_migrate_lint);
 
-/* What lint() knows about the migration as it reads it. */
-typedef struct LintState
-{
-	MemoryContext cxt;			/* what outlives a statement: findings, the
-								 * statements' positions, foreign keys, created
-								 * tables; a statement is read in a scratch
-								 * context reset after its part */
-	const char *sql;
-	AmStatement *stmts;			/* every statement read so far; raw and text
-								 * only while its part is being read */
-	int			nstmts;
-	int			maxstmts;
-	int			base;			/* offset of the part being read: raw node
-								 * locations are relative to it */
-	int			no_transaction; /* -1 not yet known, else whether the text
-								 * has the aura:no-transaction marker */
-	List	   *created_tables; /* CreatedTable *, judged at the end */
-	List	   *schemas;		/* checked schemas (char *) */
-	List	   *zk_roles;		/* zero-knowledge roles (char *) */
-	List	   *encrypted;		/* AmEncryptedRule *: encrypted_table */
-	bool		plpgsql_told;	/* function_body_unchecked reported */
-	List	   *findings;		/* AmFinding * */
-	HTAB	   *created;		/* tables created here: "schema.name" */
-	HTAB	   *rls_enabled;	/* tables given ENABLE ROW LEVEL SECURITY */
-	HTAB	   *with_pkey;		/* tables given a primary key */
-	HTAB	   *indexed;		/* "schema.name.column" leading an index */
-	HTAB	   *not_valid;		/* "schema.name.constraint" added NOT VALID */
-	int			cur;			/* index of the statement being read */
-} LintState;
 
 /* A table the migration creates, to judge once it is all read. */
 typedef struct CreatedTable
@@ -110,11 +83,6 @@ typedef struct PolicyWalk
 	bool		user_metadata;
 } PolicyWalk;
 
-static const char *const volatile_functions[] = {
-	"random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v4",
-	"clock_timestamp", "timeofday", "txid_current", "nextval", NULL
-};
-
 /*
  * The schema an unqualified name goes to at the statement being read:
  * public, until the migration's own SET search_path names another (the
@@ -122,6 +90,16 @@ static const char *const volatile_functions[] = {
  * length of one lint, which does not nest.
  */
 static const char *default_schema = "public";
+
+/*
+ * am_lint_default_schema
+ *		Where an unqualified name goes at the statement being read.
+ */
+const char *
+am_lint_default_schema(void)
+{
+	return default_schema;
+}
 
 /*
  * schema_of
@@ -134,21 +112,21 @@ schema_of(RangeVar *rv)
 }
 
 /*
- * qualified
+ * am_lint_qualified
  *		"schema.name" for a RangeVar, as a plain key for the lists above.
  */
-static char *
-qualified(RangeVar *rv)
+char *
+am_lint_qualified(RangeVar *rv)
 {
 	return psprintf("%s.%s", schema_of(rv), rv->relname);
 }
 
 /*
- * quoted
+ * am_lint_quoted
  *		The object name as PostgreSQL quotes identifiers.
  */
-static char *
-quoted(RangeVar *rv)
+char *
+am_lint_quoted(RangeVar *rv)
 {
 	return (char *) quote_qualified_identifier(schema_of(rv), rv->relname);
 }
@@ -212,8 +190,8 @@ nameset_create(const char *what)
 	return hash_create(what, 256, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 }
 
-static void
-nameset_add(HTAB *set, const char *name)
+void
+am_lint_nameset_add(HTAB *set, const char *name)
 {
 	char		key[NAMESET_KEYLEN];
 
@@ -221,8 +199,8 @@ nameset_add(HTAB *set, const char *name)
 	(void) hash_search(set, key, HASH_ENTER, NULL);
 }
 
-static bool
-nameset_has(HTAB *set, const char *name)
+bool
+am_lint_nameset_has(HTAB *set, const char *name)
 {
 	char		key[NAMESET_KEYLEN];
 
@@ -288,12 +266,12 @@ statement_allows(LintState *ls, int stmtidx, const char *code)
 }
 
 /*
- * add_finding
+ * am_lint_add_finding
  *		Record a finding at the current statement (or at a byte position in
  *		it when location >= 0, as raw parse nodes give).
  */
-static void
-add_finding(LintState *ls, const char *severity, const char *code,
+void
+am_lint_add_finding(LintState *ls, const char *severity, const char *code,
 			char *object, char *message, char *hint, int location)
 {
 	AmFinding  *f = MemoryContextAllocZero(ls->cxt, sizeof(AmFinding));
@@ -413,7 +391,7 @@ static void
 lint_policy(LintState *ls, RangeVar *table, const char *policy, const char *cmd,
 			Node *qual, Node *with_check)
 {
-	char	   *object = psprintf("%s: %s", quoted(table), quote_identifier(policy));
+	char	   *object = psprintf("%s: %s", am_lint_quoted(table), quote_identifier(policy));
 	Node	   *exprs[2] = {qual, with_check};
 	int			i;
 
@@ -424,12 +402,12 @@ lint_policy(LintState *ls, RangeVar *table, const char *policy, const char *cmd,
 	 * POLICY) hands every row to its roles to change: an error.
 	 */
 	if (cmd != NULL && strcmp(cmd, "select") == 0 && is_true_const(qual))
-		add_finding(ls, "warning", "policy_always_true", object,
+		am_lint_add_finding(ls, "warning", "policy_always_true", object,
 					psprintf("policy %s lets its roles read every row", quote_identifier(policy)),
 					pstrdup("Right for public data; for rows that belong to a user, constrain it, for example USING (user_id = (SELECT auth.uid()))."),
 					-1);
 	else if (is_true_const(qual) || is_true_const(with_check))
-		add_finding(ls, "error", "policy_always_true", object,
+		am_lint_add_finding(ls, "error", "policy_always_true", object,
 					psprintf("policy %s is always true", quote_identifier(policy)),
 					pstrdup("Constrain the rows, for example USING (user_id = (SELECT auth.uid())); a true policy gives every row to its roles."),
 					-1);
@@ -443,12 +421,12 @@ lint_policy(LintState *ls, RangeVar *table, const char *policy, const char *cmd,
 			continue;
 		(void) policy_walker(exprs[i], &pw);
 		if (pw.per_row)
-			add_finding(ls, "warning", "auth_call_per_row", object,
+			am_lint_add_finding(ls, "warning", "auth_call_per_row", object,
 						psprintf("policy %s calls %s once per row", quote_identifier(policy), pw.per_row),
 						psprintf("Wrap the call in a scalar subquery, (SELECT %s), so the planner evaluates it once.", pw.per_row),
 						-1);
 		if (pw.user_metadata)
-			add_finding(ls, "error", "jwt_user_metadata", object,
+			am_lint_add_finding(ls, "error", "jwt_user_metadata", object,
 						psprintf("policy %s reads user_metadata from the JWT", quote_identifier(policy)),
 						pstrdup("Users can edit their own user_metadata: authorise with app_metadata or a table instead."),
 						-1);
@@ -484,7 +462,7 @@ lint_function(LintState *ls, List *funcname, List *options, bool is_alter)
 		return;
 
 	DeconstructQualifiedName(funcname, &schema, &name);
-	add_finding(ls, "warning", "definer_search_path",
+	am_lint_add_finding(ls, "warning", "definer_search_path",
 				(char *) quote_qualified_identifier(schema ? schema : default_schema, name),
 				psprintf("SECURITY DEFINER function %s does not pin search_path", quote_identifier(name)),
 				pstrdup("Add SET search_path = '' (or pg_catalog, pg_temp) and schema-qualify every name in the body."),
@@ -511,16 +489,16 @@ lint_grant(LintState *ls, GrantStmt *gs, bool is_default)
 			continue;
 		object = (!is_default && gs->targtype == ACL_TARGET_OBJECT && gs->objects != NIL &&
 				  IsA(linitial(gs->objects), RangeVar)) ?
-			quoted((RangeVar *) linitial(gs->objects)) :
+			am_lint_quoted((RangeVar *) linitial(gs->objects)) :
 			pstrdup(is_default ? "default privileges" : "all tables in schema");
 		if (in_list(ls->zk_roles, rs->rolename))
-			add_finding(ls, "error", "grant_to_zero_knowledge_role", object,
+			am_lint_add_finding(ls, "error", "grant_to_zero_knowledge_role", object,
 						psprintf("grants table privileges to zero-knowledge role %s",
 								 quote_identifier(rs->rolename)),
 						pstrdup("A BYPASSRLS role with table privileges reads every user's rows: do not grant them; use SECURITY DEFINER functions that touch no user data."),
 						-1);
 		else if (strcmp(rs->rolename, "anon") == 0)
-			add_finding(ls, "warning", "grant_to_anon", object,
+			am_lint_add_finding(ls, "warning", "grant_to_anon", object,
 						pstrdup("grants table privileges to anon"),
 						pstrdup("Then row level security is the only wall for unauthenticated callers: grant to authenticated, or expose an RPC."),
 						-1);
@@ -528,13 +506,13 @@ lint_grant(LintState *ls, GrantStmt *gs, bool is_default)
 }
 
 /*
- * lint_plaintext
+ * am_lint_plaintext
  *		plaintext_in_encrypted_table: a column a migration gives a table that
  *		aura_migrate.encrypted_table says holds only ciphertext, whose type
  *		(looked up, never created) is neither ciphertext nor metadata.
  */
-static void
-lint_plaintext(LintState *ls, RangeVar *rel, const char *colname, TypeName *tn,
+void
+am_lint_plaintext(LintState *ls, RangeVar *rel, const char *colname, TypeName *tn,
 			   List *parents)
 {
 	AmEncryptedRule *rule;
@@ -557,9 +535,9 @@ lint_plaintext(LintState *ls, RangeVar *rel, const char *colname, TypeName *tn,
 		typid = LookupTypeNameOid(NULL, tn, true);
 	if (am_ciphertext_column(rule, colname, typid))
 		return;
-	am_plaintext_message(quoted(rel), colname, typid, rule, &message, &hint);
-	add_finding(ls, "error", "plaintext_in_encrypted_table",
-				psprintf("%s.%s", quoted(rel), quote_identifier(colname)), message, hint,
+	am_plaintext_message(am_lint_quoted(rel), colname, typid, rule, &message, &hint);
+	am_lint_add_finding(ls, "error", "plaintext_in_encrypted_table",
+				psprintf("%s.%s", am_lint_quoted(rel), quote_identifier(colname)), message, hint,
 				tn->location);
 }
 
@@ -584,7 +562,7 @@ lint_plpgsql_unchecked(LintState *ls, List *options)
 			pg_strcasecmp(strVal(d->arg), "plpgsql") == 0 &&
 			!OidIsValid(get_extension_oid("plpgsql_check", true)))
 		{
-			add_finding(ls, "info", "function_body_unchecked", NULL,
+			am_lint_add_finding(ls, "info", "function_body_unchecked", NULL,
 						pstrdup("PL/pgSQL function bodies are not checked: extension plpgsql_check is not installed in this database"),
 						pstrdup("CREATE EXTENSION plpgsql_check; then the checks after each migration fail a migration whose PL/pgSQL functions do not pass it (a column that does not exist, a wrong type)."),
 						-1);
@@ -600,13 +578,13 @@ lint_plpgsql_unchecked(LintState *ls, List *options)
 static void
 lint_create_table(LintState *ls, CreateStmt *cs)
 {
-	char	   *key = qualified(cs->relation);
+	char	   *key = am_lint_qualified(cs->relation);
 	ListCell   *lc;
 	ListCell   *lc2;
 
-	nameset_add(ls->created, key);
+	am_lint_nameset_add(ls->created, key);
 	if (cs->partbound != NULL)	/* a partition: its parent decides */
-		nameset_add(ls->rls_enabled, key);
+		am_lint_nameset_add(ls->rls_enabled, key);
 
 	foreach(lc, cs->tableElts)
 	{
@@ -616,16 +594,16 @@ lint_create_table(LintState *ls, CreateStmt *cs)
 		{
 			ColumnDef  *cd = (ColumnDef *) elt;
 
-			lint_plaintext(ls, cs->relation, cd->colname, cd->typeName, cs->inhRelations);
+			am_lint_plaintext(ls, cs->relation, cd->colname, cd->typeName, cs->inhRelations);
 
 			foreach(lc2, cd->constraints)
 			{
 				Constraint *c = lfirst_node(Constraint, lc2);
 
 				if (c->contype == CONSTR_PRIMARY)
-					nameset_add(ls->with_pkey, key);
+					am_lint_nameset_add(ls->with_pkey, key);
 				if (c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE)
-					nameset_add(ls->indexed, psprintf("%s.%s", key, cd->colname));
+					am_lint_nameset_add(ls->indexed, psprintf("%s.%s", key, cd->colname));
 			}
 		}
 		else if (IsA(elt, Constraint))
@@ -633,254 +611,11 @@ lint_create_table(LintState *ls, CreateStmt *cs)
 			Constraint *c = (Constraint *) elt;
 
 			if (c->contype == CONSTR_PRIMARY)
-				nameset_add(ls->with_pkey, key);
+				am_lint_nameset_add(ls->with_pkey, key);
 			if ((c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE) && c->keys)
-				nameset_add(ls->indexed, psprintf("%s.%s", key, strVal(linitial(c->keys))));
+				am_lint_nameset_add(ls->indexed, psprintf("%s.%s", key, strVal(linitial(c->keys))));
 		}
 	}
-}
-
-/* A foreign key's first column, as its statement names it. */
-typedef struct FkRef
-{
-	int			stmtidx;
-	RangeVar   *rel;
-	char	   *column;
-} FkRef;
-
-static List *
-fk_ref(LintState *ls, List *fks, RangeVar *rel, const char *column)
-{
-	MemoryContext oldcxt = MemoryContextSwitchTo(ls->cxt);
-	FkRef	   *f = palloc(sizeof(FkRef));
-
-	f->stmtidx = ls->cur;
-	/* the schema an unqualified name has here, not after a later SET */
-	f->rel = copyObject(rel);
-	if (f->rel->schemaname == NULL)
-		f->rel->schemaname = pstrdup(default_schema);
-	f->column = pstrdup(column);
-	fks = lappend(fks, f);
-	MemoryContextSwitchTo(oldcxt);
-	return fks;
-}
-
-/*
- * foreign_keys_of
- *		Append an FkRef for every foreign key's first column declared by a
- *		CREATE TABLE or ALTER TABLE ... ADD CONSTRAINT.  Names are kept as
- *		names: "Cycle Notes" or "v1.notes" are never parsed again.
- */
-static List *
-foreign_keys_of(LintState *ls, List *fks, RangeVar *rel, Node *elt)
-{
-	ListCell   *lc;
-
-	if (IsA(elt, ColumnDef))
-	{
-		foreach(lc, ((ColumnDef *) elt)->constraints)
-		{
-			Constraint *c = lfirst_node(Constraint, lc);
-
-			if (c->contype == CONSTR_FOREIGN)
-				fks = fk_ref(ls, fks, rel, ((ColumnDef *) elt)->colname);
-		}
-	}
-	else if (IsA(elt, Constraint) && ((Constraint *) elt)->contype == CONSTR_FOREIGN &&
-			 ((Constraint *) elt)->fk_attrs != NIL)
-		fks = fk_ref(ls, fks, rel, strVal(linitial(((Constraint *) elt)->fk_attrs)));
-	return fks;
-}
-
-/*
- * default_is_volatile
- *		Whether a column default calls a function known to be volatile,
- *		which makes ADD COLUMN rewrite the table.
- */
-static bool
-default_is_volatile(ColumnDef *cd)
-{
-	ListCell   *lc;
-
-	foreach(lc, cd->constraints)
-	{
-		Constraint *c = lfirst_node(Constraint, lc);
-
-		if (c->contype == CONSTR_DEFAULT && c->raw_expr && IsA(c->raw_expr, FuncCall))
-		{
-			char	   *fname = strVal(llast(((FuncCall *) c->raw_expr)->funcname));
-			int			i;
-
-			for (i = 0; volatile_functions[i]; i++)
-				if (strcmp(fname, volatile_functions[i]) == 0)
-					return true;
-		}
-	}
-	return false;
-}
-
-static bool
-column_has(ColumnDef *cd, ConstrType type)
-{
-	ListCell   *lc;
-
-	foreach(lc, cd->constraints)
-		if (lfirst_node(Constraint, lc)->contype == type)
-			return true;
-	return false;
-}
-
-/*
- * lint_live_constraint
- *		A constraint added to a live table: a foreign key or check that is
- *		validated at once (not NOT VALID), a primary key or unique
- *		constraint that builds its index (not USING INDEX).
- */
-static void
-lint_live_constraint(LintState *ls, RangeVar *rel, Constraint *c)
-{
-	const char *name = c->conname ? quote_identifier(c->conname) : "(unnamed)";
-
-	if (c->contype == CONSTR_FOREIGN || c->contype == CONSTR_CHECK)
-	{
-		if (c->skip_validation)
-		{
-			if (c->conname)
-				nameset_add(ls->not_valid, psprintf("%s.%s", qualified(rel), c->conname));
-		}
-		else
-			add_finding(ls, "warning", "constraint_validates", quoted(rel),
-						psprintf("constraint %s is checked against every row while writes are blocked", name),
-						pstrdup("Add it NOT VALID (new rows are checked at once), then VALIDATE CONSTRAINT in a later migration, which lets writes through."),
-						-1);
-	}
-	else if ((c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE) && c->indexname == NULL)
-		add_finding(ls, "warning", "constraint_builds_index", quoted(rel),
-					psprintf("constraint %s builds its index while writes are blocked", name),
-					pstrdup("Build the index with CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX."),
-					-1);
-}
-
-/*
- * lint_alter_table
- *		ALTER TABLE: RLS switched on, and the commands that rewrite, scan or
- *		lock a live table (columns added, retyped or dropped, constraints,
- *		NOT NULL, partitions detached).
- */
-static List *
-lint_alter_table(LintState *ls, AlterTableStmt *as, List *fks)
-{
-	char	   *key = qualified(as->relation);
-	bool		is_new = nameset_has(ls->created, key);
-	ListCell   *lc;
-
-	foreach(lc, as->cmds)
-	{
-		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-
-		switch (cmd->subtype)
-		{
-			case AT_EnableRowSecurity:
-			case AT_ForceRowSecurity:
-				nameset_add(ls->rls_enabled, key);
-				break;
-			case AT_AddColumn:
-				{
-					ColumnDef  *cd = (ColumnDef *) cmd->def;
-
-					lint_plaintext(ls, as->relation, cd->colname, cd->typeName, NIL);
-					fks = foreign_keys_of(ls, fks, as->relation, (Node *) cd);
-					if (is_new)
-						break;
-					if (column_has(cd, CONSTR_NOTNULL) && !column_has(cd, CONSTR_DEFAULT) &&
-						!column_has(cd, CONSTR_GENERATED) && !column_has(cd, CONSTR_IDENTITY))
-						add_finding(ls, "error", "add_column_not_null_without_default",
-									quoted(as->relation),
-									psprintf("column %s is added NOT NULL without a default",
-											 quote_identifier(cd->colname)),
-									pstrdup("This fails on a table with rows: add a DEFAULT, or add the column nullable, backfill it, then SET NOT NULL."),
-									-1);
-					if (column_has(cd, CONSTR_GENERATED))
-						add_finding(ls, "warning", "generated_column_rewrite",
-									quoted(as->relation),
-									psprintf("stored generated column %s rewrites the table",
-											 quote_identifier(cd->colname)),
-									pstrdup("The rewrite holds an ACCESS EXCLUSIVE lock for its whole length: add a plain column, fill it in batches, and keep it with a trigger."),
-									-1);
-					if (default_is_volatile(cd))
-						add_finding(ls, "warning", "volatile_default_rewrite",
-									quoted(as->relation),
-									psprintf("column %s gets a volatile default, which rewrites the table",
-											 quote_identifier(cd->colname)),
-									pstrdup("The rewrite holds an ACCESS EXCLUSIVE lock for its whole length: add the column without a default, then set the default and backfill in batches."),
-									-1);
-					break;
-				}
-			case AT_AlterColumnType:
-				lint_plaintext(ls, as->relation, cmd->name,
-							   ((ColumnDef *) cmd->def)->typeName, NIL);
-				if (!is_new)
-					add_finding(ls, "warning", "alter_column_type", quoted(as->relation),
-								psprintf("the type of column %s changes, which can rewrite the table",
-										 quote_identifier(cmd->name)),
-								pstrdup("A rewrite holds an ACCESS EXCLUSIVE lock: add a new column, backfill it, and switch over instead."),
-								-1);
-				break;
-			case AT_DropColumn:
-				if (!is_new)
-					add_finding(ls, "warning", "drop_column", quoted(as->relation),
-								psprintf("column %s is dropped with its data", quote_identifier(cmd->name)),
-								pstrdup("Destructive: make sure no client reads it any more, and that a backup exists."),
-								-1);
-				break;
-			case AT_AddConstraint:
-				{
-					Constraint *c = (Constraint *) cmd->def;
-
-					if (c->contype == CONSTR_PRIMARY)
-						nameset_add(ls->with_pkey, key);
-					if ((c->contype == CONSTR_PRIMARY || c->contype == CONSTR_UNIQUE) && c->keys)
-						nameset_add(ls->indexed, psprintf("%s.%s", key, strVal(linitial(c->keys))));
-					fks = foreign_keys_of(ls, fks, as->relation, (Node *) c);
-					if (!is_new)
-						lint_live_constraint(ls, as->relation, c);
-					break;
-				}
-			case AT_ValidateConstraint:
-				if (nameset_has(ls->not_valid, psprintf("%s.%s", key, cmd->name)))
-					add_finding(ls, "warning", "validate_in_same_migration", quoted(as->relation),
-								psprintf("constraint %s is added NOT VALID and validated in the same migration",
-										 quote_identifier(cmd->name)),
-								pstrdup("In one transaction the lock taken to add it is held through the validating scan: validate it in a later migration."),
-								-1);
-				break;
-			case AT_SetNotNull:
-				if (!is_new)
-					add_finding(ls, "warning", "set_not_null", quoted(as->relation),
-								psprintf("SET NOT NULL on column %s scans the table under an ACCESS EXCLUSIVE lock",
-										 quote_identifier(cmd->name)),
-								pstrdup("Add CHECK (column IS NOT NULL) NOT VALID, validate it in a later migration, then SET NOT NULL, which uses the check instead of scanning."),
-								-1);
-				break;
-			case AT_DropNotNull:
-				if (!is_new)
-					add_finding(ls, "warning", "drop_not_null", quoted(as->relation),
-								psprintf("column %s may hold NULL from now on", quote_identifier(cmd->name)),
-								pstrdup("Clients that read the column may not expect NULL: deploy them first."),
-								-1);
-				break;
-			case AT_DetachPartition:
-				if (!((PartitionCmd *) cmd->def)->concurrent)
-					add_finding(ls, "warning", "detach_partition_blocks", quoted(as->relation),
-								pstrdup("DETACH PARTITION without CONCURRENTLY locks the partitioned table"),
-								pstrdup("Use DETACH PARTITION ... CONCURRENTLY in a migration marked \"-- aura:no-transaction\"."),
-								-1);
-				break;
-			default:
-				break;
-		}
-	}
-	return fks;
 }
 
 /*
@@ -931,99 +666,13 @@ remember_created_table(LintState *ls, CreateStmt *cs)
 	CreatedTable *ct = palloc(sizeof(CreatedTable));
 
 	ct->stmtidx = ls->cur;
-	ct->key = qualified(cs->relation);
-	ct->quoted = quoted(cs->relation);
+	ct->key = am_lint_qualified(cs->relation);
+	ct->quoted = am_lint_quoted(cs->relation);
 	ct->checked = checked_schema(ls, cs->relation);
 	ct->needs_pkey = cs->partbound == NULL &&
 		cs->relation->relpersistence != RELPERSISTENCE_TEMP;
 	ls->created_tables = lappend(ls->created_tables, ct);
 	MemoryContextSwitchTo(oldcxt);
-}
-
-/*
- * lint_index
- *		CREATE INDEX: remember its leading column, and warn when it blocks
- *		writes to a table the migration did not create.
- */
-static void
-lint_index(LintState *ls, IndexStmt *is)
-{
-	char	   *key = qualified(is->relation);
-	IndexElem  *first = is->indexParams ? linitial(is->indexParams) : NULL;
-
-	if (first && first->name)
-		nameset_add(ls->indexed, psprintf("%s.%s", key, first->name));
-	if (!is->concurrent && !nameset_has(ls->created, key))
-		add_finding(ls, "warning", "index_blocks_writes", quoted(is->relation),
-					pstrdup("CREATE INDEX without CONCURRENTLY blocks writes to the table while it builds"),
-					pstrdup("On a live table use CREATE INDEX CONCURRENTLY in a migration marked \"-- aura:no-transaction\"."),
-					-1);
-}
-
-/*
- * lint_drop
- *		DROP TABLE of a table the migration did not create.
- */
-static void
-lint_drop(LintState *ls, DropStmt *ds)
-{
-	ListCell   *lc;
-
-	if (ds->removeType == OBJECT_INDEX && !ds->concurrent)
-		add_finding(ls, "warning", "index_blocks_writes", NULL,
-					pstrdup("DROP INDEX without CONCURRENTLY blocks reads and writes of the table"),
-					pstrdup("Use DROP INDEX CONCURRENTLY in a migration marked \"-- aura:no-transaction\"."),
-					-1);
-	if (ds->removeType != OBJECT_TABLE)
-		return;
-	foreach(lc, ds->objects)
-	{
-		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
-
-		if (!nameset_has(ls->created, qualified(rv)))
-			add_finding(ls, "warning", "drop_table", quoted(rv),
-						pstrdup("the table is dropped with its data"),
-						pstrdup("Destructive: make sure nothing uses it any more, and that a backup exists."),
-						-1);
-	}
-}
-
-/*
- * vacuum_full
- *		Whether a VACUUM has the FULL option.
- */
-static bool
-vacuum_full(VacuumStmt *vs)
-{
-	ListCell   *lc;
-
-	foreach(lc, vs->options)
-		if (strcmp(((DefElem *) lfirst(lc))->defname, "full") == 0)
-			return true;
-	return false;
-}
-
-/*
- * lint_rename
- *		Renaming a live table or column breaks the clients that use the old
- *		name (the API exposes them as they are named).
- */
-static void
-lint_rename(LintState *ls, RenameStmt *rs)
-{
-	if (rs->relation == NULL || nameset_has(ls->created, qualified(rs->relation)))
-		return;
-	if (rs->renameType == OBJECT_COLUMN)
-		add_finding(ls, "warning", "rename_breaks_clients", quoted(rs->relation),
-					psprintf("column %s is renamed to %s", quote_identifier(rs->subname),
-							 quote_identifier(rs->newname)),
-					pstrdup("Clients (and the API) that use the old name break: add the new column, move clients over, then drop the old one."),
-					-1);
-	else if (rs->renameType == OBJECT_TABLE || rs->renameType == OBJECT_VIEW)
-		add_finding(ls, "warning", "rename_breaks_clients", quoted(rs->relation),
-					psprintf("%s is renamed to %s", quoted(rs->relation), quote_identifier(rs->newname)),
-					pstrdup("Clients (and the API) that use the old name break: rename in steps, or keep a view under the old name."),
-					-1);
 }
 
 /*
@@ -1055,14 +704,14 @@ lint_statement(LintState *ls, Node *n, List *fks)
 	if (am_stmt_needs_top_level(n) && ls->no_transaction < 0)
 		ls->no_transaction = am_sql_has_marker(ls->sql, "aura:no-transaction");
 	if (am_stmt_needs_top_level(n) && !ls->no_transaction)
-		add_finding(ls, "error", "needs_no_transaction", NULL,
+		am_lint_add_finding(ls, "error", "needs_no_transaction", NULL,
 					psprintf("%s cannot run inside a transaction block", CreateCommandName(n)),
 					pstrdup("Mark the migration \"-- aura:no-transaction\" and apply it with CALL aura_migrate.migrate()."),
 					-1);
 	switch (nodeTag(n))
 	{
 		case T_TransactionStmt:
-			add_finding(ls, "error", "transaction_control", NULL,
+			am_lint_add_finding(ls, "error", "transaction_control", NULL,
 						psprintf("%s cannot run inside a migration", CreateCommandName(n)),
 						pstrdup("Each migration runs in its own transaction: remove transaction control."),
 						-1);
@@ -1078,12 +727,12 @@ lint_statement(LintState *ls, Node *n, List *fks)
 				lint_create_table(ls, cs);
 				remember_created_table(ls, cs);
 				foreach(lc, cs->tableElts)
-					fks = foreign_keys_of(ls, fks, cs->relation, lfirst(lc));
+					fks = am_lint_foreign_keys_of(ls, fks, cs->relation, lfirst(lc));
 				break;
 			}
 		case T_AlterTableStmt:
 			if (((AlterTableStmt *) n)->objtype == OBJECT_TABLE)
-				fks = lint_alter_table(ls, (AlterTableStmt *) n, fks);
+				fks = am_lint_alter_table(ls, (AlterTableStmt *) n, fks);
 			break;
 		case T_CreatePolicyStmt:
 			{
@@ -1111,51 +760,51 @@ lint_statement(LintState *ls, Node *n, List *fks)
 			lint_grant(ls, ((AlterDefaultPrivilegesStmt *) n)->action, true);
 			break;
 		case T_IndexStmt:
-			lint_index(ls, (IndexStmt *) n);
+			am_lint_index(ls, (IndexStmt *) n);
 			break;
 		case T_DropStmt:
-			lint_drop(ls, (DropStmt *) n);
+			am_lint_drop(ls, (DropStmt *) n);
 			break;
 		case T_ReindexStmt:
 			if (!am_stmt_needs_top_level(n))
-				add_finding(ls, "warning", "index_blocks_writes", NULL,
+				am_lint_add_finding(ls, "warning", "index_blocks_writes", NULL,
 							pstrdup("REINDEX without CONCURRENTLY blocks writes to the table while it rebuilds"),
 							pstrdup("Use REINDEX ... CONCURRENTLY in a migration marked \"-- aura:no-transaction\"."),
 							-1);
 			break;
 		case T_RenameStmt:
-			lint_rename(ls, (RenameStmt *) n);
+			am_lint_rename(ls, (RenameStmt *) n);
 			break;
 		case T_AlterDomainStmt:
 			if (((AlterDomainStmt *) n)->subtype == 'C' &&
 				!((Constraint *) ((AlterDomainStmt *) n)->def)->skip_validation)
-				add_finding(ls, "warning", "domain_constraint", NULL,
+				am_lint_add_finding(ls, "warning", "domain_constraint", NULL,
 							pstrdup("a constraint added to a domain is checked against every column of that domain, under locks"),
 							pstrdup("Add it NOT VALID, then VALIDATE CONSTRAINT in a later migration."),
 							-1);
 			break;
 		case T_TruncateStmt:
 			if (((TruncateStmt *) n)->behavior == DROP_CASCADE)
-				add_finding(ls, "warning", "truncate_cascade", NULL,
+				am_lint_add_finding(ls, "warning", "truncate_cascade", NULL,
 							pstrdup("TRUNCATE ... CASCADE also empties every table that references these, transitively"),
 							pstrdup("Name every table to empty, without CASCADE."),
 							-1);
 			break;
 		case T_DropdbStmt:
-			add_finding(ls, "error", "drop_database", NULL,
+			am_lint_add_finding(ls, "error", "drop_database", NULL,
 						psprintf("DROP DATABASE %s in a migration", quote_identifier(((DropdbStmt *) n)->dbname)),
 						pstrdup("A migration changes a database; dropping one is not a migration."),
 						-1);
 			break;
 		case T_ClusterStmt:
-			add_finding(ls, "warning", "table_rewrite_lock", NULL,
+			am_lint_add_finding(ls, "warning", "table_rewrite_lock", NULL,
 						pstrdup("CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock"),
 						pstrdup("Run it in a maintenance window, not as a migration; or use pg_repack."),
 						-1);
 			break;
 		case T_VacuumStmt:
-			if (vacuum_full((VacuumStmt *) n))
-				add_finding(ls, "warning", "table_rewrite_lock", NULL,
+			if (am_lint_vacuum_full((VacuumStmt *) n))
+				am_lint_add_finding(ls, "warning", "table_rewrite_lock", NULL,
 							pstrdup("VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock"),
 							pstrdup("Run it in a maintenance window, not as a migration; or use pg_repack."),
 							-1);
@@ -1181,85 +830,17 @@ lint_created_tables(LintState *ls)
 		CreatedTable *ct = lfirst(lc);
 
 		ls->cur = ct->stmtidx;
-		if (ct->checked && !nameset_has(ls->rls_enabled, ct->key))
-			add_finding(ls, "error", "table_without_rls", pstrdup(ct->quoted),
+		if (ct->checked && !am_lint_nameset_has(ls->rls_enabled, ct->key))
+			am_lint_add_finding(ls, "error", "table_without_rls", pstrdup(ct->quoted),
 						pstrdup("table is created without row level security"),
 						psprintf("Add ALTER TABLE %s ENABLE ROW LEVEL SECURITY to the same migration, and policies for the roles that need it.",
 								 ct->quoted),
 						-1);
-		if (ct->needs_pkey && !nameset_has(ls->with_pkey, ct->key))
-			add_finding(ls, "warning", "table_without_primary_key", pstrdup(ct->quoted),
+		if (ct->needs_pkey && !am_lint_nameset_has(ls->with_pkey, ct->key))
+			am_lint_add_finding(ls, "warning", "table_without_primary_key", pstrdup(ct->quoted),
 						pstrdup("table has no primary key"),
 						pstrdup("Give every table a primary key (a uuid DEFAULT gen_random_uuid(), say): replication, sync and updates by key need one."),
 						-1);
-	}
-}
-
-/*
- * live_index_leads_with
- *		Whether the table exists already and one of its valid indexes has
- *		column as its first key column.  The only catalog lint() reads: a
- *		foreign key added to a live table that has its index is fine.
- */
-static bool
-live_index_leads_with(RangeVar *rel, const char *column)
-{
-	Oid			relid = InvalidOid;
-	AttrNumber	attnum;
-	Relation	pg_index;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
-	bool		found = false;
-
-	if (rel->schemaname == NULL || OidIsValid(get_namespace_oid(rel->schemaname, true)))
-		relid = RangeVarGetRelid(rel, NoLock, true);
-	if (!OidIsValid(relid))
-		return false;
-	attnum = get_attnum(relid, column);
-	if (attnum == InvalidAttrNumber)
-		return false;
-
-	/* pg_index is readable by everyone, as lint() is callable by anyone */
-	pg_index = table_open(IndexRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(relid));
-	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, NULL, 1, &key);
-	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_index ix = (Form_pg_index) GETSTRUCT(tup);
-
-		found = ix->indisvalid && ix->indnkeyatts > 0 && ix->indkey.values[0] == attnum &&
-			heap_attisnull(tup, Anum_pg_index_indpred, NULL);
-	}
-	systable_endscan(scan);
-	table_close(pg_index, AccessShareLock);
-	return found;
-}
-
-/*
- * lint_foreign_keys
- *		Foreign keys whose column no index leads with: none of the
- *		migration's, and, on a table that exists, none of its own.
- */
-static void
-lint_foreign_keys(LintState *ls, List *fks)
-{
-	ListCell   *lc;
-
-	foreach(lc, fks)
-	{
-		FkRef	   *f = lfirst(lc);
-
-		if (nameset_has(ls->indexed, psprintf("%s.%s", qualified(f->rel), f->column)) ||
-			live_index_leads_with(f->rel, f->column))
-			continue;
-		ls->cur = f->stmtidx;
-		add_finding(ls, "warning", "foreign_key_without_index", quoted(f->rel),
-					psprintf("foreign key column %s has no index leading with it",
-							 quote_identifier(f->column)),
-					pstrdup("Index the referencing column: deletes and updates of the referenced row otherwise scan the whole table."),
-					-1);
 	}
 }
 
@@ -1440,7 +1021,7 @@ am_lint_sql(const char *sql, List *schemas)
 		fks = lint_part(&ls, parsed, 0, 0, fks);
 	}
 	lint_created_tables(&ls);
-	lint_foreign_keys(&ls, fks);
+	am_lint_foreign_keys(&ls, fks);
 	default_schema = "public";
 
 	list_sort(ls.findings, finding_cmp);
