@@ -40,6 +40,7 @@ OBJS = \
 	src/rls_expr.o \
 	src/rls_gate.o \
 	src/rls_objects.o \
+	src/rls_owner.o \
 	src/rls_probe.o \
 	src/rls_probe_fn.o \
 	src/rls_read.o \
