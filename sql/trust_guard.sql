@@ -83,6 +83,27 @@ SELECT aura_migrate.register('20261101002', 'grant_in_do',
 	replace => true);
 SELECT version, status FROM aura_migrate.apply();
 
+-- apply() checks the sequences once for a block of migrations: when the
+-- block moved one, it is put back and the block runs again checking after
+-- each migration, so the refusal names the migration that moved it, and
+-- nothing of the block stays
+SELECT aura_migrate.register('20261101003', 'before', 'CREATE TABLE tg_before (id int);');
+SELECT aura_migrate.register('20261101004', 'mover',
+	$$DO $d$ BEGIN PERFORM nextval('aura_migrate.' || 'log_id_seq'); END $d$;$$);
+SELECT aura_migrate.register('20261101005', 'after', 'CREATE TABLE tg_after (id int);');
+SELECT last_value AS log_seq_before FROM aura_migrate.log_id_seq \gset
+SELECT * FROM aura_migrate.apply();
+SELECT to_regclass('tg_before') IS NULL AND to_regclass('tg_after') IS NULL AS nothing_of_the_block;
+SELECT version, event FROM aura_migrate.log WHERE version BETWEEN '20261101003' AND '20261101005' ORDER BY id;
+-- the only row the log gained is the failure's own
+SELECT last_value = :log_seq_before + 1 AS log_seq_put_back FROM aura_migrate.log_id_seq;
+SELECT aura_migrate.register('20261101004', 'mover', 'SELECT 1;', replace => true);
+SELECT version, status FROM aura_migrate.apply() ORDER BY 1;
+SELECT version, statements FROM aura_migrate.history WHERE version BETWEEN '20261101003' AND '20261101005' ORDER BY 1;
+SELECT version, event FROM aura_migrate.log WHERE version BETWEEN '20261101003' AND '20261101005' AND event = 'applied' ORDER BY id;
+SELECT version, count(*) FROM aura_migrate.object_change WHERE version BETWEEN '20261101003' AND '20261101005' GROUP BY 1 ORDER BY 1;
+DROP TABLE tg_before, tg_after;
+
 -- clean up
 SET client_min_messages = warning;
 DROP SEQUENCE tg_seq;

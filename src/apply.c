@@ -174,15 +174,19 @@ run_statement(AmStatement *st)
 
 /*
  * run_migration
- *		Apply one migration in the current subtransaction: its statements,
- *		its post-checks, its history and log rows.  Settings the migration
+ *		Apply one migration in the current subtransaction: its statements
+ *		and its post-checks; with seq_each, the check that it left the
+ *		extension's sequences alone (else attempt_block() checks the whole
+ *		block).  Its DDL record, history and log rows are written by
+ *		attempt_block(), once for the block.  Settings the migration
  *		changes (its own SET, and the lock_timeout given to it) last only
  *		as long as it does.  Raises on error, with att filled in as far as
  *		it got (the statements parsed, the one running, whether the checks
  *		were); the caller's rollback undoes the rest.
  */
 static void
-run_migration(AmRun *run, AmMigration *m, AmAttempt *att, bool gate_each)
+run_migration(AmRun *run, AmMigration *m, AmAttempt *att, bool gate_each,
+			  bool seq_each)
 {
 	AmRunErrorContext ec;
 	AmExecutorSave exec_save;
@@ -215,7 +219,8 @@ run_migration(AmRun *run, AmMigration *m, AmAttempt *att, bool gate_each)
 	if (parsed->failed)
 		elog(ERROR, "migration %s no longer parses", m->version);
 
-	am_guard_sequences(&seq_before);
+	if (seq_each)
+		am_guard_sequences(&seq_before);
 	am_executor_enter(m, &exec_save);
 	for (i = 0; i < parsed->nstmts; i++)
 	{
@@ -233,8 +238,8 @@ run_migration(AmRun *run, AmMigration *m, AmAttempt *att, bool gate_each)
 	am_executor_leave(&exec_save);
 	att->stmtno = 0;
 	am_run_error_context_at(&ec, 0, 0);
-	am_guard_check_sequences(&seq_before);
-	am_recorder_flush(run->run_id, m);
+	if (seq_each)
+		am_guard_check_sequences(&seq_before);
 
 	/* what it created exists, is valid, and is protected */
 	if (!run->down)
@@ -249,7 +254,8 @@ run_migration(AmRun *run, AmMigration *m, AmAttempt *att, bool gate_each)
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);
 	att->duration_ms = INSTR_TIME_GET_MILLISEC(elapsed);
-	am_record_done(run, m, parsed->nstmts, att->duration_ms);
+	m->duration_ms = att->duration_ms;
+	m->applied_statements = parsed->nstmts;
 
 	am_run_leave();
 	AtEOXact_GUC(false, nest);
@@ -262,7 +268,10 @@ run_migration(AmRun *run, AmMigration *m, AmAttempt *att, bool gate_each)
  *		Returns -1 when all were applied (each one's duration in its
  *		duration_ms); otherwise the subtransaction is rolled back and the
  *		index of the migration that failed is returned, with its error in
- *		att.  mcxt holds the migration being applied (reset for each).
+ *		att, or -2 when a check of the whole block found what a check after
+ *		each migration must name (a new row level security error, one of
+ *		the extension's sequences moved).  mcxt holds the migration being
+ *		applied (reset for each).
  *
  * A subtransaction per migration would let a failure keep the ones
  * before it, but apply() is all or nothing (the failure is raised, and
@@ -270,9 +279,11 @@ run_migration(AmRun *run, AmMigration *m, AmAttempt *att, bool gate_each)
  * walks what the transaction has created so far (its pending relation
  * files, and its relation cache entries once more than a few relations
  * changed): the cost per migration would grow with the number applied.
+ * For the same reason the block's DDL record, history and log rows are
+ * written once, after its last migration and before its checks.
  */
 static int
-attempt_block(AmRun *run, AmMigration *ms, int n, bool gate_each,
+attempt_block(AmRun *run, AmMigration *ms, int n, bool gate_each, bool seq_each,
 			  MemoryContext mcxt, AmAttempt *att)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
@@ -280,12 +291,15 @@ attempt_block(AmRun *run, AmMigration *ms, int n, bool gate_each,
 	volatile int cur = 0;
 	volatile double started = 0;
 	volatile int failed = -1;
+	AmSequenceState seq_before;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(mcxt);
 
 	PG_TRY();
 	{
+		if (!seq_each)
+			am_guard_sequences(&seq_before);
 		for (cur = 0; cur < n; cur++)
 		{
 			instr_time	now;
@@ -293,18 +307,28 @@ attempt_block(AmRun *run, AmMigration *ms, int n, bool gate_each,
 			MemoryContextReset(mcxt);
 			INSTR_TIME_SET_CURRENT(now);
 			started = INSTR_TIME_GET_MILLISEC(now);
-			run_migration(run, &ms[cur], att, gate_each);
-			ms[cur].duration_ms = att->duration_ms;
+			run_migration(run, &ms[cur], att, gate_each, seq_each);
 		}
-		/* an error of the block's gate check is the last migration's */
+		/* an error of the block's own work is the last migration's */
 		cur = n - 1;
-		att->check_failed = true;
-		if (gate_each || am_rls_gate_check_block(run))
-			ReleaseCurrentSubTransaction();
-		else
+		if (!seq_each && am_guard_sequences_moved(&seq_before))
 		{
+			/* put back; again, checking each migration, to name it */
 			RollbackAndReleaseCurrentSubTransaction();
 			failed = -2;
+		}
+		else
+		{
+			am_recorder_flush(run->run_id, ms, n);
+			am_record_done_block(run, ms, n);
+			att->check_failed = true;
+			if (gate_each || am_rls_gate_check_block(run))
+				ReleaseCurrentSubTransaction();
+			else
+			{
+				RollbackAndReleaseCurrentSubTransaction();
+				failed = -2;
+			}
 		}
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -390,17 +414,19 @@ apply_block(AmRun *run, AmMigration *ms, int n)
 	AmAttempt	att;
 	int			attempt;
 	bool		gate_each = (n == 1) || !am_rls_gate_active(run);
+	bool		seq_each = (n == 1);
 
 	mcxt = AllocSetContextCreate(run->cxt, "aura_migrate migration",
 								 ALLOCSET_DEFAULT_SIZES);
 	for (attempt = 0;; attempt++)
 	{
-		int			failed = attempt_block(run, ms, n, gate_each, mcxt, &att);
+		int			failed = attempt_block(run, ms, n, gate_each, seq_each, mcxt, &att);
 
 		if (failed == -2)
 		{
 			/* the gate found a new error: again, checking each migration */
 			gate_each = true;
+			seq_each = true;
 			attempt--;
 			MemoryContextReset(mcxt);
 			continue;

@@ -486,13 +486,14 @@ am_guard_sequences(AmSequenceState *state)
 }
 
 /*
- * am_guard_check_sequences
- *		Refuse, as the guard does, when a migration moved one of the
- *		extension's sequences (nextval(), setval() in its SQL, a DO block or
- *		a function): compared with the state taken before it ran.
+ * am_guard_sequences_moved
+ *		Whether something moved one of the extension's sequences since
+ *		before was taken; if so they are put back (sequences are not
+ *		transactional: the rollback of what moved them would leave them
+ *		moved).  Called connected to SPI.
  */
-void
-am_guard_check_sequences(const AmSequenceState *before)
+bool
+am_guard_sequences_moved(const AmSequenceState *before)
 {
 	AmSequenceState after;
 
@@ -504,12 +505,8 @@ am_guard_check_sequences(const AmSequenceState *before)
 		after.log_last == before->log_last && after.log_called == before->log_called &&
 		after.change_last >= before->change_last &&
 		after.generation_last >= before->generation_last)
-		return;
+		return false;
 
-	/*
-	 * Sequences are not transactional: put them back before refusing, or
-	 * the rollback of the migration would leave them moved.
-	 */
 	values[0] = Int64GetDatum(before->run_last);
 	values[1] = BoolGetDatum(before->run_called);
 	values[2] = Int64GetDatum(before->log_last);
@@ -527,7 +524,21 @@ am_guard_check_sequences(const AmSequenceState *before)
 					 "  greatest((SELECT s.last_value FROM aura_migrate.registry_generation s), $5))",
 					 5, argtypes, values, NULL, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not restore the extension's sequences");
-	guard_refuse("move one of its sequences");
+	return true;
+}
+
+/*
+ * am_guard_check_sequences
+ *		Refuse, as the guard does, when a migration moved one of the
+ *		extension's sequences (nextval(), setval() in its SQL, a DO block or
+ *		a function): compared with the state taken before it ran, and put
+ *		back first.
+ */
+void
+am_guard_check_sequences(const AmSequenceState *before)
+{
+	if (am_guard_sequences_moved(before))
+		guard_refuse("move one of its sequences");
 }
 
 /*

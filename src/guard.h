@@ -34,6 +34,7 @@ extern bool am_guard_suspend(void);
 extern void am_guard_resume(bool was);
 extern const char *am_guard_statement_target(Node *stmt, bool resolve);
 extern void am_guard_sequences(AmSequenceState *state);
+extern bool am_guard_sequences_moved(const AmSequenceState *before);
 extern void am_guard_check_sequences(const AmSequenceState *before);
 
 #endif							/* AURA_MIGRATE_GUARD_H */

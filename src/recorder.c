@@ -9,8 +9,9 @@
  * run (run.c says which), outside with none, so that a report can say what
  * was changed outside migrations.  Inside a migration applied in this
  * backend the rows are kept in memory with the migration (its post-checks
- * read them there) and written once, by am_recorder_flush(), after its last
- * statement; outside, each is written at once by a query.  Either way they
+ * read them there) and written by am_recorder_flush(), once for the block
+ * of migrations apply() runs in one subtransaction (one migration for
+ * migrate()); outside, each is written at once by a query.  Either way they
  * are written inside the migration's subtransaction, so a failed migration
  * leaves none, and as the extension's owner: a role with no grant on the
  * extension runs DDL exactly as before.
@@ -101,7 +102,7 @@ text_column(TupleTableSlot *slot, int attnum)
  *		for sql_drop), called directly rather than through a query, keep the
  *		rows recorded_sql would have written with the migration's changes
  *		(am_run_new_change()), and leave writing them to
- *		am_recorder_flush(), once per migration.
+ *		am_recorder_flush(), once per block of migrations.
  */
 static void
 collect_changes(bool dropping, const char *tag)
@@ -281,32 +282,42 @@ scalar_array(List *changes, int field)
 
 /*
  * am_recorder_flush
- *		Write the changes collect_changes() kept for migration m to
- *		aura_migrate.object_change, in one statement, in the order they
+ *		Write the changes collect_changes() kept for migrations ms[0 .. n-1]
+ *		to aura_migrate.object_change, in one statement, in the order they
  *		happened, as the extension's owner.  Called connected to SPI, in
- *		the migration's subtransaction, before its post-migration checks.
+ *		their subtransaction, once they all ran and were checked.
  */
 void
-am_recorder_flush(int64 run_id, AmMigration *m)
+am_recorder_flush(int64 run_id, AmMigration *ms, int n)
 {
-	Oid			argtypes[12] = {TEXTOID, INT8OID, TEXTARRAYOID, TEXTARRAYOID,
+	Oid			argtypes[12] = {TEXTARRAYOID, INT8OID, TEXTARRAYOID, TEXTARRAYOID,
 		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, OIDARRAYOID, OIDARRAYOID,
 	INT4ARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID};
 	Datum		values[12];
 	List	   *todo = NIL;
+	Datum	   *versions;
+	int			nv = 0;
 	ListCell   *lc;
+	int			i;
 
-	foreach(lc, m->changes)
-	{
-		AmChange   *c = (AmChange *) lfirst(lc);
-
-		if (c->command_tag != NULL)
-			todo = lappend(todo, c);
-	}
+	for (i = 0; i < n; i++)
+		foreach(lc, ms[i].changes)
+			if (((AmChange *) lfirst(lc))->command_tag != NULL)
+				todo = lappend(todo, lfirst(lc));
 	if (todo == NIL)
 		return;
 
-	values[0] = CStringGetTextDatum(m->version);
+	/* each row's version: the migration whose list it came from */
+	versions = palloc(sizeof(Datum) * list_length(todo));
+	for (i = 0; i < n; i++)
+	{
+		Datum		v = CStringGetTextDatum(ms[i].version);
+
+		foreach(lc, ms[i].changes)
+			if (((AmChange *) lfirst(lc))->command_tag != NULL)
+				versions[nv++] = v;
+	}
+	values[0] = PointerGetDatum(construct_array(versions, nv, TEXTOID, -1, false, TYPALIGN_INT));
 	values[1] = Int64GetDatum(run_id);
 	values[2] = text_array(todo, 0);
 	values[3] = text_array(todo, 1);
@@ -321,12 +332,12 @@ am_recorder_flush(int64 run_id, AmMigration *m)
 	if (am_spi_owner("INSERT INTO aura_migrate.object_change (version, run_id, action, "
 					 "command_tag, object_type, schema_name, object_identity, classid, objid, "
 					 "objsubid, changed_at, changed_by) "
-					 "SELECT $1, $2, u.a, u.t, u.ty, u.s, u.i, u.c, u.o, u.sub, u.at, u.by "
-					 "FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), "
-					 "pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), "
-					 "pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10), "
-					 "pg_catalog.unnest($11), pg_catalog.unnest($12)) "
-					 "WITH ORDINALITY AS u(a, t, ty, s, i, c, o, sub, at, by, n) "
+					 "SELECT u.v, $2, u.a, u.t, u.ty, u.s, u.i, u.c, u.o, u.sub, u.at, u.by "
+					 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($3), "
+					 "pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), "
+					 "pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), "
+					 "pg_catalog.unnest($10), pg_catalog.unnest($11), pg_catalog.unnest($12)) "
+					 "WITH ORDINALITY AS u(v, a, t, ty, s, i, c, o, sub, at, by, n) "
 					 "ORDER BY u.n",
 					 12, argtypes, values, NULL, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record DDL in aura_migrate.object_change");

@@ -15,6 +15,6 @@
 
 #include "run.h"
 
-extern void am_recorder_flush(int64 run_id, AmMigration *m);
+extern void am_recorder_flush(int64 run_id, AmMigration *ms, int n);
 
 #endif							/* AURA_MIGRATE_RECORDER_H */

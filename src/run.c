@@ -973,6 +973,90 @@ am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms)
 }
 
 /*
+ * am_record_done_block
+ *		am_record_done() for migrations ms[0 .. n-1], applied (or taken back)
+ *		in one subtransaction: their history rows in one statement, which
+ *		also fires the registry's statement trigger once.  Each migration's
+ *		statement count and duration are in applied_statements and
+ *		duration_ms.  Called connected to SPI.
+ */
+void
+am_record_done_block(AmRun *run, AmMigration *ms, int n)
+{
+	Oid			argtypes[10] = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
+		INT8OID, TEXTOID, TEXTOID, FLOAT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	Datum		values[10];
+	Datum	   *cols[7];
+	bool	   *regnulls;
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+	int			i;
+
+	if (run->down || n == 1)
+	{
+		for (i = 0; i < n; i++)
+			am_record_done(run, &ms[i], ms[i].applied_statements, ms[i].duration_ms);
+		return;
+	}
+
+	for (i = 0; i < 7; i++)
+		cols[i] = palloc(sizeof(Datum) * n);
+	regnulls = palloc0(sizeof(bool) * n);
+	for (i = 0; i < n; i++)
+	{
+		AmMigration *m = &ms[i];
+
+		cols[0][i] = CStringGetTextDatum(m->version);
+		cols[1][i] = CStringGetTextDatum(m->name);
+		cols[2][i] = CStringGetTextDatum(m->checksum ? m->checksum : "");
+		cols[3][i] = Int32GetDatum(m->applied_statements);
+		cols[4][i] = Float8GetDatum(m->duration_ms);
+		cols[5][i] = m->registered_by ? CStringGetTextDatum(m->registered_by) : (Datum) 0;
+		regnulls[i] = m->registered_by == NULL;
+		cols[6][i] = CStringGetTextDatum(GetUserNameFromId(OidIsValid(m->run_as) ?
+														   m->run_as : GetUserId(), false));
+	}
+	values[0] = PointerGetDatum(construct_array(cols[0], n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[1] = PointerGetDatum(construct_array(cols[1], n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[2] = PointerGetDatum(construct_array(cols[2], n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[3] = PointerGetDatum(construct_array(cols[3], n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+	values[4] = Int64GetDatum(run->run_id);
+	values[5] = CStringGetTextDatum(run->username);
+	values[6] = CStringGetTextDatum(run->environment);
+	values[7] = PointerGetDatum(construct_array(cols[4], n, FLOAT8OID, sizeof(float8),
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[8] = PointerGetDatum(construct_md_array(cols[5], regnulls, 1, dims, lbs,
+												   TEXTOID, -1, false, TYPALIGN_INT));
+	values[9] = PointerGetDatum(construct_array(cols[6], n, TEXTOID, -1, false, TYPALIGN_INT));
+	if (am_spi_owner("INSERT INTO aura_migrate.history (version, name, checksum, "
+					 "statements, run_id, applied_by, environment, duration_ms, "
+					 "registered_by, executed_as) "
+					 "SELECT u.v, u.n, u.c, u.s, $5, $6, $7, u.d, u.r, u.x "
+					 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+					 "pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($8), "
+					 "pg_catalog.unnest($9), pg_catalog.unnest($10)) "
+					 "WITH ORDINALITY AS u(v, n, c, s, d, r, x, o) ORDER BY u.o",
+					 10, argtypes, values, NULL, 0) != SPI_OK_INSERT || SPI_processed != (uint64) n)
+		elog(ERROR, "could not record migrations %s to %s in history",
+			 ms[0].version, ms[n - 1].version);
+
+	for (i = 0; i < n; i++)
+	{
+		AmLogEntry	e;
+
+		memset(&e, 0, sizeof(e));
+		e.run_id = run->run_id;
+		e.version = ms[i].version;
+		e.event = "applied";
+		e.duration_ms = ms[i].duration_ms;
+		e.environment = run->environment;
+		e.username = run->username;
+		e.checksum = ms[i].checksum;
+		am_log_insert(&e);
+	}
+}
+
+/*
  * am_report_failure
  *		Record a failed migration durably and raise its error again, with
  *		the original SQLSTATE, naming the migration, statement and line.

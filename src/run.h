@@ -42,6 +42,7 @@ typedef struct AmMigration
 	bool		synthesized;	/* reset(): the engine wrote its down SQL */
 	Oid			run_as;			/* authority.c: InvalidOid = the caller */
 	double		duration_ms;	/* set once applied */
+	int			applied_statements; /* and the statements it ran */
 	List	   *changes;		/* AmChange *: what it did, as recorded */
 } AmMigration;
 
@@ -122,6 +123,7 @@ extern void am_run_pop_error_context(AmRunErrorContext *ec);
 
 extern int	am_run_lock_timeout_ms(void);
 extern void am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms);
+extern void am_record_done_block(AmRun *run, AmMigration *ms, int n);
 pg_noreturn extern void am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att);
 
 #endif							/* AURA_MIGRATE_RUN_H */
