@@ -87,10 +87,12 @@ SELECT version, status FROM aura_migrate.apply();
 -- block moved one, it is put back and the block runs again checking after
 -- each migration, so the refusal names the migration that moved it, and
 -- nothing of the block stays
-SELECT aura_migrate.register('20261101003', 'before', 'CREATE TABLE tg_before (id int);');
+SELECT aura_migrate.register('20261101003', 'before',
+	'CREATE TABLE tg_before (id int PRIMARY KEY); ALTER TABLE tg_before ENABLE ROW LEVEL SECURITY;');
 SELECT aura_migrate.register('20261101004', 'mover',
 	$$DO $d$ BEGIN PERFORM nextval('aura_migrate.' || 'log_id_seq'); END $d$;$$);
-SELECT aura_migrate.register('20261101005', 'after', 'CREATE TABLE tg_after (id int);');
+SELECT aura_migrate.register('20261101005', 'after',
+	'CREATE TABLE tg_after (id int PRIMARY KEY); ALTER TABLE tg_after ENABLE ROW LEVEL SECURITY;');
 SELECT last_value AS log_seq_before FROM aura_migrate.log_id_seq \gset
 SELECT * FROM aura_migrate.apply();
 SELECT to_regclass('tg_before') IS NULL AND to_regclass('tg_after') IS NULL AS nothing_of_the_block;

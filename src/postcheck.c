@@ -26,6 +26,8 @@
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -155,13 +157,19 @@ check_one_function(const char *version, const char *schema, Oid fn, const char *
  *		function a trigger it created calls, is checked; the first error
  *		fails the migration.  A trigger function not yet attached to a table
  *		cannot be checked and is skipped (until a migration attaches it).
+ *		changes are what the DDL recorder saw the migration do.
  */
 static void
-check_plpgsql_functions(const char *version, int64 run_id)
+check_plpgsql_functions(const char *version, List *changes)
 {
 	char	   *schema = plpgsql_check_schema();
-	Oid			argtypes[2] = {TEXTOID, INT8OID};
+	Oid			argtypes[2] = {OIDARRAYOID, OIDARRAYOID};
 	Datum		values[2];
+	Datum	   *procs;
+	Datum	   *triggers;
+	int			nprocs = 0;
+	int			ntriggers = 0;
+	ListCell   *lc;
 	int			n;
 	Oid		   *fns;
 	Oid		   *rels;
@@ -171,8 +179,23 @@ check_plpgsql_functions(const char *version, int64 run_id)
 
 	if (schema == NULL)
 		return;
-	values[0] = CStringGetTextDatum(version);
-	values[1] = Int64GetDatum(run_id);
+	procs = palloc(sizeof(Datum) * Max(list_length(changes), 1));
+	triggers = palloc(sizeof(Datum) * Max(list_length(changes), 1));
+	foreach(lc, changes)
+	{
+		AmChange   *c = (AmChange *) lfirst(lc);
+
+		if (c->classid == ProcedureRelationId && (c->action == 'c' || c->action == 'a'))
+			procs[nprocs++] = ObjectIdGetDatum(c->objid);
+		else if (c->classid == TriggerRelationId && c->action == 'c')
+			triggers[ntriggers++] = ObjectIdGetDatum(c->objid);
+	}
+	if (nprocs == 0 && ntriggers == 0)
+		return;
+	values[0] = PointerGetDatum(construct_array(procs, nprocs, OIDOID, sizeof(Oid),
+												true, TYPALIGN_INT));
+	values[1] = PointerGetDatum(construct_array(triggers, ntriggers, OIDOID, sizeof(Oid),
+												true, TYPALIGN_INT));
 	if (am_spi_owner("SELECT p.oid, p.oid::pg_catalog.regprocedure::pg_catalog.text, "
 					 "  p.proowner, "
 					 "  coalesce((SELECT t.tgrelid FROM pg_catalog.pg_trigger t "
@@ -181,16 +204,10 @@ check_plpgsql_functions(const char *version, int64 run_id)
 					 "                   'pg_catalog.event_trigger'::pg_catalog.regtype) "
 					 "FROM pg_catalog.pg_proc p "
 					 "JOIN pg_catalog.pg_language l ON l.oid = p.prolang "
-					 "WHERE l.lanname = 'plpgsql' AND (p.oid IN ("
-					 "  SELECT c.objid FROM aura_migrate.object_change c "
-					 "   WHERE c.version = $1 AND c.run_id = $2 "
-					 "     AND c.action IN ('created', 'altered') "
-					 "     AND c.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass) "
+					 "WHERE l.lanname = 'plpgsql' AND (p.oid = ANY ($1) "
 					 /* a trigger function an earlier migration made, attached by this one */
 					 "  OR p.oid IN (SELECT t.tgfoid FROM pg_catalog.pg_trigger t "
-					 "   JOIN aura_migrate.object_change c ON c.objid = t.oid "
-					 "    AND c.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass "
-					 "  WHERE c.version = $1 AND c.run_id = $2 AND c.action = 'created')) "
+					 "                WHERE t.oid = ANY ($2))) "
 					 "ORDER BY 2",
 					 2, argtypes, values, NULL, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the functions migration %s created", version);
@@ -376,7 +393,7 @@ am_post_check(const char *version, int64 run_id, List *changes)
 		}
 	}
 
-	check_plpgsql_functions(version, run_id);
+	check_plpgsql_functions(version, changes);
 }
 
 /*
