@@ -29,6 +29,7 @@ OBJS = \
 	src/eventlog.o \
 	src/guard.o \
 	src/lint.o \
+	src/lint_common.o \
 	src/lint_live.o \
 	src/owner.o \
 	src/postcheck.o \

@@ -252,14 +252,14 @@ CREATE TABLE lint_hidden.t (id int PRIMARY KEY);
 $$) WHERE code = 'table_without_rls';
 DROP SCHEMA lint_exposed, lint_hidden;
 
--- a long text is read in parts of about 64 kB, each parsed on its own so
+-- a long text is read in parts of about 16 kB, each parsed on its own so
 -- that memory stays bounded (issue 14).  The filler puts the next statement
 -- just before the first cut: the cut must not fall inside its BEGIN ATOMIC
 -- body (a CASE ... END nests in it), a string or a dollar-quoted body.
--- What follows the filler lints exactly as it does on its own, 6,553 lines
+-- What follows the filler lints exactly as it does on its own, 1,638 lines
 -- further down.
 CREATE TABLE lint_parts (name text PRIMARY KEY, sql text NOT NULL);
-INSERT INTO lint_parts VALUES ('filler', repeat(E'SELECT 1;\n', 6553)), ('tail', $tail$
+INSERT INTO lint_parts VALUES ('filler', repeat(E'SELECT 1;\n', 1638)), ('tail', $tail$
 CREATE FUNCTION public.lint_parts_f(i int) RETURNS int LANGUAGE sql
 BEGIN ATOMIC
 	SELECT 1;
@@ -289,7 +289,7 @@ RESET client_min_messages;
 SELECT severity, code, object, line, col, allowed FROM aura_migrate.lint(
 	(SELECT f.sql || replace(t.sql, E'SELEC 1;\n', '') FROM lint_parts f, lint_parts t
 	  WHERE f.name = 'filler' AND t.name = 'tail'), '{public}');
-SELECT (SELECT array_agg(row(severity, code, object, line - 6553, col, allowed)::text ORDER BY line, col, code)
+SELECT (SELECT array_agg(row(severity, code, object, line - 1638, col, allowed)::text ORDER BY line, col, code)
 		  FROM aura_migrate.lint(f.sql || replace(t.sql, E'SELEC 1;\n', ''), '{public}'))
 	 = (SELECT array_agg(row(severity, code, object, line, col, allowed)::text ORDER BY line, col, code)
 		  FROM aura_migrate.lint(replace(t.sql, E'SELEC 1;\n', ''), '{public}')) AS same_as_alone

@@ -84,54 +84,6 @@ typedef struct PolicyWalk
 } PolicyWalk;
 
 /*
- * The schema an unqualified name goes to at the statement being read:
- * public, until the migration's own SET search_path names another (the
- * first schema it lists other than "$user").  Set by am_lint_sql() for the
- * length of one lint, which does not nest.
- */
-static const char *default_schema = "public";
-
-/*
- * am_lint_default_schema
- *		Where an unqualified name goes at the statement being read.
- */
-const char *
-am_lint_default_schema(void)
-{
-	return default_schema;
-}
-
-/*
- * schema_of
- *		The schema of a RangeVar, after the migration's search_path.
- */
-static const char *
-schema_of(RangeVar *rv)
-{
-	return rv->schemaname ? rv->schemaname : default_schema;
-}
-
-/*
- * am_lint_qualified
- *		"schema.name" for a RangeVar, as a plain key for the lists above.
- */
-char *
-am_lint_qualified(RangeVar *rv)
-{
-	return psprintf("%s.%s", schema_of(rv), rv->relname);
-}
-
-/*
- * am_lint_quoted
- *		The object name as PostgreSQL quotes identifiers.
- */
-char *
-am_lint_quoted(RangeVar *rv)
-{
-	return (char *) quote_qualified_identifier(schema_of(rv), rv->relname);
-}
-
-/*
  * follow_search_path
  *		SET [LOCAL] search_path TO a, b: unqualified names now go to a;
  *		RESET or SET ... TO DEFAULT: back to public.
@@ -145,7 +97,7 @@ follow_search_path(LintState *ls, VariableSetStmt *vs)
 		return;
 	if (vs->kind != VAR_SET_VALUE)
 	{
-		default_schema = "public";
+		am_lint_set_default_schema("public");
 		return;
 	}
 	foreach(lc, vs->args)
@@ -155,153 +107,10 @@ follow_search_path(LintState *ls, VariableSetStmt *vs)
 		if (IsA(arg, A_Const) && IsA(&((A_Const *) arg)->val, String) &&
 			strcmp(strVal(&((A_Const *) arg)->val), "$user") != 0)
 		{
-			default_schema = MemoryContextStrdup(ls->cxt, strVal(&((A_Const *) arg)->val));
+			am_lint_set_default_schema(MemoryContextStrdup(ls->cxt, strVal(&((A_Const *) arg)->val)));
 			return;
 		}
 	}
-}
-
-static bool
-in_list(List *list, const char *s)
-{
-	ListCell   *lc;
-
-	foreach(lc, list)
-		if (strcmp((char *) lfirst(lc), s) == 0)
-			return true;
-	return false;
-}
-
-/*
- * Name sets: a migration of thousands of tables must not make lint()
- * quadratic.  Keys are "schema.name" (or "schema.name.column"), truncated
- * to the key size, which only ever merges names longer than any identifier.
- */
-#define NAMESET_KEYLEN (NAMEDATALEN * 3 + 4)
-
-static HTAB *
-nameset_create(const char *what)
-{
-	HASHCTL		ctl;
-
-	ctl.keysize = NAMESET_KEYLEN;
-	ctl.entrysize = NAMESET_KEYLEN;
-	ctl.hcxt = CurrentMemoryContext;
-	return hash_create(what, 256, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-}
-
-void
-am_lint_nameset_add(HTAB *set, const char *name)
-{
-	char		key[NAMESET_KEYLEN];
-
-	strlcpy(key, name, sizeof(key));
-	(void) hash_search(set, key, HASH_ENTER, NULL);
-}
-
-bool
-am_lint_nameset_has(HTAB *set, const char *name)
-{
-	char		key[NAMESET_KEYLEN];
-
-	strlcpy(key, name, sizeof(key));
-	return hash_search(set, key, HASH_FIND, NULL) != NULL;
-}
-
-static bool
-checked_schema(LintState *ls, RangeVar *rv)
-{
-	if (rv->relpersistence == RELPERSISTENCE_TEMP)
-		return false;
-	return in_list(ls->schemas, schema_of(rv));
-}
-
-/*
- * statement_allows
- *		Whether "aura:allow <code>" appears in the comments just above the
- *		statement (since the end of the previous one) or on its own lines.
- */
-static bool
-statement_allows(LintState *ls, int stmtidx, const char *code)
-{
-	AmStatement *st = &ls->stmts[stmtidx];
-	int			from = stmtidx > 0 ?
-		ls->stmts[stmtidx - 1].offset + ls->stmts[stmtidx - 1].length : 0;
-	int			to = st->offset + st->length;
-	const char *sql = ls->sql;
-	size_t		clen = strlen(code);
-	int			i;
-
-	/* a trailing comment on the previous statement's last line is its own */
-	if (stmtidx > 0)
-	{
-		while (sql[from] != '\0' && sql[from] != '\n')
-			from++;
-	}
-
-	/* the rest of the statement's last line, where a trailing comment sits */
-	while (sql[to] != '\0' && sql[to] != '\n')
-		to++;
-
-	for (i = from; i + 10 <= to; i++)
-	{
-		const char *p;
-
-		if (strncmp(sql + i, "aura:allow", 10) != 0)
-			continue;
-		p = sql + i + 10;
-		/* a list of codes separated by spaces or commas, to the end of line */
-		while (p < sql + to && *p != '\n')
-		{
-			while (p < sql + to && (*p == ' ' || *p == '\t' || *p == ','))
-				p++;
-			if (strncmp(p, code, clen) == 0 &&
-				(p + clen >= sql + to || !(isalnum((unsigned char) p[clen]) || p[clen] == '_')))
-				return true;
-			while (p < sql + to && !(*p == ' ' || *p == '\t' || *p == ',' || *p == '\n'))
-				p++;
-		}
-	}
-	return false;
-}
-
-/*
- * am_lint_add_finding
- *		Record a finding at the current statement (or at a byte position in
- *		it when location >= 0, as raw parse nodes give).
- */
-void
-am_lint_add_finding(LintState *ls, const char *severity, const char *code,
-			char *object, char *message, char *hint, int location)
-{
-	AmFinding  *f = MemoryContextAllocZero(ls->cxt, sizeof(AmFinding));
-	AmStatement *st = &ls->stmts[ls->cur];
-	int			off = location >= 0 ? ls->base + location : st->offset;
-	int			linestart = off;
-	MemoryContext oldcxt;
-
-	f->severity = severity;
-	f->code = code;
-	f->object = object ? MemoryContextStrdup(ls->cxt, object) : NULL;
-	f->message = message ? MemoryContextStrdup(ls->cxt, message) : NULL;
-	f->hint = hint ? MemoryContextStrdup(ls->cxt, hint) : NULL;
-	/* the statement's line is known: count only within the statement */
-	f->line = st->line;
-	if (off > st->offset)
-	{
-		int			k;
-
-		for (k = st->offset; k < off; k++)
-			if (ls->sql[k] == '\n')
-				f->line++;
-	}
-	while (linestart > 0 && ls->sql[linestart - 1] != '\n')
-		linestart--;
-	f->col = pg_mbstrlen_with_len(ls->sql + linestart, off - linestart) + 1;
-	f->allowed = statement_allows(ls, ls->cur, code);
-	oldcxt = MemoryContextSwitchTo(ls->cxt);
-	ls->findings = lappend(ls->findings, f);
-	MemoryContextSwitchTo(oldcxt);
 }
 
 /*
@@ -463,7 +272,7 @@ lint_function(LintState *ls, List *funcname, List *options, bool is_alter)
 
 	DeconstructQualifiedName(funcname, &schema, &name);
 	am_lint_add_finding(ls, "warning", "definer_search_path",
-				(char *) quote_qualified_identifier(schema ? schema : default_schema, name),
+				(char *) quote_qualified_identifier(schema ? schema : am_lint_default_schema(), name),
 				psprintf("SECURITY DEFINER function %s does not pin search_path", quote_identifier(name)),
 				pstrdup("Add SET search_path = '' (or pg_catalog, pg_temp) and schema-qualify every name in the body."),
 				-1);
@@ -491,7 +300,7 @@ lint_grant(LintState *ls, GrantStmt *gs, bool is_default)
 				  IsA(linitial(gs->objects), RangeVar)) ?
 			am_lint_quoted((RangeVar *) linitial(gs->objects)) :
 			pstrdup(is_default ? "default privileges" : "all tables in schema");
-		if (in_list(ls->zk_roles, rs->rolename))
+		if (am_lint_in_list(ls->zk_roles, rs->rolename))
 			am_lint_add_finding(ls, "error", "grant_to_zero_knowledge_role", object,
 						psprintf("grants table privileges to zero-knowledge role %s",
 								 quote_identifier(rs->rolename)),
@@ -503,42 +312,6 @@ lint_grant(LintState *ls, GrantStmt *gs, bool is_default)
 						pstrdup("Then row level security is the only wall for unauthenticated callers: grant to authenticated, or expose an RPC."),
 						-1);
 	}
-}
-
-/*
- * am_lint_plaintext
- *		plaintext_in_encrypted_table: a column a migration gives a table that
- *		aura_migrate.encrypted_table says holds only ciphertext, whose type
- *		(looked up, never created) is neither ciphertext nor metadata.
- */
-void
-am_lint_plaintext(LintState *ls, RangeVar *rel, const char *colname, TypeName *tn,
-			   List *parents)
-{
-	AmEncryptedRule *rule;
-	Oid			typid = InvalidOid;
-	char	   *message;
-	char	   *hint;
-	ListCell   *lc;
-
-	if (ls->encrypted == NIL || colname == NULL || tn == NULL)
-		return;
-	rule = am_encrypted_match(ls->encrypted, schema_of(rel), rel->relname);
-	/* INHERITS (t) or PARTITION OF t: its rows are read through t */
-	foreach(lc, parents)
-		if (rule == NULL)
-			rule = am_encrypted_match(ls->encrypted, schema_of(lfirst_node(RangeVar, lc)),
-									  lfirst_node(RangeVar, lc)->relname);
-	if (rule == NULL)
-		return;
-	if (tn->pct_type == false)
-		typid = LookupTypeNameOid(NULL, tn, true);
-	if (am_ciphertext_column(rule, colname, typid))
-		return;
-	am_plaintext_message(am_lint_quoted(rel), colname, typid, rule, &message, &hint);
-	am_lint_add_finding(ls, "error", "plaintext_in_encrypted_table",
-				psprintf("%s.%s", am_lint_quoted(rel), quote_identifier(colname)), message, hint,
-				tn->location);
 }
 
 /*
@@ -668,7 +441,7 @@ remember_created_table(LintState *ls, CreateStmt *cs)
 	ct->stmtidx = ls->cur;
 	ct->key = am_lint_qualified(cs->relation);
 	ct->quoted = am_lint_quoted(cs->relation);
-	ct->checked = checked_schema(ls, cs->relation);
+	ct->checked = am_lint_checked_schema(ls, cs->relation);
 	ct->needs_pkey = cs->partbound == NULL &&
 		cs->relation->relpersistence != RELPERSISTENCE_TEMP;
 	ls->created_tables = lappend(ls->created_tables, ct);
@@ -848,7 +621,7 @@ lint_created_tables(LintState *ls)
  * The parts lint() reads a long text in: parse trees are kept for one part
  * at a time, so memory stays bounded whatever the text's length.
  */
-#define LINT_PART_BYTES (64 * 1024)
+#define LINT_PART_BYTES (16 * 1024)
 
 /*
  * lint_part
@@ -976,17 +749,17 @@ lint_begin(LintState *ls, const char *sql, List *schemas)
 {
 	memset(ls, 0, sizeof(*ls));
 	ls->cxt = CurrentMemoryContext;
-	default_schema = "public";
+	am_lint_set_default_schema("public");
 	ls->sql = sql;
 	ls->schemas = schemas;
 	ls->no_transaction = -1;
 	ls->zk_roles = am_zero_knowledge_roles();
 	ls->encrypted = am_encrypted_rules();
-	ls->created = nameset_create("aura_migrate lint created");
-	ls->rls_enabled = nameset_create("aura_migrate lint rls");
-	ls->with_pkey = nameset_create("aura_migrate lint pkey");
-	ls->indexed = nameset_create("aura_migrate lint indexed");
-	ls->not_valid = nameset_create("aura_migrate lint not valid");
+	ls->created = am_lint_nameset_create("aura_migrate lint created");
+	ls->rls_enabled = am_lint_nameset_create("aura_migrate lint rls");
+	ls->with_pkey = am_lint_nameset_create("aura_migrate lint pkey");
+	ls->indexed = am_lint_nameset_create("aura_migrate lint indexed");
+	ls->not_valid = am_lint_nameset_create("aura_migrate lint not valid");
 }
 
 /*
@@ -1022,7 +795,7 @@ am_lint_sql(const char *sql, List *schemas)
 	}
 	lint_created_tables(&ls);
 	am_lint_foreign_keys(&ls, fks);
-	default_schema = "public";
+	am_lint_set_default_schema("public");
 
 	list_sort(ls.findings, finding_cmp);
 	return ls.findings;

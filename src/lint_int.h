@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * lint_int.h
- *	  What lint.c and lint_live.c share: the state of one lint() and the
- *	  helpers that record findings.  Private to lint().
+ *	  What lint.c, lint_live.c and lint_common.c share: the state of one
+ *	  lint() and the helpers that record findings.  Private to lint().
  *
  * Copyright (c) 2026, aura_migrate developers
  *
@@ -49,12 +49,17 @@ typedef struct LintState
 	int			cur;			/* index of the statement being read */
 } LintState;
 
-/* lint.c */
+/* lint_common.c */
 extern const char *am_lint_default_schema(void);
+extern void am_lint_set_default_schema(const char *schema);
+extern const char *am_lint_schema_of(RangeVar *rv);
 extern char *am_lint_qualified(RangeVar *rv);
 extern char *am_lint_quoted(RangeVar *rv);
+extern bool am_lint_in_list(List *list, const char *s);
+extern HTAB *am_lint_nameset_create(const char *what);
 extern void am_lint_nameset_add(HTAB *set, const char *name);
 extern bool am_lint_nameset_has(HTAB *set, const char *name);
+extern bool am_lint_checked_schema(LintState *ls, RangeVar *rv);
 extern void am_lint_add_finding(LintState *ls, const char *severity, const char *code,
 								char *object, char *message, char *hint, int location);
 extern void am_lint_plaintext(LintState *ls, RangeVar *rel, const char *colname,

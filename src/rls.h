@@ -180,11 +180,9 @@ extern bool am_rls_filters_rows_of(AmRlsAuthFuncs *fns, AmRlsTableInfo *t,
 								   FromExpr *jointree, int varno);
 extern void am_rls_uid_columns(AmRlsAuthFuncs *fns, Node *n, Bitmapset **cols);
 
-/* rls.c */
+/* rls_owner.c */
 extern bool am_rls_public_read(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p);
 extern bool am_rls_public_by_flag(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p);
-
-/* rls_owner.c */
 extern bool am_rls_ties_to_caller(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *e);
 extern void am_rls_check_owner_commands(AmRlsRun *run, AmRlsAuthFuncs *fns,
 										AmRlsTableInfo *t);

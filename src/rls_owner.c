@@ -9,7 +9,9 @@
  * of SELECT, UPDATE and DELETE, the WITH CHECK of INSERT and UPDATE.  One
  * owner_not_enforced finding per command that is not, naming the policies
  * that leave it open; and multiple_permissive_policies where several
- * permissive policies for one role and command are ORed together.
+ * permissive policies for one role and command are ORed together.  And
+ * which SELECT policies declare rows public (USING true, or a flag of the
+ * row), which the other checks read as a choice rather than a hole.
  *
  * Copyright (c) 2026, aura_migrate developers
  *
@@ -410,4 +412,110 @@ am_rls_check_multiple_permissive(AmRlsRun *run, AmRlsTableInfo *t)
 			pfree(names.data);
 		}
 	}
+}
+
+/*
+ * am_rls_public_read
+ *		A permissive FOR SELECT policy whose USING is true: every row is
+ *		declared readable by the policy's roles (Supabase's "public profiles
+ *		are viewable by everyone").  That is a choice, reported as a warning
+ *		rather than as a hole, except in a zero-knowledge database (one
+ *		with zero-knowledge roles configured: Aura), where per-user rows
+ *		are never public, and except next to another SELECT policy for
+ *		authenticated that restricts rows to the caller's: the table says
+ *		its rows are private, and the true policy (a dashboard template,
+ *		"Enable read access for all users") undoes it.
+ */
+bool
+am_rls_public_read(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p)
+{
+	ListCell   *lc;
+
+	if (run->zero_knowledge || !p->permissive || p->cmd != 'r' ||
+		p->qual == NULL || !am_rls_always_true(p->qual))
+		return false;
+	foreach(lc, t->policies)
+	{
+		AmRlsPolicyInfo *o = (AmRlsPolicyInfo *) lfirst(lc);
+
+		if (o != p && o->permissive && o->to_auth && (o->cmd == 'r' || o->cmd == '*') &&
+			o->qual != NULL && am_rls_ties_to_caller(run->fns, t, o->qual))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * flag_branch
+ *		A condition on a flag of the row itself: a boolean column
+ *		(published), its negation, a column equal to a constant (visibility
+ *		= 'public') or to one of a constant list.
+ */
+static bool
+flag_branch(Node *n)
+{
+	while (n && IsA(n, RelabelType))
+		n = (Node *) ((RelabelType *) n)->arg;
+	if (n == NULL)
+		return false;
+	if (IsA(n, Var))
+		return ((Var *) n)->varno == 1 && ((Var *) n)->varlevelsup == 0 &&
+			exprType(n) == BOOLOID;
+	if (IsA(n, BoolExpr) && ((BoolExpr *) n)->boolop == NOT_EXPR)
+		return flag_branch(linitial(((BoolExpr *) n)->args));
+	if (IsA(n, BooleanTest))
+		return flag_branch((Node *) ((BooleanTest *) n)->arg);
+	if (IsA(n, OpExpr) && list_length(((OpExpr *) n)->args) == 2)
+	{
+		char	   *opname = get_opname(((OpExpr *) n)->opno);
+		Node	   *l = linitial(((OpExpr *) n)->args);
+		Node	   *r = lsecond(((OpExpr *) n)->args);
+
+		while (l && IsA(l, RelabelType))
+			l = (Node *) ((RelabelType *) l)->arg;
+		while (r && IsA(r, RelabelType))
+			r = (Node *) ((RelabelType *) r)->arg;
+		return opname && strcmp(opname, "=") == 0 &&
+			((IsA(l, Var) && ((Var *) l)->varno == 1 && ((Var *) l)->varlevelsup == 0 && IsA(r, Const)) ||
+			 (IsA(r, Var) && ((Var *) r)->varno == 1 && ((Var *) r)->varlevelsup == 0 && IsA(l, Const)));
+	}
+	if (IsA(n, ScalarArrayOpExpr) && ((ScalarArrayOpExpr *) n)->useOr)
+	{
+		Node	   *l = linitial(((ScalarArrayOpExpr *) n)->args);
+
+		while (l && IsA(l, RelabelType))
+			l = (Node *) ((RelabelType *) l)->arg;
+		return IsA(l, Var) && ((Var *) l)->varno == 1 && ((Var *) l)->varlevelsup == 0 &&
+			IsA(lsecond(((ScalarArrayOpExpr *) n)->args), Const);
+	}
+	return false;
+}
+
+/*
+ * am_rls_public_by_flag
+ *		A permissive FOR SELECT policy whose USING is an OR of a flag of the
+ *		row and of conditions that tie it to the caller: published posts
+ *		for everyone, drafts for their author ("published OR author_id =
+ *		auth.uid()").  The flagged rows are declared public, as by
+ *		am_rls_public_read(); not in a zero-knowledge database.
+ */
+bool
+am_rls_public_by_flag(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p)
+{
+	BoolExpr   *b;
+	ListCell   *lc;
+	bool		flags = false;
+
+	if (run->zero_knowledge || !p->permissive || p->cmd != 'r' || p->qual == NULL ||
+		!IsA(p->qual, BoolExpr) || ((BoolExpr *) p->qual)->boolop != OR_EXPR)
+		return false;
+	b = (BoolExpr *) p->qual;
+	foreach(lc, b->args)
+	{
+		if (flag_branch(lfirst(lc)))
+			flags = true;
+		else if (!am_rls_ties_to_caller(run->fns, t, lfirst(lc)))
+			return false;
+	}
+	return flags;
 }
