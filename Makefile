@@ -34,18 +34,21 @@ OBJS = \
 	src/owner.o \
 	src/postcheck.o \
 	src/recorder.o \
+	src/record.o \
 	src/registry.o \
 	src/requires.o \
 	src/rls.o \
 	src/rls_common.o \
 	src/rls_expr.o \
 	src/rls_gate.o \
+	src/rls_exec.o \
 	src/rls_objects.o \
 	src/rls_owner.o \
 	src/rls_probe.o \
 	src/rls_probe_fn.o \
 	src/rls_read.o \
 	src/rls_rows.o \
+	src/rls_scope.o \
 	src/rls_undo.o \
 	src/rollback.o \
 	src/run.o \

@@ -162,10 +162,21 @@ typedef struct AmRlsWalkState
 } AmRlsWalkState;
 
 /* rls_expr.c */
+extern bool am_rls_oid_in(List *l, Oid oid);
+extern Node *am_rls_strip(Node *n);
+extern bool am_rls_is_uid_expr(AmRlsAuthFuncs *fns, Node *n);
+extern bool am_rls_owner_filter_at(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *n,
+								   int varno);
+extern void am_rls_collect_quals(Node *n, List **quals);
 extern bool am_rls_policy_walker(Node *node, AmRlsWalkState *w);
 extern bool am_rls_constrains_owner(AmRlsAuthFuncs *fns, AmRlsTableInfo *t, Node *n);
+extern bool am_rls_always_true(Node *n);
+extern bool am_rls_is_uid(AmRlsAuthFuncs *fns, Node *n);
+extern bool am_rls_mentions_uid(AmRlsAuthFuncs *fns, Node *n);
+extern void am_rls_uid_columns(AmRlsAuthFuncs *fns, Node *n, Bitmapset **cols);
 
-/* how a policy expression ties rows to the caller through a membership */
+/* rls_scope.c: how a policy expression ties rows to the caller through a
+ * membership */
 typedef enum AmRlsScope
 {
 	AM_SCOPE_NONE,
@@ -173,12 +184,8 @@ typedef enum AmRlsScope
 	AM_SCOPE_VERIFIED
 } AmRlsScope;
 extern AmRlsScope am_rls_scope(AmRlsAuthFuncs *fns, Node *n, Oid *fn);
-extern bool am_rls_always_true(Node *n);
-extern bool am_rls_is_uid(AmRlsAuthFuncs *fns, Node *n);
-extern bool am_rls_mentions_uid(AmRlsAuthFuncs *fns, Node *n);
 extern bool am_rls_filters_rows_of(AmRlsAuthFuncs *fns, AmRlsTableInfo *t,
 								   FromExpr *jointree, int varno);
-extern void am_rls_uid_columns(AmRlsAuthFuncs *fns, Node *n, Bitmapset **cols);
 
 /* rls_owner.c */
 extern bool am_rls_public_read(AmRlsRun *run, AmRlsTableInfo *t, AmRlsPolicyInfo *p);

@@ -69,9 +69,6 @@ static void probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t);
 static void try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 						const char *sql, int nargs, Datum *args, bool *argnulls,
 						const char *prelude, Datum prelude_user, Datum user_b);
-static void set_local(const char *name, const char *value);
-static void set_saved(const char *name, const char *value);
-static void throw_cancel(int sqlerrcode);
 static void probe_emit_log(ErrorData *edata);
 static bool inserting_runs_only_own_code(AmRlsRun *run, AmRlsTable *t, Oid relid);
 
@@ -169,9 +166,9 @@ am_rls_probe(AmRlsRun *run)
 	}
 
 	nest = NewGUCNestLevel();
-	set_saved("search_path", "pg_catalog, pg_temp");
+	am_probe_set_saved("search_path", "pg_catalog, pg_temp");
 	/* bounds the wait for the sequence locks too */
-	set_saved("lock_timeout", "5s");
+	am_probe_set_saved("lock_timeout", "5s");
 
 	am_probe_read_definer_functions(run);
 
@@ -295,7 +292,7 @@ probe_table(AmRlsRun *run, List *actors, List *held_before, AmRlsTable *t)
 	{
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
 			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
-			throw_cancel(edata->sqlerrcode);
+			am_probe_throw_cancel(edata->sqlerrcode);
 		am_rls_add_finding(run, "warning", "not_probed", t->qualname,
 						   "Fix the cause, or run check_rls(probes => false) to check the structure only.",
 						   "table \"%s\" was not probed: the probe failed with SQLSTATE %s",
@@ -715,7 +712,7 @@ probe_table_body(AmRlsRun *run, List *actors, AmRlsTable *t)
 	ListCell   *lc;
 
 	/* the probes see what the API roles see (lock_timeout: am_rls_probe()) */
-	set_local("row_security", "on");
+	am_probe_set_local("row_security", "on");
 
 	users[0] = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
 	users[1] = DirectFunctionCall1(gen_random_uuid, (Datum) 0);
@@ -817,208 +814,4 @@ try_command(AmRlsRun *run, AmRlsTable *t, Actor *a, const char *cmd,
 						   "Register a probe fixture whose rows satisfy the table's constraints and triggers, or check this command by hand.",
 						   "%s as role %s on table \"%s\" could not be probed: it failed with SQLSTATE %s",
 						   cmd, a->role, t->qualname, res.sqlstate);
-}
-
-/*
- * am_probe_exec
- *		Run one statement in a subtransaction of its own as userid, with the
- *		JWT settings given (if claims is not NULL), and catch any error into
- *		*res.  expect is the SPI_OK_* code the statement must return
- *		(SPI_OK_INSERT also accepts SPI_OK_INSERT_RETURNING, for fixtures).
- *		keep releases the subtransaction on success (its rows stay for the
- *		enclosing probe); otherwise it is rolled back.  See
- *		am_probe_exec_nulls().
- */
-void
-am_probe_exec(int expect, Oid userid, bool noforce, const char *claims, const char *sub,
-			const char *role, const char *sql, int nargs, Oid *argtypes,
-			Datum *args, bool keep, ExecResult *res)
-{
-	am_probe_exec_nulls(expect, userid, noforce, claims, sub, role, sql, nargs,
-					  argtypes, args, NULL, keep, res);
-}
-
-/*
- * am_probe_exec_nulls
- *		am_probe_exec() with SPI-style nulls for the arguments.
- *
- * The statement runs as userid under SECURITY_RESTRICTED_OPERATION (the
- * amcheck pattern: no SET ROLE, no temporary objects, no cursors left
- * open), with SECURITY_NOFORCE_RLS when noforce is set, inside a GUC nest
- * level with search_path pinned to "pg_catalog, pg_temp" and the JWT
- * settings, all reverted by AtEOXact_GUC(false) on success, by the
- * subtransaction's abort on error; the abort also restores the user id and
- * security context, which are restored explicitly on every path anyway.
- * Only the SQLSTATE of an error is kept (never its text, which the probed
- * code controls).  A cancel is re-thrown with a message of our own.
- */
-void
-am_probe_exec_nulls(int expect, Oid userid, bool noforce, const char *claims, const char *sub,
-				  const char *role, const char *sql, int nargs, Oid *argtypes,
-				  Datum *args, const char *nulls, bool keep, ExecResult *res)
-{
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	Oid			save_userid;
-	int			save_sec_context;
-	volatile int sqlerrcode = 0;
-	volatile bool ok = false;
-	volatile uint64 processed = 0;
-	char	   *volatile value = NULL;
-
-	memset(res, 0, sizeof(*res));
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-
-	PG_TRY();
-	{
-		int			ret;
-		int			nest;
-
-		nest = NewGUCNestLevel();
-		set_saved("search_path", "pg_catalog, pg_temp");
-		if (claims != NULL)
-		{
-			set_saved("request.jwt.claims", claims);
-			set_saved("request.jwt.claim.sub", sub);
-			set_saved("request.jwt.claim.role", role);
-		}
-		SetUserIdAndSecContext(userid, save_sec_context |
-							   SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_RESTRICTED_OPERATION |
-							   (noforce ? SECURITY_NOFORCE_RLS : 0));
-		ret = SPI_execute_with_args(sql, nargs, argtypes, args, nulls, false, 0);
-		SetUserIdAndSecContext(save_userid, save_sec_context);
-		AtEOXact_GUC(false, nest);
-		if (ret != expect &&
-			!(expect == SPI_OK_INSERT && ret == SPI_OK_INSERT_RETURNING))
-			elog(ERROR, "SPI_execute_with_args returned %s, expected %s",
-				 SPI_result_code_string(ret), SPI_result_code_string(expect));
-		processed = SPI_processed;
-		if (SPI_tuptable != NULL && SPI_processed > 0 && SPI_tuptable->tupdesc->natts > 0)
-		{
-			char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-			if (v != NULL)
-			{
-				MemoryContextSwitchTo(oldcxt);
-				value = pstrdup(v);
-			}
-		}
-		ok = true;
-
-		if (keep)
-			ReleaseCurrentSubTransaction();
-		else
-			RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		sqlerrcode = edata->sqlerrcode;
-		FreeErrorData(edata);
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_END_TRY();
-
-	/* the abort restored the user id; make sure of it on every path */
-	SetUserIdAndSecContext(save_userid, save_sec_context);
-
-	if (sqlerrcode != 0)
-	{
-		if (sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
-			throw_cancel(sqlerrcode);
-		res->ok = false;
-		res->sqlstate = pstrdup(unpack_sql_state(sqlerrcode));
-		return;
-	}
-	res->ok = ok;
-	res->processed = processed;
-	res->value = value;
-}
-
-/*
- * throw_cancel
- *		Re-throw a cancel (57014) or shutdown (57P01) caught from a probe, so
- *		that it still cancels check_rls().  The probed code can raise these
- *		SQLSTATEs itself, with a message of its own, so the message is ours.
- */
-static void
-throw_cancel(int sqlerrcode)
-{
-	ereport(ERROR,
-			(errcode(sqlerrcode),
-			 errmsg("canceling the row level security probes"),
-			 errdetail("A statement run by the probes ended with SQLSTATE %s.",
-					   unpack_sql_state(sqlerrcode))));
-}
-
-/*
- * am_probe_sub_begin, am_probe_sub_end
- *		A subtransaction around several am_probe_exec() calls, the plpython
- *		way: the memory context and resource owner are restored after.
- */
-void
-am_probe_sub_begin(SubXact *s)
-{
-	s->cxt = CurrentMemoryContext;
-	s->owner = CurrentResourceOwner;
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(s->cxt);
-}
-
-void
-am_probe_sub_end(SubXact *s, bool commit)
-{
-	if (commit)
-		ReleaseCurrentSubTransaction();
-	else
-		RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(s->cxt);
-	CurrentResourceOwner = s->owner;
-}
-
-/*
- * set_local
- *		SET LOCAL name = value; reverted when the enclosing subtransaction
- *		rolls back.
- */
-static void
-set_local(const char *name, const char *value)
-{
-	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_LOCAL, true, 0, false);
-}
-
-/*
- * set_saved
- *		name = value until the current GUC nest level (NewGUCNestLevel())
- *		is closed with AtEOXact_GUC(), the way a function's SET clause works.
- */
-static void
-set_saved(const char *name, const char *value)
-{
-	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-}
-
-/*
- * am_probe_uuid_str
- *		A uuid datum as text.
- */
-char *
-am_probe_uuid_str(Datum u)
-{
-	return DatumGetCString(DirectFunctionCall1(uuid_out, u));
 }

@@ -2,8 +2,9 @@
  *
  * rls_probe.h
  *	  What the files of the behavioural probes share (rls_probe.c, the
- *	  tries; rls_rows.c, the rows they need; rls_probe_fn.c, memberships
- *	  and SECURITY DEFINER functions).  Private to those three files.
+ *	  tries; rls_exec.c, running one statement as an actor; rls_rows.c, the
+ *	  rows they need; rls_probe_fn.c, memberships and SECURITY DEFINER
+ *	  functions).  Private to those four files.
  *
  * Copyright (c) 2026, aura_migrate developers
  *
@@ -68,7 +69,10 @@ typedef struct ProbeParent
 	int			nforced;
 } ProbeParent;
 
-/* rls_probe.c: statements run in subtransactions of their own */
+/* rls_exec.c: statements run in subtransactions of their own */
+extern void am_probe_set_local(const char *name, const char *value);
+extern void am_probe_set_saved(const char *name, const char *value);
+extern void am_probe_throw_cancel(int sqlerrcode);
 extern void am_probe_exec(int expect, Oid userid, bool noforce, const char *claims,
 						  const char *sub, const char *role, const char *sql,
 						  int nargs, Oid *argtypes, Datum *args, bool keep,
