@@ -3,12 +3,12 @@
  * rls_expr.c
  *	  check_rls(): reading policy expressions as node trees.
  *
- * pg_policy.polqual and polwithcheck are stored node trees; rls.c turns
- * them back into nodes with stringToNode() and the functions here walk
- * them: does a predicate pin an owner column to auth.uid(), or scope the
- * row to the caller through a membership (am_rls_scope()), is it always
- * true, does it call the auth functions once per row, does it read
- * user_metadata from the JWT, which owner columns does it use.  Nothing
+ * pg_policy.polqual and polwithcheck are stored node trees; rls_read.c
+ * turns them back into nodes with stringToNode() and the functions here
+ * walk them: does a predicate pin an owner column to auth.uid(), is it
+ * always true, does it call the auth functions once per row, does it read
+ * user_metadata from the JWT, which owner columns does it use (whether it
+ * ties the row to the caller through a membership is rls_scope.c's).  Nothing
  * here looks at the text of an expression; a function a policy calls is
  * read from its parse tree when it is SQL, and only named when it is not.
  *
