@@ -653,16 +653,9 @@ aura_migrate_migrate(PG_FUNCTION_ARGS)
 
 			if (i > 0)
 			{
-				Oid			argtypes[1] = {TEXTOID};
-				Datum		values[1];
-
 				/* the lock went with the last commit: take it, look again */
 				am_lock_registry();
-				values[0] = CStringGetTextDatum(m->version);
-				if (am_spi_owner("SELECT 1 FROM aura_migrate.history WHERE version = $1",
-								 1, argtypes, values, NULL, 1) != SPI_OK_SELECT)
-					elog(ERROR, "could not read history");
-				if (SPI_processed > 0)
+				if (am_history_has(m->version))
 					continue;	/* applied meanwhile by another session */
 			}
 

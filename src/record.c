@@ -14,6 +14,9 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
@@ -27,9 +30,12 @@
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "authority.h"
 #include "eventlog.h"
@@ -38,6 +44,49 @@
 #include "run.h"
 #include "settings.h"
 #include "validate.h"
+
+/*
+ * am_history_has
+ *		Whether aura_migrate.history has a row for version, as committed by
+ *		now (the latest snapshot: migrate() looks again after each commit,
+ *		under the registry lock, for a migration another session applied
+ *		meanwhile).
+ *
+ * Read through the primary key's index in C: a kept SPI plan for this
+ * lookup is planned while the history is small, and its generic plan,
+ * a sequential scan, then read the whole history once per migration.
+ */
+bool
+am_history_has(const char *version)
+{
+	Oid			nsp = get_namespace_oid("aura_migrate", false);
+	Oid			relid = get_relname_relid("history", nsp);
+	Oid			indexid = get_relname_relid("history_pkey", nsp);
+	Oid			typid;
+	int32		typmod;
+	Oid			collid;
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	Snapshot	snapshot;
+	bool		found;
+
+	if (!OidIsValid(relid) || !OidIsValid(indexid))
+		elog(ERROR, "aura_migrate.history or its primary key is missing");
+	get_atttypetypmodcoll(relid, 1, &typid, &typmod, &collid);
+
+	rel = table_open(relid, AccessShareLock);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(version));
+	key.sk_collation = collid;
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	scan = systable_beginscan(rel, indexid, true, snapshot, 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(rel, AccessShareLock);
+	return found;
+}
 
 /*
  * am_record_done

@@ -122,6 +122,7 @@ extern void am_run_error_context_at(AmRunErrorContext *ec, int stmtno, int line)
 extern void am_run_pop_error_context(AmRunErrorContext *ec);
 
 extern int	am_run_lock_timeout_ms(void);
+extern bool am_history_has(const char *version);
 extern void am_record_done(AmRun *run, AmMigration *m, int nstmts, double duration_ms);
 extern void am_record_done_block(AmRun *run, AmMigration *ms, int n);
 pg_noreturn extern void am_report_failure(AmRun *run, AmMigration *m, AmAttempt *att);
