@@ -70,6 +70,57 @@ SELECT aura_migrate.register('20261201006', 'close_leak', 'DROP POLICY notes_lea
 SELECT version, status FROM aura_migrate.apply();
 SELECT count(*) AS leak_policies FROM pg_policy WHERE polname = 'notes_leak';
 
+-- after a migration the gate checks only the tables it changed and their
+-- neighbours when what it changed is known (a DEBUG1 line says which; each
+-- migration ends by showing DEBUG1 to see it, which lasts as long as the
+-- migration): a membership table makes docs, which references the same
+-- teams, a table of teams, whose loose UPDATE policy then fails the
+-- migration that added the membership table, though it never touched docs
+CREATE TABLE gate.teams (id int PRIMARY KEY);
+CREATE TABLE gate.docs (id int PRIMARY KEY, team_id int NOT NULL REFERENCES gate.teams, body text);
+ALTER TABLE gate.docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY docs_edit ON gate.docs FOR UPDATE TO authenticated
+	USING ((SELECT auth.uid()) IS NOT NULL);
+SELECT aura_migrate.register('20261201007', 'team_members', $$
+CREATE TABLE gate.team_members (team_id int NOT NULL REFERENCES gate.teams, user_id uuid NOT NULL);
+ALTER TABLE gate.team_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_own ON gate.team_members FOR SELECT TO authenticated
+	USING (user_id = (SELECT auth.uid()));
+$$);
+SELECT * FROM aura_migrate.apply(dry_run => true);
+-- (the dry run warmed the catalog caches: their own DEBUG1 lines stay out)
+SELECT aura_migrate.register('20261201007', 'team_members', $$
+CREATE TABLE gate.team_members (team_id int NOT NULL REFERENCES gate.teams, user_id uuid NOT NULL);
+ALTER TABLE gate.team_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_own ON gate.team_members FOR SELECT TO authenticated
+	USING (user_id = (SELECT auth.uid()));
+SET client_min_messages = debug1;
+$$, replace => true);
+SELECT * FROM aura_migrate.apply();
+-- fixed in the same migration: docs ties its rows to the caller's teams
+SELECT aura_migrate.register('20261201007', 'team_members', $$
+CREATE TABLE gate.team_members (team_id int NOT NULL REFERENCES gate.teams, user_id uuid NOT NULL);
+ALTER TABLE gate.team_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_own ON gate.team_members FOR SELECT TO authenticated
+	USING (user_id = (SELECT auth.uid()));
+ALTER POLICY docs_edit ON gate.docs
+	USING (team_id IN (SELECT m.team_id FROM gate.team_members m WHERE m.user_id = (SELECT auth.uid())))
+	WITH CHECK (team_id IN (SELECT m.team_id FROM gate.team_members m WHERE m.user_id = (SELECT auth.uid())));
+SET client_min_messages = debug1;
+$$, replace => true);
+SELECT version, status FROM aura_migrate.apply();
+-- a GRANT names its tables; a DO block could do anything: every table
+SELECT aura_migrate.register('20261201008', 'grant_docs', $$
+GRANT SELECT, UPDATE ON gate.docs TO authenticated;
+SET client_min_messages = debug1;
+$$);
+SELECT version, status FROM aura_migrate.apply();
+SELECT aura_migrate.register('20261201009', 'by_do', $$
+DO $do$ BEGIN EXECUTE 'COMMENT ON TABLE gate.docs IS ''team documents'''; END $do$;
+SET client_min_messages = debug1;
+$$);
+SELECT version, status FROM aura_migrate.apply();
+
 -- in development the run reports what it added, and applies
 RESET aura_migrate.environment;
 SELECT aura_migrate.register('20261201004', 'dev_leak', $$

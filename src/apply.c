@@ -244,6 +244,7 @@ run_migration(AmRun *run, AmMigration *m, AmAttempt *att, bool gate_each,
 	/* what it created exists, is valid, and is protected */
 	if (!run->down)
 	{
+		am_rls_gate_scope(run, m, parsed);
 		att->check_failed = true;
 		am_post_check(m->version, run->run_id, m->changes);
 		if (gate_each)
@@ -322,7 +323,7 @@ attempt_block(AmRun *run, AmMigration *ms, int n, bool gate_each, bool seq_each,
 			am_recorder_flush(run->run_id, ms, n);
 			am_record_done_block(run, ms, n);
 			att->check_failed = true;
-			if (gate_each || am_rls_gate_check_block(run))
+			if (gate_each || am_rls_gate_check_block(run, ms, n))
 				ReleaseCurrentSubTransaction();
 			else
 			{

@@ -55,6 +55,8 @@ PG_FUNCTION_INFO_V1(aura_migrate_check_rls);
 
 static void read_auth_funcs(AmRlsAuthFuncs *fns);
 static HTAB *read_tables(AmRlsRun *run, Datum schemas, List **tables);
+static void collect_findings(AmRlsRun *run, Datum schemas, bool probes,
+							 Datum allow_definer, Datum only);
 static void check_table(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
 static char *policy_object(AmRlsTableInfo *t, AmRlsPolicyInfo *p);
 static void add_policy_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
@@ -72,6 +74,33 @@ static void check_encrypted(AmRlsRun *run, List *tables);
 void
 am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
 {
+	collect_findings(run, schemas, probes, allow_definer, (Datum) 0);
+}
+
+/*
+ * am_rls_collect_only
+ *		The structural findings of am_rls_collect() with the tables limited
+ *		to the Oids of array only (oid[]): the row level security gate's
+ *		check after a migration that changed only these tables (rls_gate.c).
+ *		The API roles, views and functions are checked as always.  When a
+ *		check needs the other tables too (a SQL function running as its
+ *		owner reads tables: what it reads is only known from its body),
+ *		run->incomplete is set and the caller checks everything instead.
+ */
+void
+am_rls_collect_only(AmRlsRun *run, Datum schemas, Datum only)
+{
+	collect_findings(run, schemas, false, (Datum) 0, only);
+}
+
+/*
+ * collect_findings
+ *		am_rls_collect() and am_rls_collect_only(): only is 0 for all tables.
+ */
+static void
+collect_findings(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer,
+				 Datum only)
+{
 	AmRlsAuthFuncs	fns;
 	List	   *tables = NIL;
 	HTAB	   *byoid;
@@ -82,6 +111,7 @@ am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer)
 	int			nest;
 
 	memset(run, 0, sizeof(AmRlsRun));
+	run->only = only;
 	run->cxt = AllocSetContextCreate(CurrentMemoryContext, "check_rls",
 									 ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(run->cxt);
@@ -260,7 +290,8 @@ read_auth_funcs(AmRlsAuthFuncs *fns)
 /*
  * The query of read_tables(): $1 the checked schemas (name[]), $2 anon's
  * Oid (0 when there is no such role), $3 the zero-knowledge roles (oid[]),
- * $4 the auth.uid() functions (oid[]).
+ * $4 the auth.uid() functions (oid[]), $5 the only tables to read (oid[];
+ * NULL: all).
  */
 static const char *const tables_sql =
 	"WITH definer AS ("
@@ -385,6 +416,7 @@ static const char *const tables_sql =
 	"                                  OFFSET 0) du"
 	"             WHERE du.refobjid = ANY ($4))) oc ON true"
 	" WHERE n.nspname = ANY ($1) AND c.relkind IN ('r', 'p')"
+	"   AND ($5 IS NULL OR c.oid = ANY ($5))"
 	"   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
 	"                     JOIN pg_catalog.pg_extension x ON x.oid = e.refobjid"
 	"                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
@@ -440,8 +472,10 @@ table_from_tuple(HeapTuple tup)
 static HTAB *
 read_tables(AmRlsRun *run, Datum schemas, List **tables)
 {
-	Oid			argtypes[4] = {NAMEARRAYOID, OIDOID, OIDARRAYOID, OIDARRAYOID};
-	Datum		values[4];
+	Oid			argtypes[5] = {NAMEARRAYOID, OIDOID, OIDARRAYOID, OIDARRAYOID,
+	OIDARRAYOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', run->only ? ' ' : 'n'};
 	Datum	   *zk;
 	Datum	   *uid;
 	int			nzk = 0;
@@ -465,9 +499,10 @@ read_tables(AmRlsRun *run, Datum schemas, List **tables)
 		uid[nuid++] = ObjectIdGetDatum(lfirst_oid(lc));
 	values[3] = PointerGetDatum(construct_array(uid, nuid, OIDOID, sizeof(Oid),
 												true, TYPALIGN_INT));
+	values[4] = run->only;
 	MemoryContextSwitchTo(oldcxt);
 
-	if (SPI_execute_with_args(tables_sql, 4, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_with_args(tables_sql, 5, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the tables of the checked schemas");
 
 	memset(&ctl, 0, sizeof(ctl));

@@ -63,6 +63,8 @@ typedef struct AmRlsRun
 	Datum		schemas;		/* the checked schemas (name[]) */
 	List	   *definer_fns;	/* AmRlsDefinerFn *: what the probes call */
 	List	   *allowed_definers;	/* Oids of the functions allow_definer lists */
+	Datum		only;			/* oid[]: the only tables read; 0: all */
+	bool		incomplete;		/* only: a check needed the other tables */
 } AmRlsRun;
 
 /*
@@ -85,6 +87,7 @@ typedef struct AmRlsDefinerFn
 } AmRlsDefinerFn;
 
 extern void am_rls_collect(AmRlsRun *run, Datum schemas, bool probes, Datum allow_definer);
+extern void am_rls_collect_only(AmRlsRun *run, Datum schemas, Datum only);
 
 /*
  * What the rls*.c files share: the tables and policies read from the

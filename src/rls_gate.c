@@ -26,16 +26,32 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_policy.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "common/hashfn.h"
+#include "executor/spi.h"
+#include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/varlena.h"
 
+#include "owner.h"
 #include "settings.h"
 #include "run.h"
 #include "rls.h"
@@ -102,12 +118,304 @@ baseline_add(AmRun *run, AmRlsFinding *f)
 }
 
 /*
+ * The gate's check after a migration reads only the tables it could have
+ * changed the findings of, when that is known: every table check_rls()
+ * reads after a migration of 3,000 made each check, and so the run,
+ * quadratic.  What a migration changed is what the DDL recorder reported
+ * (its changes), plus the tables a GRANT names; it is known when each of
+ * its statements is one whose whole effect on the findings shows there
+ * (statement_scoped()) and each change is of a table, view, index,
+ * sequence, policy, constraint, trigger or default (change_tables()).
+ * Anything else (a function, a role, a DO block, a DROP, a schema, ...)
+ * makes the gate read everything, as before.  The findings of a table
+ * also depend on its neighbours (related_tables()).
+ */
+
+/*
+ * statement_scoped
+ *		Whether a statement's effect on the findings is known from the
+ *		DDL recorder's report of it, and for GRANT and REVOKE on tables from
+ *		the tables they name (added to *relids).  *ddl is set for a
+ *		statement the recorder reports.
+ */
+static bool
+statement_scoped(Node *stmt, List **relids, bool *ddl)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_CreateStmt:
+			{
+				CreateStmt *cs = (CreateStmt *) stmt;
+
+				/* a parent's findings may depend on its children */
+				*ddl = true;
+				return cs->inhRelations == NIL && cs->partbound == NULL;
+			}
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *at = (AlterTableStmt *) stmt;
+
+				*ddl = true;
+				if (at->objtype != OBJECT_TABLE && at->objtype != OBJECT_INDEX &&
+					at->objtype != OBJECT_SEQUENCE && at->objtype != OBJECT_VIEW)
+					return false;
+				foreach(lc, at->cmds)
+				{
+					AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+					if (cmd->subtype == AT_AttachPartition ||
+						cmd->subtype == AT_DetachPartition ||
+						cmd->subtype == AT_AddInherit ||
+						cmd->subtype == AT_DropInherit)
+						return false;
+				}
+				return true;
+			}
+		case T_IndexStmt:
+		case T_CreatePolicyStmt:
+		case T_AlterPolicyStmt:
+		case T_CreateTrigStmt:
+		case T_CommentStmt:
+		case T_CreateSeqStmt:
+		case T_AlterSeqStmt:
+		case T_ViewStmt:
+			*ddl = true;
+			return true;
+		case T_RenameStmt:
+			*ddl = true;
+			switch (((RenameStmt *) stmt)->renameType)
+			{
+				case OBJECT_TABLE:
+				case OBJECT_COLUMN:
+				case OBJECT_INDEX:
+				case OBJECT_SEQUENCE:
+				case OBJECT_VIEW:
+				case OBJECT_POLICY:
+				case OBJECT_TABCONSTRAINT:
+				case OBJECT_TRIGGER:
+					return true;
+				default:
+					return false;
+			}
+		case T_GrantStmt:
+			{
+				GrantStmt  *g = (GrantStmt *) stmt;
+
+				if (g->targtype != ACL_TARGET_OBJECT)
+					return false;
+				if (g->objtype == OBJECT_SEQUENCE)
+					return true;
+				if (g->objtype != OBJECT_TABLE)
+					return false;
+				foreach(lc, g->objects)
+				{
+					Oid			relid = RangeVarGetRelid((RangeVar *) lfirst(lc), NoLock, true);
+
+					if (!OidIsValid(relid))
+						return false;
+					*relids = lappend_oid(*relids, relid);
+				}
+				return true;
+			}
+		case T_VariableSetStmt:
+			{
+				const char *name = ((VariableSetStmt *) stmt)->name;
+
+				return name != NULL && strncmp(name, "aura_migrate.", 13) != 0;
+			}
+		default:
+			return false;
+	}
+}
+
+/*
+ * catalog_relid
+ *		The table a row of catalog classid (pg_policy, pg_trigger,
+ *		pg_attrdef) with Oid objid belongs to; InvalidOid when there is none.
+ */
+static Oid
+catalog_relid(Oid classid, Oid objid)
+{
+	Relation	catalog = table_open(classid, AccessShareLock);
+	AttrNumber	oidcol = classid == PolicyRelationId ? Anum_pg_policy_oid :
+		classid == TriggerRelationId ? Anum_pg_trigger_oid : Anum_pg_attrdef_oid;
+	HeapTuple	tup = get_catalog_object_by_oid(catalog, oidcol, objid);
+	Oid			relid = InvalidOid;
+
+	if (HeapTupleIsValid(tup))
+		relid = classid == PolicyRelationId ? ((Form_pg_policy) GETSTRUCT(tup))->polrelid :
+			classid == TriggerRelationId ? ((Form_pg_trigger) GETSTRUCT(tup))->tgrelid :
+			((Form_pg_attrdef) GETSTRUCT(tup))->adrelid;
+	table_close(catalog, AccessShareLock);
+	return relid;
+}
+
+/*
+ * change_tables
+ *		Add to *relids the tables (or view) whose findings change c may
+ *		have changed; false when that is not known.
+ */
+static bool
+change_tables(AmChange *c, List **relids)
+{
+	Oid			relid = InvalidOid;
+
+	if (c->classid == RelationRelationId)
+	{
+		char		relkind = get_rel_relkind(c->objid);
+
+		/* a column dropped: its table is still there */
+		if (c->action == 'd' && (c->objsubid == 0 || relkind == '\0'))
+			return false;
+		switch (relkind)
+		{
+			case RELKIND_RELATION:
+			case RELKIND_PARTITIONED_TABLE:
+			case RELKIND_VIEW:
+				relid = c->objid;
+				break;
+			case RELKIND_INDEX:
+			case RELKIND_PARTITIONED_INDEX:
+				relid = IndexGetRelation(c->objid, true);
+				break;
+			case RELKIND_SEQUENCE:
+				return true;
+			default:
+				return false;
+		}
+	}
+	else if (c->action == 'd')
+		return false;
+	else if (c->classid == ConstraintRelationId)
+	{
+		HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(c->objid));
+
+		if (HeapTupleIsValid(tup))
+		{
+			Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+
+			relid = con->conrelid;
+			if (OidIsValid(relid) && OidIsValid(con->confrelid))
+				*relids = lappend_oid(*relids, con->confrelid);
+			ReleaseSysCache(tup);
+		}
+	}
+	else if (c->classid == PolicyRelationId || c->classid == TriggerRelationId ||
+			 c->classid == AttrDefaultRelationId)
+		relid = catalog_relid(c->classid, c->objid);
+
+	if (!OidIsValid(relid))
+		return false;
+	*relids = lappend_oid(*relids, relid);
+	return true;
+}
+
+/*
+ * am_rls_gate_scope
+ *		After migration m's statements (parsed) ran, and before the gate's
+ *		check: the tables that check reads (m->gate_relids, in the run's
+ *		memory) when they are known (m->gate_scoped); otherwise all.
+ */
+void
+am_rls_gate_scope(AmRun *run, AmMigration *m, AmParsed *parsed)
+{
+	MemoryContext oldcxt;
+	List	   *relids = NIL;
+	bool		ddl = false;
+	ListCell   *lc;
+	int			i;
+
+	m->gate_scoped = false;
+	m->gate_relids = NIL;
+	/* what the recorder does not see (it is off, or event triggers are) */
+	if (!am_rls_gate_active(run) || !am_record_ddl ||
+		SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA)
+		return;
+
+	oldcxt = MemoryContextSwitchTo(run->cxt);
+	for (i = 0; i < parsed->nstmts; i++)
+		if (!statement_scoped(parsed->stmts[i].raw->stmt, &relids, &ddl))
+			goto all;
+	if (ddl && m->changes == NIL)
+		goto all;				/* the recorder did not run */
+	foreach(lc, m->changes)
+		if (!change_tables((AmChange *) lfirst(lc), &relids))
+			goto all;
+	m->gate_scoped = true;
+	m->gate_relids = relids;
+	MemoryContextSwitchTo(oldcxt);
+	return;
+
+all:
+	list_free(relids);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * related_tables
+ *		The tables whose findings a change to the tables (and views) relids
+ *		may change, as an oid[]: they, the tables at either end of their
+ *		foreign keys, the tables with a foreign key to one of those other
+ *		than the users (a membership table makes its siblings' scope
+ *		columns, rls_scope.c), and the tables whose policies read them.
+ */
+static Datum
+related_tables(List *relids)
+{
+	Oid			argtypes[1] = {OIDARRAYOID};
+	Datum		values[1];
+	Datum	   *elems = palloc(sizeof(Datum) * (list_length(relids) + 1));
+	int			n = 0;
+	ListCell   *lc;
+	bool		isnull;
+	Datum		result;
+
+	foreach(lc, relids)
+		elems[n++] = ObjectIdGetDatum(lfirst_oid(lc));
+	values[0] = PointerGetDatum(construct_array(elems, n, OIDOID, sizeof(Oid),
+												true, TYPALIGN_INT));
+	if (am_spi_owner("WITH t AS (SELECT DISTINCT r AS oid FROM pg_catalog.unnest($1) r),"
+					 " refs AS ("
+					 "  SELECT d.refobjid AS target, k.conrelid AS oid"
+					 "    FROM pg_catalog.pg_depend d"
+					 "    JOIN pg_catalog.pg_constraint k ON k.oid = d.objid AND k.contype = 'f'"
+					 "   WHERE d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass"
+					 "     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass),"
+					 " x AS ("
+					 "  SELECT k.confrelid AS oid FROM t"
+					 "    JOIN pg_catalog.pg_constraint k ON k.conrelid = t.oid AND k.contype = 'f'"
+					 "  UNION"
+					 "  SELECT r.oid FROM t JOIN refs r ON r.target = t.oid) "
+					 "SELECT pg_catalog.array_agg(DISTINCT u.oid) FROM ("
+					 "  SELECT oid FROM t"
+					 "  UNION ALL SELECT oid FROM x"
+					 "  UNION ALL SELECT r.oid FROM x"
+					 "    JOIN pg_catalog.pg_class xr ON xr.oid = x.oid AND xr.relname <> 'users'"
+					 "    JOIN refs r ON r.target = x.oid"
+					 "  UNION ALL SELECT p.polrelid FROM t"
+					 "    JOIN pg_catalog.pg_depend d"
+					 "      ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+					 "     AND d.refobjid = t.oid"
+					 "     AND d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass"
+					 "    JOIN pg_catalog.pg_policy p ON p.oid = d.objid) u",
+					 1, argtypes, values, NULL, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the tables related to a migration's");
+	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return PointerGetDatum(construct_empty_array(OIDOID));
+	return PointerGetDatum(DatumGetArrayTypePCopy(result));
+}
+
+/*
  * collect
- *		The structural findings of the checked schemas now.  The caller
- *		deletes run->cxt.
+ *		The structural findings of the checked schemas now: of the tables
+ *		related to relids only when scoped, else of all.  The caller
+ *		deletes rr->cxt.
  */
 static List *
-collect(AmRlsRun *rr)
+collect(AmRlsRun *rr, bool scoped, List *relids)
 {
 	/*
 	 * check_rls() reads with the active snapshot, which here is that of
@@ -116,8 +424,25 @@ collect(AmRlsRun *rr)
 	 */
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	am_rls_collect(rr, am_checked_schemas_array(), false, (Datum) 0);
+	if (scoped)
+	{
+		am_rls_collect_only(rr, am_checked_schemas_array(), related_tables(relids));
+		if (rr->incomplete)
+		{
+			MemoryContextDelete(rr->cxt);
+			scoped = false;
+		}
+	}
+	if (!scoped)
+		am_rls_collect(rr, am_checked_schemas_array(), false, (Datum) 0);
 	PopActiveSnapshot();
+	if (scoped)
+		ereport(DEBUG1,
+				(errmsg_internal("row level security gate: %ld tables checked, those changed and their neighbours",
+								 hash_get_num_entries(rr->tables))));
+	else
+		ereport(DEBUG1,
+				(errmsg_internal("row level security gate: every table checked")));
 	return rr->findings;
 }
 
@@ -179,7 +504,7 @@ am_rls_gate_begin(AmRun *run)
 	run->rls_baseline_taken = false;
 	if (!am_rls_gate)
 		return;
-	foreach(lc, collect(&rr))
+	foreach(lc, collect(&rr, false, NIL))
 	{
 		AmRlsFinding *f = (AmRlsFinding *) lfirst(lc);
 
@@ -224,7 +549,7 @@ am_rls_gate_check(AmRun *run, AmMigration *m)
 
 	if (!run->rls_baseline_taken || am_effective_environment() == AM_ENV_DEVELOPMENT || run->down)
 		return;
-	foreach(lc, collect(&rr))
+	foreach(lc, collect(&rr, m->gate_scoped, m->gate_relids))
 	{
 		AmRlsFinding *f = (AmRlsFinding *) lfirst(lc);
 
@@ -281,16 +606,24 @@ am_rls_gate_active(AmRun *run)
  *		table of the checked schemas.
  */
 bool
-am_rls_gate_check_block(AmRun *run)
+am_rls_gate_check_block(AmRun *run, AmMigration *ms, int n)
 {
 	AmRlsRun	rr;
 	ListCell   *lc;
 	List	   *accepted = NIL;
+	List	   *relids = NIL;
+	bool		scoped = true;
 	bool		ok = true;
+	int			i;
 
 	if (!am_rls_gate_active(run))
 		return true;
-	foreach(lc, collect(&rr))
+	for (i = 0; i < n && scoped; i++)
+	{
+		scoped = ms[i].gate_scoped;
+		relids = list_concat(relids, ms[i].gate_relids);
+	}
+	foreach(lc, collect(&rr, scoped, relids))
 	{
 		AmRlsFinding *f = (AmRlsFinding *) lfirst(lc);
 
@@ -324,7 +657,7 @@ am_rls_gate_summary(AmRun *run)
 
 	if (!run->rls_baseline_taken || am_effective_environment() != AM_ENV_DEVELOPMENT || run->down)
 		return;
-	foreach(lc, collect(&rr))
+	foreach(lc, collect(&rr, false, NIL))
 	{
 		AmRlsFinding *f = (AmRlsFinding *) lfirst(lc);
 

@@ -18,7 +18,8 @@
 extern void am_rls_gate_begin(AmRun *run);
 extern void am_rls_gate_check(AmRun *run, AmMigration *m);
 extern bool am_rls_gate_active(AmRun *run);
-extern bool am_rls_gate_check_block(AmRun *run);
+extern void am_rls_gate_scope(AmRun *run, AmMigration *m, AmParsed *parsed);
+extern bool am_rls_gate_check_block(AmRun *run, AmMigration *ms, int n);
 extern void am_rls_gate_summary(AmRun *run);
 
 #endif							/* AURA_MIGRATE_RLS_GATE_H */

@@ -44,6 +44,9 @@ typedef struct AmMigration
 	double		duration_ms;	/* set once applied */
 	int			applied_statements; /* and the statements it ran */
 	List	   *changes;		/* AmChange *: what it did, as recorded */
+	/* rls_gate.c: when gate_scoped, the tables the gate checks after it */
+	bool		gate_scoped;
+	List	   *gate_relids;	/* Oids, in the run's memory */
 } AmMigration;
 
 /*
