@@ -8,7 +8,9 @@
  * baseline.  Outside development, after each migration (inside its
  * subtransaction, with the other post-migration checks; for apply(), once
  * per block of migrations first, see am_rls_gate_check_block()) they are
- * taken again, and an error finding the baseline did not have fails the
+ * taken again (over the tables the migrations could have changed the
+ * findings of, when that is known: am_rls_gate_scope()), and an error
+ * finding the baseline did not have fails the
  * migration, unless the migration acknowledges it with a comment
  * "-- aura:allow <code>" (table_without_rls also covers rls_disabled); what
  * a migration was allowed to add joins the baseline for the ones after it.
