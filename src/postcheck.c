@@ -345,7 +345,10 @@ am_post_check(const char *version, int64 run_id, List *changes)
 		addr.classId = c->classid;
 		addr.objectId = c->objid;
 		addr.objectSubId = 0;
-		if (getObjectDescription(&addr, true) == NULL)
+		/* a relation through the cache; anything else through its description */
+		if (c->classid == RelationRelationId ?
+			!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(c->objid)) :
+			getObjectDescription(&addr, true) == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("post-migration check failed: %s %s no longer exists",
