@@ -28,6 +28,7 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
@@ -37,15 +38,16 @@
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
-#include "executor/spi.h"
 #include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -53,7 +55,6 @@
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
-#include "owner.h"
 #include "settings.h"
 #include "run.h"
 #include "rls.h"
@@ -356,61 +357,124 @@ all:
 }
 
 /*
+ * add_referencing
+ *		Add to acc the tables with a foreign key to relid (classid
+ *		pg_constraint) or a policy that reads it (classid pg_policy), found
+ *		through pg_depend's index on what is referenced.
+ */
+static List *
+add_referencing(List *acc, Oid relid, Oid classid)
+{
+	Relation	dep = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+		Oid			found = InvalidOid;
+
+		if (d->classid != classid)
+			continue;
+		if (classid == ConstraintRelationId)
+		{
+			HeapTuple	con = SearchSysCache1(CONSTROID, ObjectIdGetDatum(d->objid));
+
+			if (HeapTupleIsValid(con))
+			{
+				if (((Form_pg_constraint) GETSTRUCT(con))->contype == CONSTRAINT_FOREIGN)
+					found = ((Form_pg_constraint) GETSTRUCT(con))->conrelid;
+				ReleaseSysCache(con);
+			}
+		}
+		else
+			found = catalog_relid(classid, d->objid);
+		if (OidIsValid(found))
+			acc = list_append_unique_oid(acc, found);
+	}
+	systable_endscan(scan);
+	table_close(dep, AccessShareLock);
+	return acc;
+}
+
+/*
+ * add_referenced
+ *		Add to acc the tables relid's foreign keys reference.
+ */
+static List *
+add_referenced(List *acc, Oid relid)
+{
+	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+
+		if (con->contype == CONSTRAINT_FOREIGN && OidIsValid(con->confrelid))
+			acc = list_append_unique_oid(acc, con->confrelid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return acc;
+}
+
+/*
  * related_tables
  *		The tables whose findings a change to the tables (and views) relids
  *		may change, as an oid[]: they, the tables at either end of their
  *		foreign keys, the tables with a foreign key to one of those other
  *		than the users (a membership table makes its siblings' scope
  *		columns, rls_scope.c), and the tables whose policies read them.
+ *		Read through the catalogs' indexes, never a scan: this runs after
+ *		every migration.
  */
 static Datum
 related_tables(List *relids)
 {
-	Oid			argtypes[1] = {OIDARRAYOID};
-	Datum		values[1];
-	Datum	   *elems = palloc(sizeof(Datum) * (list_length(relids) + 1));
-	int			n = 0;
+	List	   *t = NIL;
+	List	   *x = NIL;
+	List	   *all;
 	ListCell   *lc;
-	bool		isnull;
-	Datum		result;
+	Datum	   *elems;
+	int			n = 0;
 
 	foreach(lc, relids)
+		t = list_append_unique_oid(t, lfirst_oid(lc));
+	foreach(lc, t)
+	{
+		x = add_referenced(x, lfirst_oid(lc));
+		x = add_referencing(x, lfirst_oid(lc), ConstraintRelationId);
+	}
+	all = list_copy(t);
+	foreach(lc, x)
+	{
+		Oid			relid = lfirst_oid(lc);
+		char	   *name = get_rel_name(relid);
+
+		all = list_append_unique_oid(all, relid);
+		if (name != NULL && strcmp(name, "users") != 0)
+			all = add_referencing(all, relid, ConstraintRelationId);
+	}
+	foreach(lc, t)
+		all = add_referencing(all, lfirst_oid(lc), PolicyRelationId);
+
+	elems = palloc(sizeof(Datum) * (list_length(all) + 1));
+	foreach(lc, all)
 		elems[n++] = ObjectIdGetDatum(lfirst_oid(lc));
-	values[0] = PointerGetDatum(construct_array(elems, n, OIDOID, sizeof(Oid),
-												true, TYPALIGN_INT));
-	if (am_spi_owner("WITH t AS (SELECT DISTINCT r AS oid FROM pg_catalog.unnest($1) r),"
-					 " x AS ("
-					 "  SELECT k.confrelid AS oid FROM t"
-					 "    JOIN pg_catalog.pg_constraint k ON k.conrelid = t.oid AND k.contype = 'f'"
-					 "  UNION"
-					 "  SELECT k.conrelid FROM t"
-					 "    JOIN pg_catalog.pg_depend d"
-					 "      ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-					 "     AND d.refobjid = t.oid"
-					 "     AND d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass"
-					 "    JOIN pg_catalog.pg_constraint k ON k.oid = d.objid AND k.contype = 'f') "
-					 "SELECT pg_catalog.array_agg(DISTINCT u.oid) FROM ("
-					 "  SELECT oid FROM t"
-					 "  UNION ALL SELECT oid FROM x"
-					 "  UNION ALL SELECT k.conrelid FROM x"
-					 "    JOIN pg_catalog.pg_class xr ON xr.oid = x.oid AND xr.relname <> 'users'"
-					 "    JOIN pg_catalog.pg_depend d"
-					 "      ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-					 "     AND d.refobjid = x.oid"
-					 "     AND d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass"
-					 "    JOIN pg_catalog.pg_constraint k ON k.oid = d.objid AND k.contype = 'f'"
-					 "  UNION ALL SELECT p.polrelid FROM t"
-					 "    JOIN pg_catalog.pg_depend d"
-					 "      ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-					 "     AND d.refobjid = t.oid"
-					 "     AND d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass"
-					 "    JOIN pg_catalog.pg_policy p ON p.oid = d.objid) u",
-					 1, argtypes, values, NULL, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not read the tables related to a migration's");
-	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-		return PointerGetDatum(construct_empty_array(OIDOID));
-	return PointerGetDatum(DatumGetArrayTypePCopy(result));
+	return PointerGetDatum(construct_array(elems, n, OIDOID, sizeof(Oid),
+										   true, TYPALIGN_INT));
 }
 
 /*
