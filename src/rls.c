@@ -463,8 +463,8 @@ table_from_tuple(HeapTuple tup)
 
 /*
  * read_tables
- *		One query for every table of the checked schemas with what the checks
- *		need: RLS flags, owner columns, leading index columns, privileges of
+ *		One query for every table of the checked schemas (or only those of
+ *		run->only) with what the checks need: RLS flags, owner columns, leading index columns, privileges of
  *		anon, PUBLIC and the zero-knowledge roles, and a definer function of
  *		the table's owner.  Returns a hash by Oid; *tables gets them in
  *		schema, name order.  Tables that belong to an extension are skipped.

@@ -671,8 +671,10 @@ am_rls_gate_active(AmRun *run)
  *		warnings they added join the baseline); false when one did, and the
  *		caller runs the block again checking after each migration, to fail
  *		the one that adds it, exactly as am_rls_gate_check() says.  One
- *		check per block instead of per migration: each check reads every
- *		table of the checked schemas.
+ *		check per block instead of per migration: it reads the tables
+ *		related to what any of them changed, when all of them are scoped
+ *		(am_rls_gate_scope()), and otherwise every table of the checked
+ *		schemas.
  */
 bool
 am_rls_gate_check_block(AmRun *run, AmMigration *ms, int n)
