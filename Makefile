@@ -47,6 +47,7 @@ OBJS = \
 	src/rls_probe.o \
 	src/rls_probe_fn.o \
 	src/rls_read.o \
+	src/rls_tables.o \
 	src/rls_rows.o \
 	src/rls_scope.o \
 	src/rls_undo.o \

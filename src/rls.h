@@ -164,6 +164,9 @@ typedef struct AmRlsWalkState
 	bool		user_metadata;
 } AmRlsWalkState;
 
+/* rls_tables.c */
+extern HTAB *am_rls_read_tables(AmRlsRun *run, Datum schemas, List **tables);
+
 /* rls_expr.c */
 extern bool am_rls_oid_in(List *l, Oid oid);
 extern Node *am_rls_strip(Node *n);

@@ -133,7 +133,7 @@ policy_from_tuple(AmRlsRun *run, HeapTuple tup, TupleDesc td)
 /*
  * am_rls_read_policies
  *		Attach to each table of tables (AmRlsTableInfo *) its policies, in
- *		name order, allocated in run->cxt.
+ *		name order, allocated in run->cxt, and their number.
  */
 void
 am_rls_read_policies(AmRlsRun *run, List *tables)
@@ -160,6 +160,7 @@ am_rls_read_policies(AmRlsRun *run, List *tables)
 		while (HeapTupleIsValid(tup = systable_getnext(scan)))
 			t->policies = lappend(t->policies, policy_from_tuple(run, tup, td));
 		systable_endscan(scan);
+		t->npolicies = list_length(t->policies);
 	}
 	MemoryContextSwitchTo(oldcxt);
 	table_close(rel, AccessShareLock);
