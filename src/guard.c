@@ -31,6 +31,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/xact.h"
@@ -43,8 +44,10 @@
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "commands/sequence.h"
 #include "executor/executor.h"
 #include "nodes/parsenodes.h"
+#include "storage/bufmgr.h"
 #include "parser/parse_func.h"
 #include "tcop/utility.h"
 #include "utils/lsyscache.h"
@@ -69,6 +72,7 @@ static ProcessUtility_hook_type prev_process_utility_hook = NULL;
 #define AM_SCHEMA "aura_migrate"
 
 pg_noreturn static void guard_refuse(const char *what);
+static void read_sequence(Oid nsp, const char *name, int64 *last, bool *called);
 
 /*
  * guard_refuse
@@ -446,43 +450,68 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 }
 
 /*
+ * read_sequence
+ *		The last_value and is_called of the extension's sequence name in
+ *		schema nsp, read from the sequence's one tuple under a share lock
+ *		on its page, as SELECT from the sequence would show them: no SQL
+ *		runs, twice per migration.  Sequences are not transactional, so no
+ *		snapshot is involved.
+ */
+static void
+read_sequence(Oid nsp, const char *name, int64 *last, bool *called)
+{
+	Oid			relid = get_relname_relid(name, nsp);
+	Relation	rel;
+	Buffer		buf;
+	Page		page;
+	ItemId		lp;
+	HeapTupleData tup;
+	Form_pg_sequence_data seq;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "could not read the extension's sequences");
+	rel = relation_open(relid, AccessShareLock);
+	if (rel->rd_rel->relkind != RELKIND_SEQUENCE)
+		elog(ERROR, "could not read the extension's sequences");
+	buf = ReadBuffer(rel, 0);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	lp = PageGetItemId(page, FirstOffsetNumber);
+	if (PageGetMaxOffsetNumber(page) < FirstOffsetNumber || !ItemIdIsNormal(lp))
+		elog(ERROR, "could not read the extension's sequences");
+	tup.t_data = (HeapTupleHeader) PageGetItem(page, lp);
+	tup.t_len = ItemIdGetLength(lp);
+	seq = (Form_pg_sequence_data) GETSTRUCT(&tup);
+	*last = seq->last_value;
+	*called = seq->is_called;
+	UnlockReleaseBuffer(buf);
+	relation_close(rel, AccessShareLock);
+}
+
+/*
  * am_guard_sequences
  *		The state of the extension's sequences that nothing but the engine
  *		may move: run_seq and log_id_seq, exactly; object_change_id_seq,
  *		which the DDL recorder advances inside a migration, and
  *		registry_generation, which registrations advance, as floors (a
  *		generation set back to one a session remembers would make that
- *		session's next run skip what is pending).  Called connected to SPI.
+ *		session's next run skip what is pending).
  */
 void
 am_guard_sequences(AmSequenceState *state)
 {
-	Oid			nsp = get_namespace_oid("aura_migrate", true);
-	bool		isnull;
+	Oid			nsp = get_namespace_oid(AM_SCHEMA, true);
+	bool		called;
 
-	state->has_generation = OidIsValid(nsp) &&
-		OidIsValid(get_relname_relid("registry_generation", nsp));
-	if (am_spi_owner(state->has_generation ?
-					 "SELECT (SELECT s.last_value FROM aura_migrate.run_seq s), "
-					 "(SELECT s.is_called FROM aura_migrate.run_seq s), "
-					 "(SELECT s.last_value FROM aura_migrate.log_id_seq s), "
-					 "(SELECT s.is_called FROM aura_migrate.log_id_seq s), "
-					 "(SELECT s.last_value FROM aura_migrate.object_change_id_seq s), "
-					 "(SELECT s.last_value FROM aura_migrate.registry_generation s)" :
-					 "SELECT (SELECT s.last_value FROM aura_migrate.run_seq s), "
-					 "(SELECT s.is_called FROM aura_migrate.run_seq s), "
-					 "(SELECT s.last_value FROM aura_migrate.log_id_seq s), "
-					 "(SELECT s.is_called FROM aura_migrate.log_id_seq s), "
-					 "(SELECT s.last_value FROM aura_migrate.object_change_id_seq s)",
-					 0, NULL, NULL, NULL, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	if (!OidIsValid(nsp))
 		elog(ERROR, "could not read the extension's sequences");
-	state->run_last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	state->run_called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	state->log_last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
-	state->log_called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
-	state->change_last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull));
-	state->generation_last = state->has_generation ?
-		DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &isnull)) : 0;
+	read_sequence(nsp, "run_seq", &state->run_last, &state->run_called);
+	read_sequence(nsp, "log_id_seq", &state->log_last, &state->log_called);
+	read_sequence(nsp, "object_change_id_seq", &state->change_last, &called);
+	state->has_generation = OidIsValid(get_relname_relid("registry_generation", nsp));
+	state->generation_last = 0;
+	if (state->has_generation)
+		read_sequence(nsp, "registry_generation", &state->generation_last, &called);
 }
 
 /*
