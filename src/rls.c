@@ -23,8 +23,11 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/genam.h"
 #include "access/relation.h"
+#include "access/table.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -61,6 +64,7 @@ static char *policy_object(AmRlsTableInfo *t, AmRlsPolicyInfo *p);
 static void add_policy_owner_columns(AmRlsRun *run, AmRlsAuthFuncs *fns, AmRlsTableInfo *t);
 static void check_api_roles(AmRlsRun *run);
 static void check_encrypted(AmRlsRun *run, List *tables);
+static HTAB *inheriting_tables(void);
 
 /*
  * am_rls_collect
@@ -388,6 +392,36 @@ check_api_roles(AmRlsRun *run)
 }
 
 /*
+ * inheriting_tables
+ *		The Oids (hash keys) of the relations that inherit from another or
+ *		are a partition of one: pg_inherits read once.
+ */
+static HTAB *
+inheriting_tables(void)
+{
+	HASHCTL		ctl;
+	HTAB	   *children;
+	Relation	inh;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(Oid);
+	ctl.hcxt = CurrentMemoryContext;
+	children = hash_create("check_rls inheriting tables", 64, &ctl,
+						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	inh = table_open(InheritsRelationId, AccessShareLock);
+	scan = systable_beginscan(inh, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		(void) hash_search(children, &((Form_pg_inherits) GETSTRUCT(tup))->inhrelid,
+						   HASH_ENTER, NULL);
+	systable_endscan(scan);
+	table_close(inh, AccessShareLock);
+	return children;
+}
+
+/*
  * check_encrypted
  *		plaintext_in_encrypted_table: a column of a table that
  *		aura_migrate.encrypted_table says holds only ciphertext, which is
@@ -397,17 +431,23 @@ static void
 check_encrypted(AmRlsRun *run, List *tables)
 {
 	List	   *rules = am_encrypted_rules();
+	HTAB	   *children;
 	ListCell   *lc;
 
 	if (rules == NIL)
 		return;
+	children = inheriting_tables();
 	foreach(lc, tables)
 	{
 		AmRlsTableInfo *t = (AmRlsTableInfo *) lfirst(lc);
-		AmEncryptedRule *rule = am_encrypted_match_rel(rules, t->relid, 0);
+		AmEncryptedRule *rule;
 		Relation	rel;
 		int			i;
 
+		/* by name; a partition or child also by its parents' */
+		rule = am_encrypted_match(rules, t->nspname, t->relname);
+		if (rule == NULL && hash_search(children, &t->relid, HASH_FIND, NULL) != NULL)
+			rule = am_encrypted_match_rel(rules, t->relid, 0);
 		if (rule == NULL)
 			continue;
 		rel = relation_open(t->relid, AccessShareLock);
@@ -471,9 +511,12 @@ check_owned_privileges(AmRlsRun *run, AmRlsTableInfo *t)
 {
 	const char *revoke_from = t->public_priv ?
 		(OidIsValid(run->anon) ? "PUBLIC, anon" : "PUBLIC") : "anon";
-	char	   *hint = psprintf("REVOKE ALL ON TABLE %s FROM %s; anonymous access to owned rows belongs in a function that checks a token.",
-								t->qualname, revoke_from);
+	char	   *hint = NULL;
 	int			i;
+
+	if (t->public_priv || t->anon_priv)
+		hint = psprintf("REVOKE ALL ON TABLE %s FROM %s; anonymous access to owned rows belongs in a function that checks a token.",
+						t->qualname, revoke_from);
 
 	if (t->public_priv && t->anon_priv)
 		am_rls_add_finding(run, "warning", "anon_table_privilege", t->qualname, hint,

@@ -65,6 +65,8 @@ typedef struct AmRlsRun
 	List	   *allowed_definers;	/* Oids of the functions allow_definer lists */
 	Datum		only;			/* oid[]: the only tables read; 0: all */
 	bool		incomplete;		/* only: a check needed the other tables */
+	bool		no_views;		/* pg_class was read whole: the checked
+								 * schemas hold no view */
 } AmRlsRun;
 
 /*

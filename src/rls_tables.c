@@ -107,6 +107,7 @@ typedef struct TablesState
 	HTAB	   *ext_members;	/* Oid keys: tables of an extension to skip */
 	List	   *definer_owner;	/* Oids, with definer_fn alike */
 	List	   *definer_fn;
+	bool		views;			/* a view or materialized view was seen */
 } TablesState;
 
 static List *single_column_fks(Oid relid);
@@ -425,6 +426,12 @@ candidate_from_tuple(TablesState *st, HeapTuple tup, TupleDesc td, List *nsp_nam
 	bool		isnull;
 	Datum		acl;
 
+	if (form->relkind == RELKIND_VIEW || form->relkind == RELKIND_MATVIEW)
+	{
+		if (checked_namespace(st, form->relnamespace))
+			st->views = true;
+		return NULL;
+	}
 	if (form->relkind != RELKIND_RELATION && form->relkind != RELKIND_PARTITIONED_TABLE)
 		return NULL;
 	c = palloc0(sizeof(Candidate));
@@ -520,6 +527,8 @@ read_candidates(TablesState *st, List *nsp_names)
 				found = lappend(found, c);
 		}
 		systable_endscan(scan);
+		/* the views check has nothing to read */
+		st->run->no_views = !st->views;
 	}
 	table_close(rel, AccessShareLock);
 
