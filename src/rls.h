@@ -107,7 +107,8 @@ typedef struct AmRlsPolicyInfo
 	char	  **roles;			/* role names, "PUBLIC" for 0 */
 	int			nroles;
 	Node	   *qual;			/* USING, or NULL */
-	Node	   *check;			/* WITH CHECK, or NULL */
+	Node	   *check;			/* WITH CHECK, or NULL; the same tree as
+								 * qual when the texts are equal: read only */
 } AmRlsPolicyInfo;
 
 /* One table (or partitioned table) of a checked schema. */

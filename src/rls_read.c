@@ -46,28 +46,50 @@ role_applies(Oid who, Oid roleid)
 }
 
 /*
- * read_node
- *		A pg_node_tree column as a node tree, or NULL.  The text (often
- *		compressed) is freed once read: thousands of policies are read.
+ * node_text
+ *		A pg_node_tree column as a C string, or NULL.  The text is often
+ *		compressed; the decompressed copy is freed.
  */
-static Node *
-read_node(HeapTuple tup, int attnum, TupleDesc td)
+static char *
+node_text(HeapTuple tup, int attnum, TupleDesc td)
 {
 	bool		isnull;
 	Datum		d = heap_getattr(tup, attnum, td, &isnull);
 	text	   *t;
 	char	   *s;
-	Node	   *n;
 
 	if (isnull)
 		return NULL;
 	t = DatumGetTextPP(d);
 	s = text_to_cstring(t);
-	n = (Node *) stringToNode(s);
-	pfree(s);
 	if ((Pointer) t != DatumGetPointer(d))
 		pfree(t);
-	return n;
+	return s;
+}
+
+/*
+ * read_nodes
+ *		The policy's USING and WITH CHECK expressions as node trees (NULL
+ *		when absent).  When both are the same text, as an UPDATE or ALL
+ *		policy's often are, one tree serves both: the checks only read
+ *		them.  The texts are freed once read: thousands of policies are
+ *		read.
+ */
+static void
+read_nodes(HeapTuple tup, TupleDesc td, Node **qual, Node **check)
+{
+	char	   *q = node_text(tup, Anum_pg_policy_polqual, td);
+	char	   *c = node_text(tup, Anum_pg_policy_polwithcheck, td);
+
+	*qual = q ? (Node *) stringToNode(q) : NULL;
+	if (c != NULL && q != NULL && strcmp(q, c) == 0)
+		*check = *qual;
+	else
+		*check = c ? (Node *) stringToNode(c) : NULL;
+	if (q)
+		pfree(q);
+	if (c)
+		pfree(c);
 }
 
 /*
@@ -125,8 +147,7 @@ policy_from_tuple(AmRlsRun *run, HeapTuple tup, TupleDesc td)
 		p->to_auth = true;
 	}
 
-	p->qual = read_node(tup, Anum_pg_policy_polqual, td);
-	p->check = read_node(tup, Anum_pg_policy_polwithcheck, td);
+	read_nodes(tup, td, &p->qual, &p->check);
 	return p;
 }
 
