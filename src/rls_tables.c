@@ -458,13 +458,14 @@ candidate_from_tuple(TablesState *st, HeapTuple tup, TupleDesc td, List *nsp_nam
 
 /*
  * candidate_cmp
- *		qsort order of the tables: schema, then name, as name compares.
+ *		list_sort() order of the tables: schema, then name, as name
+ *		compares.
  */
 static int
-candidate_cmp(const void *a, const void *b)
+candidate_cmp(const ListCell *a, const ListCell *b)
 {
-	const Candidate *x = *(Candidate *const *) a;
-	const Candidate *y = *(Candidate *const *) b;
+	const Candidate *x = (const Candidate *) lfirst(a);
+	const Candidate *y = (const Candidate *) lfirst(b);
 	int			r = strcmp(x->nspname, y->nspname);
 
 	return r != 0 ? r : strcmp(x->relname, y->relname);
@@ -481,9 +482,6 @@ read_candidates(TablesState *st, List *nsp_names)
 	Relation	rel = table_open(RelationRelationId, AccessShareLock);
 	TupleDesc	td = RelationGetDescr(rel);
 	List	   *found = NIL;
-	Candidate **sorted;
-	ListCell   *lc;
-	int			n = 0;
 
 	if (st->run->only != (Datum) 0)
 	{
@@ -532,16 +530,7 @@ read_candidates(TablesState *st, List *nsp_names)
 	}
 	table_close(rel, AccessShareLock);
 
-	sorted = palloc(sizeof(Candidate *) * (list_length(found) + 1));
-	foreach(lc, found)
-		sorted[n++] = (Candidate *) lfirst(lc);
-	if (n > 1)
-		qsort(sorted, n, sizeof(Candidate *), candidate_cmp);
-	list_free(found);
-	found = NIL;
-	for (int i = 0; i < n; i++)
-		found = lappend(found, sorted[i]);
-	pfree(sorted);
+	list_sort(found, candidate_cmp);
 	return found;
 }
 
